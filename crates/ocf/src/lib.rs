@@ -13,6 +13,7 @@ pub mod deadline;
 pub mod env;
 pub mod error;
 pub mod log;
+pub mod manpage;
 pub mod metadata;
 pub mod params;
 pub mod rc;

@@ -48,6 +48,11 @@ pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> 
         println!("{} {}", info.name, info.version);
         return 0;
     }
+    // The man page comes from the same declaration as the meta-data (packaging/man/).
+    if word == "--man" {
+        print!("{}", crate::manpage::render(info));
+        return 0;
+    }
     let action = match word.parse::<Action>() {
         Ok(a) => a,
         Err(e) => {
