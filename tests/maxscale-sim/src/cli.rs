@@ -1,0 +1,494 @@
+//! Command line, parsed the way MaxScale's `getopt_long` loop does it.
+//!
+//! Long options take `--opt=value` or `--opt value` and may be abbreviated to any unambiguous
+//! prefix; short options take `-fFILE` or `-f FILE` and can be clustered (`-dp`). Options that only
+//! matter to a real MaxScale (`--libdir`, `--syslog`, ...) are accepted and ignored.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Default configuration directory (`/etc`) and file name.
+pub const DEFAULT_CONFIGDIR: &str = "/etc";
+pub const DEFAULT_PIDDIR: &str = "/var/run/maxscale";
+pub const DEFAULT_LOGDIR: &str = "/var/log/maxscale";
+pub const DEFAULT_DATADIR: &str = "/var/lib/maxscale";
+pub const DEFAULT_CACHEDIR: &str = "/var/cache/maxscale";
+pub const DEFAULT_PERSISTDIR: &str = "/var/lib/maxscale/maxscale.cnf.d";
+
+/// Where log messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogTarget {
+    File,
+    Stdout,
+}
+
+/// Parsed options. Directory options are `None` when not given on the command line, so that
+/// the `[maxscale]` section may still set them (command line wins, as in MaxScale).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub config: Option<PathBuf>,
+    pub configdir: Option<PathBuf>,
+    pub daemon: bool,
+    pub user: Option<String>,
+    pub piddir: Option<PathBuf>,
+    pub logdir: Option<PathBuf>,
+    pub datadir: Option<PathBuf>,
+    pub cachedir: Option<PathBuf>,
+    pub persistdir: Option<PathBuf>,
+    pub passive: bool,
+    pub log: LogTarget,
+    pub config_check: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config: None,
+            configdir: None,
+            daemon: true,
+            user: None,
+            piddir: None,
+            logdir: None,
+            datadir: None,
+            cachedir: None,
+            persistdir: None,
+            passive: false,
+            log: LogTarget::File,
+            config_check: false,
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Run(Options),
+    /// `-v/--version` (`full` = `-V/--version-full`). `config` is the `-f` seen before it, if
+    /// any, so that `sim_version=` can be honoured.
+    Version {
+        full: bool,
+        config: Option<PathBuf>,
+    },
+    Help,
+}
+
+/// A bad argument: the message to print before the usage text. Exit code 5.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadArgument(pub String);
+
+#[derive(Clone, Copy)]
+struct Spec {
+    long: &'static str,
+    short: char,
+    arg: bool,
+}
+
+const SPECS: &[Spec] = &[
+    Spec {
+        long: "config-check",
+        short: 'c',
+        arg: false,
+    },
+    Spec {
+        long: "export-config",
+        short: 'e',
+        arg: true,
+    },
+    Spec {
+        long: "daemon",
+        short: 'n',
+        arg: false,
+    },
+    Spec {
+        long: "nodaemon",
+        short: 'd',
+        arg: false,
+    },
+    Spec {
+        long: "config",
+        short: 'f',
+        arg: true,
+    },
+    Spec {
+        long: "log",
+        short: 'l',
+        arg: true,
+    },
+    Spec {
+        long: "logdir",
+        short: 'L',
+        arg: true,
+    },
+    Spec {
+        long: "cachedir",
+        short: 'A',
+        arg: true,
+    },
+    Spec {
+        long: "libdir",
+        short: 'B',
+        arg: true,
+    },
+    Spec {
+        long: "configdir",
+        short: 'C',
+        arg: true,
+    },
+    Spec {
+        long: "datadir",
+        short: 'D',
+        arg: true,
+    },
+    Spec {
+        long: "execdir",
+        short: 'E',
+        arg: true,
+    },
+    Spec {
+        long: "persistdir",
+        short: 'F',
+        arg: true,
+    },
+    Spec {
+        long: "sharedir",
+        short: 'J',
+        arg: true,
+    },
+    Spec {
+        long: "module_configdir",
+        short: 'M',
+        arg: true,
+    },
+    Spec {
+        long: "language",
+        short: 'N',
+        arg: true,
+    },
+    Spec {
+        long: "piddir",
+        short: 'P',
+        arg: true,
+    },
+    Spec {
+        long: "basedir",
+        short: 'R',
+        arg: true,
+    },
+    Spec {
+        long: "runtimedir",
+        short: 'r',
+        arg: true,
+    },
+    Spec {
+        long: "user",
+        short: 'U',
+        arg: true,
+    },
+    Spec {
+        long: "syslog",
+        short: 's',
+        arg: true,
+    },
+    Spec {
+        long: "maxlog",
+        short: 'S',
+        arg: true,
+    },
+    Spec {
+        long: "log_augmentation",
+        short: 'G',
+        arg: true,
+    },
+    Spec {
+        long: "version",
+        short: 'v',
+        arg: false,
+    },
+    Spec {
+        long: "version-full",
+        short: 'V',
+        arg: false,
+    },
+    Spec {
+        long: "help",
+        short: '?',
+        arg: false,
+    },
+    Spec {
+        long: "connector_plugindir",
+        short: 'H',
+        arg: true,
+    },
+    Spec {
+        long: "passive",
+        short: 'p',
+        arg: false,
+    },
+    Spec {
+        long: "debug",
+        short: 'g',
+        arg: true,
+    },
+];
+
+fn find_long(name: &str) -> Result<Spec, BadArgument> {
+    if let Some(s) = SPECS.iter().find(|s| s.long == name) {
+        return Ok(*s);
+    }
+    let matches: Vec<&Spec> = SPECS.iter().filter(|s| s.long.starts_with(name)).collect();
+    match matches.as_slice() {
+        [one] if !name.is_empty() => Ok(**one),
+        [] | [_] => Err(BadArgument(format!("unrecognized option '--{name}'"))),
+        _ => Err(BadArgument(format!("option '--{name}' is ambiguous"))),
+    }
+}
+
+fn path_arg(v: &str) -> PathBuf {
+    // MaxScale appends a '/' to path arguments; trailing slashes are dropped here so that
+    // joined paths print cleanly.
+    let trimmed = v.trim_end_matches('/');
+    PathBuf::from(if trimmed.is_empty() { "/" } else { trimmed })
+}
+
+fn set_runtime_dirs(o: &mut Options, base: &str) {
+    let b = path_arg(base);
+    o.logdir = Some(b.join("var/log/maxscale"));
+    o.cachedir = Some(b.join("var/cache/maxscale"));
+    o.datadir = Some(b.join("var/lib/maxscale"));
+    o.piddir = Some(b.join("var/run/maxscale"));
+    o.persistdir = Some(b.join("var/lib/maxscale/maxscale.cnf.d"));
+    o.configdir = Some(b.join("etc"));
+}
+
+fn apply(o: &mut Options, spec: Spec, val: Option<String>) -> Result<Option<Action>, BadArgument> {
+    let v = val.unwrap_or_default();
+    match spec.short {
+        'c' => o.config_check = true,
+        'e' => o.config_check = true,
+        'n' => o.daemon = true,
+        'd' => o.daemon = false,
+        'f' => {
+            if v.is_empty() || v.starts_with('-') {
+                return Err(BadArgument(
+                    "Configuration file argument identifier '-f' was specified but the argument \
+                     didn't specify a valid configuration file or the argument was missing."
+                        .into(),
+                ));
+            }
+            o.config = Some(PathBuf::from(v));
+        }
+        'l' => {
+            o.log = if v.eq_ignore_ascii_case("file") {
+                LogTarget::File
+            } else if v.eq_ignore_ascii_case("stdout") {
+                LogTarget::Stdout
+            } else {
+                return Err(BadArgument(
+                    "Configuration file argument identifier '-l' was specified but the argument \
+                     didn't specify a valid configuration file or the argument was missing."
+                        .into(),
+                ));
+            }
+        }
+        'L' => o.logdir = Some(path_arg(&v)),
+        'A' => o.cachedir = Some(path_arg(&v)),
+        'C' => o.configdir = Some(path_arg(&v)),
+        'D' => o.datadir = Some(path_arg(&v)),
+        'F' => o.persistdir = Some(path_arg(&v)),
+        'P' => o.piddir = Some(path_arg(&v)),
+        'R' | 'r' => set_runtime_dirs(o, &v),
+        'U' => o.user = Some(v),
+        'p' => o.passive = true,
+        'v' | 'V' => {
+            return Ok(Some(Action::Version {
+                full: spec.short == 'V',
+                config: o.config.clone(),
+            }))
+        }
+        '?' => return Ok(Some(Action::Help)),
+        // libdir, execdir, sharedir, module_configdir, language, syslog, maxlog,
+        // log_augmentation, connector_plugindir, debug: accepted, nothing to simulate.
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// Parse `argv` (without the program name).
+pub fn parse(args: &[OsString]) -> Result<Action, BadArgument> {
+    let mut o = Options::default();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if a == "--" {
+            break;
+        }
+        if let Some(body) = a.strip_prefix("--") {
+            let (name, inline) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (body, None),
+            };
+            let spec = find_long(name)?;
+            let val = if spec.arg {
+                match inline {
+                    Some(v) => Some(v),
+                    None if i < args.len() => {
+                        i += 1;
+                        Some(args[i - 1].clone())
+                    }
+                    None => {
+                        return Err(BadArgument(format!(
+                            "option '--{}' requires an argument",
+                            spec.long
+                        )))
+                    }
+                }
+            } else if inline.is_some() {
+                return Err(BadArgument(format!(
+                    "option '--{}' doesn't allow an argument",
+                    spec.long
+                )));
+            } else {
+                None
+            };
+            if let Some(action) = apply(&mut o, spec, val)? {
+                return Ok(action);
+            }
+        } else if a.len() > 1 && a.starts_with('-') {
+            let chars: Vec<char> = a[1..].chars().collect();
+            let mut j = 0;
+            while j < chars.len() {
+                let c = chars[j];
+                j += 1;
+                let spec = SPECS
+                    .iter()
+                    .find(|s| s.short == c)
+                    .copied()
+                    .ok_or_else(|| BadArgument(format!("invalid option -- '{c}'")))?;
+                let val = if spec.arg {
+                    let rest: String = chars[j..].iter().collect();
+                    j = chars.len();
+                    if !rest.is_empty() {
+                        Some(rest)
+                    } else if i < args.len() {
+                        i += 1;
+                        Some(args[i - 1].clone())
+                    } else {
+                        return Err(BadArgument(format!("option requires an argument -- '{c}'")));
+                    }
+                } else {
+                    None
+                };
+                if let Some(action) = apply(&mut o, spec, val)? {
+                    return Ok(action);
+                }
+            }
+        }
+        // Non-option arguments are ignored, as getopt leaves them to the caller and MaxScale
+        // never looks at them.
+    }
+    Ok(Action::Run(o))
+}
+
+/// The usage text (MaxScale prints it on stderr for `--help` and after a bad argument).
+pub fn usage(prog: &str) -> String {
+    format!(
+        "\nUsage : {prog} [OPTION]...\n\n\
+  -c, --config-check          validate configuration file and exit\n\
+  -d, --nodaemon              enable running in terminal process\n\
+  -f, --config=FILE           relative or absolute pathname of config file\n\
+  -l, --log=[file|stdout]     log to file or stdout\n\
+                              (default: file)\n\
+  -L, --logdir=PATH           path to log file directory\n\
+  -A, --cachedir=PATH         path to cache directory\n\
+  -C, --configdir=PATH        path to configuration file directory\n\
+  -D, --datadir=PATH          path to data directory,\n\
+                              stores internal MaxScale data\n\
+  -F, --persistdir=PATH       path to persisted configuration directory\n\
+  -P, --piddir=PATH           path to PID file directory\n\
+  -R, --basedir=PATH          base path for all other paths\n\
+  -r  --runtimedir=PATH       base path for all other paths expect binaries\n\
+  -U, --user=USER             user ID and group ID of specified user are used to\n\
+                              run MaxScale\n\
+  -p, --passive               start MaxScale as a passive standby\n\
+  -v, --version               print version info and exit\n\
+  -V, --version-full          print full version info and exit\n\
+  -?, --help                  show this help\n\
+\n\
+(maxscale-sim: a MaxScale simulator for tests; the other MaxScale options are accepted\n\
+and ignored.)\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(v: &[&str]) -> Result<Action, BadArgument> {
+        parse(&v.iter().map(OsString::from).collect::<Vec<_>>())
+    }
+
+    fn run(v: &[&str]) -> Options {
+        match p(v) {
+            Ok(Action::Run(o)) => o,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn both_forms() {
+        let o = run(&[
+            "--config=/a.cnf",
+            "--piddir",
+            "/run/x/",
+            "-dU",
+            "nobody",
+            "-L/l",
+            "-p",
+        ]);
+        assert_eq!(o.config, Some(PathBuf::from("/a.cnf")));
+        assert_eq!(o.piddir, Some(PathBuf::from("/run/x")));
+        assert!(!o.daemon);
+        assert!(o.passive);
+        assert_eq!(o.user.as_deref(), Some("nobody"));
+        assert_eq!(o.logdir, Some(PathBuf::from("/l")));
+        let o = run(&["-f", "/b.cnf", "--nodaemon", "--log=stdout", "--pers=/p"]);
+        assert_eq!(o.config, Some(PathBuf::from("/b.cnf")));
+        assert_eq!(o.log, LogTarget::Stdout);
+        assert_eq!(o.persistdir, Some(PathBuf::from("/p")));
+    }
+
+    #[test]
+    fn bad_ones() {
+        assert!(p(&["--nosuch"]).is_err());
+        assert!(p(&["-x"]).is_err());
+        assert!(p(&["--config"]).is_err());
+        assert!(p(&["--log=syslog"]).is_err());
+        assert!(p(&["--nodaemon=1"]).is_err());
+        // "--log" is exact even though "--logdir" shares the prefix; "--lo" is ambiguous.
+        assert!(p(&["--lo=file"]).is_err());
+    }
+
+    #[test]
+    fn version_and_help() {
+        assert_eq!(
+            p(&["--version"]),
+            Ok(Action::Version {
+                full: false,
+                config: None
+            })
+        );
+        assert_eq!(
+            p(&["-f", "/c", "-V"]),
+            Ok(Action::Version {
+                full: true,
+                config: Some(PathBuf::from("/c"))
+            })
+        );
+        assert_eq!(p(&["--help"]), Ok(Action::Help));
+    }
+}

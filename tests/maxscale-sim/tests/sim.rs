@@ -1,0 +1,864 @@
+//! Black-box tests of the `maxscale-sim` binary: process behaviour, REST API and steering.
+//! Each test gets its own temporary installation and loopback ports, so they run in parallel.
+
+mod util;
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
+use serde_json::json;
+use util::*;
+
+// --- process -----------------------------------------------------------------------------------
+
+#[test]
+fn version_and_bad_option() {
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    assert_rc(&out, 0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "MaxScale 24.02.3\n");
+    let out = Command::new(BIN).arg("--no-such-option").output().unwrap();
+    assert_rc(&out, 5);
+    let sim = Sim::with(|s| s.global_extra = "sim_version=2.5.29".into());
+    let out = Command::new(BIN)
+        .arg("-f")
+        .arg(sim.path("maxscale.cnf"))
+        .arg("-v")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "MaxScale 2.5.29\n");
+}
+
+#[test]
+fn daemon_start_pid_file_and_api() {
+    let sim = Sim::new();
+    let t = Instant::now();
+    let out = sim.start();
+    assert_rc(&out, 0);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    // The API answers as soon as the parent has exited.
+    let r = sim.get("/v1/maxscale");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Type"), Some("application/json"));
+    assert_eq!(r.header("Connection"), Some("close"));
+    assert!(r.header("ETag").is_some() && r.header("Last-Modified").is_some());
+    assert!(!r.body.ends_with(b"\n"), "no trailing newline");
+    assert!(
+        r.text().starts_with("{\n    \"data\": {\n"),
+        "4-space pretty print"
+    );
+    let doc = r.json();
+    assert_eq!(doc["data"]["id"], "maxscale");
+    assert_eq!(doc["data"]["type"], "maxscale");
+    assert_eq!(doc["data"]["attributes"]["version"], "24.02.3");
+    assert_eq!(doc["data"]["attributes"]["parameters"]["passive"], false);
+    assert_eq!(
+        doc["data"]["attributes"]["config_sync"],
+        serde_json::Value::Null
+    );
+    assert!(doc["data"]["attributes"]["uptime"].is_u64());
+    assert_eq!(
+        doc["links"]["self"],
+        format!("http://127.0.0.1:{}/v1/maxscale/", sim.admin_port)
+    );
+
+    // The pid file holds the daemon's pid without a newline, and the daemon is alive.
+    let raw = std::fs::read_to_string(sim.pidfile()).unwrap();
+    assert!(
+        !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()),
+        "{raw:?}"
+    );
+    let pid: i32 = raw.parse().unwrap();
+    assert!(alive(pid));
+    assert_eq!(
+        std::fs::read_to_string(sim.path("var/lib/maxscale.lock")).unwrap(),
+        raw,
+        "datadir lock holds the pid"
+    );
+    assert!(sim
+        .log()
+        .contains("notice : MaxScale started with 2 worker threads."));
+
+    // No prefix works too, with links to match.
+    let doc = sim.get("/maxscale").json();
+    assert_eq!(
+        doc["links"]["self"],
+        format!("http://127.0.0.1:{}/maxscale/", sim.admin_port)
+    );
+    assert_eq!(sim.get("/").status, 200);
+    assert_eq!(sim.get("/v1/").status, 200);
+    let threads = sim.get("/v1/maxscale/threads").json();
+    assert_eq!(threads["data"][1]["attributes"]["stats"]["state"], "Active");
+    assert_eq!(
+        threads["data"][0]["links"]["self"],
+        format!("http://127.0.0.1:{}/v1/threads/0/", sim.admin_port)
+    );
+    sim.stop();
+}
+
+#[test]
+fn second_instance_is_refused_with_4() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    let pid = sim.pid().unwrap();
+    assert_rc(&sim.start(), 4);
+    assert!(sim
+        .log()
+        .contains(&format!("MaxScale is already running. Process id: {pid}.")));
+    assert_eq!(sim.pid(), Some(pid), "the pid file is left alone");
+    sim.stop();
+}
+
+#[test]
+fn stale_pid_file_is_overwritten() {
+    let sim = Sim::new();
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    write_owned(&sim.pidfile(), &dead.to_string());
+    assert_rc(&sim.start(), 0);
+    let pid = sim.pid().unwrap();
+    assert_ne!(pid, i32::try_from(dead).unwrap());
+    assert!(alive(pid));
+    sim.stop();
+}
+
+#[test]
+fn zombie_maxscale_blocks_start() {
+    // A finished, unreaped maxscale-sim process: still in /proc with comm "maxscale-sim".
+    let sim = Sim::new();
+    let mut zombie = Command::new(BIN)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let zpid = zombie.id();
+    assert!(wait_for(Duration::from_secs(5), || !alive(zpid as i32)));
+    write_owned(&sim.pidfile(), &zpid.to_string());
+    assert_rc(&sim.start(), 4);
+    assert!(sim
+        .log()
+        .contains(&format!("MaxScale is already running. Process id: {zpid}.")));
+    zombie.wait().unwrap();
+}
+
+#[test]
+fn empty_or_garbage_pid_file_blocks_start() {
+    let sim = Sim::new();
+    write_owned(&sim.pidfile(), "");
+    assert_rc(&sim.start(), 4);
+    assert!(sim.log().contains("File was empty."));
+    write_owned(&sim.pidfile(), "garbage");
+    assert_rc(&sim.start(), 4);
+    assert!(sim.log().contains("File contents not valid."));
+}
+
+#[test]
+fn config_errors_exit_1() {
+    let sim = Sim::new();
+    // Missing file.
+    let out = Command::new(BIN)
+        .args(if is_root() {
+            vec!["--user=nobody"]
+        } else {
+            vec![]
+        })
+        .arg("-f")
+        .arg(sim.path("nope.cnf"))
+        .arg("-d")
+        .arg(format!("--logdir={}", sim.path("var/log").display()))
+        .output()
+        .unwrap();
+    assert_rc(&out, 1);
+    // Syntax error: reported on stderr before the daemon's log is open.
+    sim.write_config_text("[maxscale]\nthreads=2\nthis is not a key value pair\n");
+    let out = sim.start();
+    assert_rc(&out, 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("alert  : Failed to read configuration file")
+    );
+    // No type / unknown type / unknown global parameter / dangling reference.
+    for bad in [
+        "[x]\nfoo=bar\n",
+        "[x]\ntype=gadget\n",
+        "[maxscale]\nno_such_param=1\n",
+        "[L]\ntype=listener\nservice=nope\nport=4006\n",
+    ] {
+        sim.write_config_text(bad);
+        assert_rc(&sim.start(), 1);
+    }
+    assert!(sim.log().contains("Object 'x' has no type."));
+    assert!(sim
+        .log()
+        .contains("alert  : Failed to open, read or process the MaxScale configuration file"));
+    assert!(!sim.pidfile().exists());
+    // --config-check validates and exits.
+    sim.write_config();
+    assert_rc(&sim.start_with(&["--config-check"]), 0);
+    assert!(!sim.pidfile().exists());
+    sim.write_config_text("[x]\ntype=gadget\n");
+    assert_rc(&sim.start_with(&["-c"]), 1);
+}
+
+#[test]
+fn missing_piddir_exits_1() {
+    let sim = Sim::new();
+    std::fs::remove_dir(sim.piddir()).unwrap();
+    assert_rc(&sim.start(), 1);
+    assert!(sim
+        .log()
+        .contains(&format!("Can't access '{}'.", sim.piddir().display())));
+}
+
+#[test]
+fn admin_port_conflict_exits_6() {
+    let sim = Sim::new();
+    let _busy = TcpListener::bind(("127.0.0.1", sim.admin_port)).unwrap();
+    assert_rc(&sim.start(), 6);
+    let log = sim.log();
+    assert!(log.contains(&format!(
+        "Failed to bind to port {}: Address already in use",
+        sim.admin_port
+    )));
+    assert!(log.contains("alert  : Failed to initialize REST API."));
+    // As in MaxScale, the child reports to the parent before its exit handlers remove the pid file.
+    assert!(
+        wait_for(Duration::from_secs(5), || !sim.pidfile().exists()),
+        "pid file removed"
+    );
+}
+
+#[test]
+fn listener_port_conflict_exits_3_unless_ignored() {
+    let sim = Sim::new();
+    let _busy = TcpListener::bind(("127.0.0.1", sim.listener_port)).unwrap();
+    assert_rc(&sim.start(), 3);
+    assert!(sim.log().contains("Failed to start all MaxScale services."));
+    let sim2 = Sim::with(|s| s.global_extra = "sim_listener_failure=ignore".into());
+    let _busy2 = TcpListener::bind(("127.0.0.1", sim2.listener_port)).unwrap();
+    assert_rc(&sim2.start(), 0);
+    let svc = sim2.get("/v1/services/RW-Split-Router").json();
+    assert_eq!(svc["data"]["attributes"]["state"], "Failed");
+    let l = sim2.get("/v1/listeners/RW-Split-Listener").json();
+    assert_eq!(l["data"]["attributes"]["state"], "Failed");
+    sim2.stop();
+}
+
+#[test]
+fn sigterm_is_graceful() {
+    let sim = Sim::with(|s| s.global_extra = "sim_shutdown_delay_ms=400".into());
+    assert_rc(&sim.start(), 0);
+    let pid = sim.pid().unwrap();
+    kill(pid, Signal::SIGTERM);
+    // During the shutdown window the REST API answers 503.
+    assert!(wait_for(Duration::from_secs(2), || {
+        request(
+            sim.admin_port,
+            "GET",
+            "/v1/maxscale",
+            None,
+            ADMIN,
+            Duration::from_secs(2),
+        )
+        .is_ok_and(|r| r.status == 503 && r.text().contains("MaxScale is shutting down"))
+    }));
+    assert!(wait_for(Duration::from_secs(5), || !sim.pidfile().exists()));
+    assert!(wait_for(Duration::from_secs(5), || !alive(pid)));
+    assert!(!sim.path("var/lib/maxscale.lock").exists());
+    let log = sim.log();
+    let order = [
+        "MaxScale is shutting down.",
+        "Stopped MaxScale REST API",
+        "All workers have shut down.",
+        "MaxScale shutdown completed.",
+        "MaxScale received signal SIGTERM. Exiting.",
+        "MariaDB MaxScale is shut down.",
+    ];
+    let mut at = 0;
+    for line in order {
+        let pos = log[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("missing {line:?} in\n{log}"));
+        at += pos + line.len();
+    }
+    // The port is free again: an immediate restart works.
+    assert_rc(&sim.start(), 0);
+    sim.stop();
+}
+
+#[test]
+fn foreground_exit_codes() {
+    let sim = Sim::with(|s| s.global_extra = "sim_shutdown_delay_ms=3000".into());
+    // -d: graceful SIGTERM → 0.
+    let mut child = sim
+        .cmd()
+        .arg("-d")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(Duration::from_secs(5), || sim
+        .pid()
+        .is_some_and(|p| p == child.id() as i32)));
+    assert!(wait_for(Duration::from_secs(5), || request(
+        sim.admin_port,
+        "GET",
+        "/v1/maxscale",
+        None,
+        ADMIN,
+        Duration::from_secs(1)
+    )
+    .is_ok()));
+    // A second SIGTERM during the (long) shutdown exits 1 at once, still removing the pid file.
+    kill(child.id() as i32, Signal::SIGTERM);
+    std::thread::sleep(Duration::from_millis(100));
+    let t = Instant::now();
+    kill(child.id() as i32, Signal::SIGTERM);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert!(!sim.pidfile().exists());
+
+    let sim = Sim::new();
+    let mut child = sim
+        .cmd()
+        .arg("-d")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(Duration::from_secs(5), || request(
+        sim.admin_port,
+        "GET",
+        "/v1/maxscale",
+        None,
+        ADMIN,
+        Duration::from_secs(1)
+    )
+    .is_ok()));
+    // SIGHUP is ignored.
+    kill(child.id() as i32, Signal::SIGHUP);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(sim.get("/v1/maxscale").status, 200);
+    // SIGUSR1 reopens the log (rotation).
+    let rotated = sim.path("var/log/maxscale.log.1");
+    std::fs::rename(sim.logfile(), &rotated).unwrap();
+    kill(child.id() as i32, Signal::SIGUSR1);
+    assert!(wait_for(Duration::from_secs(5), || sim.logfile().exists()));
+    let _ = request(
+        sim.admin_port,
+        "GET",
+        "/v1/maxscale",
+        None,
+        None,
+        Duration::from_secs(5),
+    );
+    assert!(wait_for(Duration::from_secs(5), || sim
+        .log()
+        .contains("Authentication failed")));
+    assert!(std::fs::read_to_string(&rotated)
+        .unwrap()
+        .contains("Log file flush following reception of SIGUSR1"));
+    kill(child.id() as i32, Signal::SIGTERM);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(!sim.pidfile().exists());
+}
+
+#[test]
+fn root_and_user_handling() {
+    if is_root() {
+        let sim = Sim::new();
+        let out = Command::new(BIN)
+            .arg("-d")
+            .arg("-f")
+            .arg(sim.path("maxscale.cnf"))
+            .output()
+            .unwrap();
+        assert_rc(&out, 1);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("MaxScale cannot be run as root."));
+    }
+    let out = Command::new(BIN)
+        .arg("--user=no-such-user-xyz")
+        .output()
+        .unwrap();
+    assert_rc(&out, 5);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("User not found"));
+}
+
+// --- REST API ------------------------------------------------------------------------------------
+
+#[test]
+fn auth_failures_are_401() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    let to = Duration::from_secs(5);
+    for auth in [None, Some(("admin", "wrong")), Some(("nobody", "mariadb"))] {
+        for (m, body) in [("GET", None), ("PATCH", Some(r#"{"data":{}}"#))] {
+            let r = request(sim.admin_port, m, "/v1/maxscale", body, auth, to).unwrap();
+            assert_eq!(r.status, 401);
+            assert_eq!(
+                r.text(),
+                r#"{"errors": [ { "detail": "Access denied" } ] }"#
+            );
+            assert_eq!(r.body.len(), 46);
+            assert_eq!(
+                r.header("WWW-Authenticate"),
+                Some("Basic realm=\"maxscale\"")
+            );
+            assert_eq!(r.header("Content-Type"), None);
+        }
+    }
+    // Unknown paths need credentials first.
+    let r = request(sim.admin_port, "GET", "/v1/nosuchthing", None, None, to).unwrap();
+    assert_eq!(r.status, 401);
+    assert!(sim.log().contains(
+        "warning: Authentication failed for 'admin', using password. Request: GET /v1/maxscale"
+    ));
+    sim.stop();
+}
+
+#[test]
+fn not_found_shapes() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    for (m, p) in [
+        ("GET", "/v1/nosuchthing"),
+        ("GET", "/v1/maxscale/nosuchthing"),
+        ("DELETE", "/v1/maxscale"),
+    ] {
+        let r = sim.req(m, p, None);
+        assert_eq!(r.status, 404, "{m} {p}");
+        assert!(r.body.is_empty());
+        assert_eq!(r.header("Content-Length"), Some("0"));
+        assert_eq!(r.header("Content-Type"), None);
+    }
+    let r = sim.get("/v1/servers/nosuchserver");
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json(),
+        json!({"errors": [{"detail": "nosuchserver is not a server"}]})
+    );
+    assert_eq!(
+        sim.get("/v1/monitors/x").json()["errors"][0]["detail"],
+        "x is not a monitor"
+    );
+    sim.stop();
+}
+
+#[test]
+fn patch_passive_is_persisted_and_survives_restart() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    assert!(!sim.passive());
+    let r = sim.req(
+        "PATCH",
+        "/v1/maxscale",
+        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
+    );
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
+    let warning = r.header("Mxs-Warning").expect("Mxs-Warning");
+    assert!(
+        warning.starts_with("Saving runtime modifications to 'maxscale' in '"),
+        "{warning}"
+    );
+    assert!(sim.passive());
+    let persisted = std::fs::read_to_string(sim.persisted()).unwrap();
+    assert!(persisted.starts_with("[maxscale]\n") && persisted.contains("passive=true"));
+    // Same value again: still 204.
+    let r = sim.req(
+        "PATCH",
+        "/v1/maxscale",
+        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
+    );
+    assert_eq!(r.status, 204);
+    // Sparse fieldset.
+    let doc = sim
+        .get("/v1/maxscale?fields[maxscale]=parameters/passive")
+        .json();
+    assert_eq!(
+        doc["data"]["attributes"],
+        json!({"parameters": {"passive": true}})
+    );
+
+    sim.stop();
+    assert_rc(&sim.start(), 0);
+    assert!(sim.passive(), "persisted value overrides the static config");
+    assert!(sim.listener_line().ends_with(" passive=true\n"));
+    let r = sim.req(
+        "PATCH",
+        "/v1/maxscale",
+        Some(r#"{"data":{"attributes":{"parameters":{"passive":false}}}}"#),
+    );
+    assert_eq!(r.status, 204);
+    assert!(
+        !sim.persisted().exists(),
+        "back to the static value removes the file"
+    );
+    assert!(!sim.passive());
+    sim.stop();
+
+    // -p forces passive.
+    assert_rc(&sim.start_with(&["--passive"]), 0);
+    assert!(sim.passive());
+    sim.stop();
+}
+
+#[test]
+fn patch_errors() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    let detail = |body: &str| {
+        let r = sim.req("PATCH", "/v1/maxscale", Some(body));
+        assert_eq!(r.status, 400, "{body}");
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        detail(r#"{"data":{"attributes":{"parameters":{"passive":"yes"}}}}"#),
+        "passive: Expected a json boolean, but got a json string."
+    );
+    assert_eq!(
+        detail(r#"{"data":{"attributes":{"parameters":{"nosuchparam":1}}}}"#),
+        "maxscale: The parameter 'nosuchparam' is unrecognized."
+    );
+    assert_eq!(
+        detail(r#"{"data":{"attributes":{"parameters":{"threads_max":8}}}}"#),
+        "maxscale: The parameter 'threads_max' cannot be modified at runtime."
+    );
+    assert_eq!(
+        detail(r#"{"passive":true}"#),
+        "The '/data' field is not an object"
+    );
+    let r = sim.req("PATCH", "/v1/maxscale", None);
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["errors"][0]["detail"], "Missing request body");
+    let r = sim.req("PATCH", "/v1/maxscale", Some(r#"{"data": {"#));
+    assert_eq!(r.status, 400);
+    assert_eq!(r.header("Content-Type"), None);
+    assert!(
+        r.text().contains("Invalid JSON in request: "),
+        "{}",
+        r.text()
+    );
+    assert!(!sim.passive());
+    assert!(!sim.persisted().exists());
+    sim.stop();
+}
+
+#[test]
+fn server_and_monitor_state_steering() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    assert_eq!(sim.server_state("server1"), "Master, Running");
+    assert_eq!(sim.server_state("server2"), "Slave, Running");
+    let mon = sim.get("/v1/monitors/MariaDB-Monitor").json();
+    let diag = &mon["data"]["attributes"]["monitor_diagnostics"];
+    assert_eq!(diag["master"], "server1");
+    assert_eq!(diag["state"], "Idle");
+    assert_eq!(diag["primary"], serde_json::Value::Null);
+    assert_eq!(diag["server_info"][0]["lock_held"], serde_json::Value::Null);
+    assert_eq!(mon["data"]["attributes"]["state"], "Running");
+
+    // /sim steering, with the monitor events a real tick would record.
+    assert_eq!(
+        sim.put_sim("/sim/servers/server1/state", "Down").status,
+        204
+    );
+    let s1 = sim.get("/v1/servers/server1").json();
+    assert_eq!(s1["data"]["attributes"]["state"], "Down");
+    assert_eq!(s1["data"]["attributes"]["last_event"], "master_down");
+    let diag = sim.get("/v1/monitors/MariaDB-Monitor").json();
+    assert_eq!(
+        diag["data"]["attributes"]["monitor_diagnostics"]["master"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        sim.put_sim("/sim/servers/server1/state", "Master, Running")
+            .status,
+        204
+    );
+    assert_eq!(
+        sim.get("/v1/servers/server1").json()["data"]["attributes"]["last_event"],
+        "master_up"
+    );
+    assert_eq!(
+        sim.put_sim("/sim/servers/server1/state", "Leader").status,
+        400
+    );
+    assert_eq!(sim.put_sim("/sim/servers/nope/state", "Down").status, 404);
+
+    // The REST API's own state changes.
+    assert_eq!(
+        sim.req("PUT", "/v1/servers/server2/set?state=maintenance", None)
+            .status,
+        204
+    );
+    assert_eq!(sim.server_state("server2"), "Maintenance, Running");
+    assert_eq!(
+        sim.req("PUT", "/v1/servers/server2/clear?state=maintenance", None)
+            .status,
+        204
+    );
+    assert_eq!(sim.server_state("server2"), "Slave, Running");
+    let r = sim.req("PUT", "/v1/servers/server1/set?state=maintenance", None);
+    assert_eq!(r.status, 400);
+    assert!(r.json()["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("The server is primary"));
+    assert_eq!(sim.req("PUT", "/v1/servers/server2/set", None).status, 400);
+    assert_eq!(
+        sim.req("PUT", "/v1/servers/server2/set?state=bogus", None)
+            .status,
+        400
+    );
+
+    assert_eq!(
+        sim.req("PUT", "/v1/monitors/MariaDB-Monitor/stop", None)
+            .status,
+        204
+    );
+    assert_eq!(
+        sim.get("/v1/monitors/MariaDB-Monitor").json()["data"]["attributes"]["state"],
+        "Stopped"
+    );
+    assert_eq!(
+        sim.put_sim("/sim/monitors/MariaDB-Monitor/state", "Running")
+            .status,
+        204
+    );
+    assert_eq!(
+        sim.get("/v1/monitors/MariaDB-Monitor").json()["data"]["attributes"]["state"],
+        "Running"
+    );
+
+    let svc = sim.get("/v1/services/RW-Split-Router").json();
+    assert_eq!(svc["data"]["attributes"]["state"], "Started");
+    assert_eq!(svc["data"]["attributes"]["router"], "readwritesplit");
+    let l = sim.get("/v1/listeners/RW-Split-Listener").json();
+    assert_eq!(l["data"]["attributes"]["state"], "Running");
+    assert_eq!(
+        l["data"]["attributes"]["parameters"]["protocol"],
+        "MariaDBProtocol"
+    );
+    assert_eq!(
+        l["data"]["attributes"]["parameters"]["port"],
+        sim.listener_port
+    );
+    sim.stop();
+}
+
+#[test]
+fn galera_initial_states_and_locks() {
+    let sim = Sim::with(|s| {
+        s.extra_sections = "[g1]\ntype=server\naddress=127.0.0.1\nport=4306\n\
+                            [g2]\ntype=server\naddress=127.0.0.1\nport=4307\n\
+                            [Galera-Monitor]\ntype=monitor\nmodule=galeramon\nservers=g1,g2\nuser=u\npassword=p\n"
+            .into();
+    });
+    assert_rc(&sim.start(), 0);
+    assert_eq!(sim.server_state("g1"), "Master, Synced, Running");
+    assert_eq!(sim.server_state("g2"), "Slave, Synced, Running");
+    let diag = sim.get("/v1/monitors/Galera-Monitor").json();
+    assert_eq!(
+        diag["data"]["attributes"]["monitor_diagnostics"]["cluster_size"],
+        2
+    );
+    sim.put_sim("/sim/servers/g1/state", "Running");
+    assert_eq!(
+        sim.get("/v1/servers/g1").json()["data"]["attributes"]["last_event"],
+        "lost_master"
+    );
+    sim.stop();
+
+    let sim = Sim::with(|s| {
+        s.extra_sections = "[s9]\ntype=server\naddress=127.0.0.1\nport=5306\n\
+            [Locks]\ntype=monitor\nmodule=mariadbmon\nservers=s9\nuser=u\npassword=p\n\
+            cooperative_monitoring_locks=majority_of_all\n"
+            .into();
+    });
+    assert_rc(&sim.start(), 0);
+    let d = sim.get("/v1/monitors/Locks").json();
+    assert_eq!(
+        d["data"]["attributes"]["monitor_diagnostics"]["primary"],
+        true
+    );
+    assert_eq!(
+        sim.put_sim("/sim/monitors/Locks/primary", "false").status,
+        204
+    );
+    let d = sim.get("/v1/monitors/Locks").json();
+    assert_eq!(
+        d["data"]["attributes"]["monitor_diagnostics"]["primary"],
+        false
+    );
+    sim.stop();
+}
+
+// --- faults ------------------------------------------------------------------------------------
+
+#[test]
+fn fault_modes() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    let short = Duration::from_millis(300);
+    let get = |timeout| request(sim.admin_port, "GET", "/v1/maxscale", None, ADMIN, timeout);
+
+    // hang: accepted, never answered.
+    assert_eq!(sim.put_sim("/sim/fault", "hang").status, 204);
+    assert_eq!(sim.get("/sim/fault").text().trim(), "hang");
+    let err = get(short).expect_err("should time out");
+    assert!(matches!(
+        err.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    ));
+
+    // slow:<ms>
+    assert_eq!(sim.put_sim("/sim/fault", "slow:300").status, 204);
+    let t = Instant::now();
+    assert_eq!(get(Duration::from_secs(5)).unwrap().status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+
+    // status:<code>
+    for code in [500u16, 503] {
+        assert_eq!(
+            sim.put_sim("/sim/fault", &format!("status:{code}")).status,
+            204
+        );
+        let r = get(Duration::from_secs(5)).unwrap();
+        assert_eq!(r.status, code);
+        assert!(r.json()["errors"][0]["detail"].is_string());
+    }
+
+    // garbage: 200 with a body that is not JSON.
+    assert_eq!(sim.put_sim("/sim/fault", "garbage").status, 204);
+    let r = get(Duration::from_secs(5)).unwrap();
+    assert_eq!(r.status, 200);
+    assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
+
+    // badjson: valid JSON, wrong shape.
+    assert_eq!(sim.put_sim("/sim/fault", "badjson").status, 204);
+    let r = get(Duration::from_secs(5)).unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), json!({"data": []}));
+
+    // refuse-auth: 401 even with the right password.
+    assert_eq!(sim.put_sim("/sim/fault", "refuse-auth").status, 204);
+    assert_eq!(get(Duration::from_secs(5)).unwrap().status, 401);
+
+    assert_eq!(sim.put_sim("/sim/fault", "bogus").status, 400);
+    assert_eq!(sim.put_sim("/sim/fault", "none").status, 204);
+    assert_eq!(get(Duration::from_secs(5)).unwrap().status, 200);
+    // /sim needs the admin credentials too.
+    let r = request(
+        sim.admin_port,
+        "GET",
+        "/sim/fault",
+        None,
+        None,
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    assert_eq!(r.status, 401);
+    sim.stop();
+}
+
+#[test]
+fn fault_from_config() {
+    let sim = Sim::with(|s| s.global_extra = "sim_fault=status:500".into());
+    assert_rc(&sim.start(), 0);
+    assert_eq!(sim.get("/v1/maxscale").status, 500);
+    assert_eq!(sim.get("/sim/fault").text().trim(), "status:500");
+    sim.stop();
+}
+
+// --- listeners -----------------------------------------------------------------------------------
+
+#[test]
+fn listener_names_the_node() {
+    let sim = Sim::with(|s| s.global_extra = "sim_node_name=node-a".into());
+    assert_rc(&sim.start(), 0);
+    assert_eq!(
+        sim.listener_line(),
+        "maxscale-sim node-a RW-Split-Listener passive=false\n"
+    );
+    let r = sim.req(
+        "PATCH",
+        "/v1/maxscale",
+        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        sim.listener_line(),
+        "maxscale-sim node-a RW-Split-Listener passive=true\n"
+    );
+    sim.stop();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", sim.listener_port)).is_err());
+}
+
+// --- other versions ------------------------------------------------------------------------------
+
+#[test]
+fn older_versions_differ_where_maxscale_did() {
+    // 6.x: a failed PATCH /v1/maxscale is a 403; `system` is absent, `config_sync` present.
+    let sim = Sim::with(|s| s.global_extra = "sim_version=6.4.15".into());
+    assert_rc(&sim.start(), 0);
+    let r = sim.req(
+        "PATCH",
+        "/v1/maxscale",
+        Some(r#"{"data":{"attributes":{"parameters":{"passive":"true"}}}}"#),
+    );
+    assert_eq!(r.status, 403);
+    let doc = sim.get("/v1/maxscale").json();
+    assert_eq!(doc["data"]["attributes"]["version"], "6.4.15");
+    assert!(doc["data"]["attributes"].get("system").is_none());
+    assert!(doc["data"]["attributes"].get("config_sync").is_some());
+    sim.stop();
+
+    // 2.4: passive could be set with a string, there is no top-level /v1/listeners.
+    let sim = Sim::with(|s| s.global_extra = "sim_version=2.4.19".into());
+    assert_rc(&sim.start(), 0);
+    let r = sim.req(
+        "PATCH",
+        "/v1/maxscale",
+        Some(r#"{"data":{"attributes":{"parameters":{"passive":"true"}}}}"#),
+    );
+    assert_eq!(r.status, 204);
+    assert!(sim.passive());
+    assert_eq!(sim.get("/v1/listeners").status, 404);
+    assert_eq!(
+        sim.get("/v1/services/RW-Split-Router/listeners").status,
+        200
+    );
+    sim.stop();
+}
+
+#[test]
+fn read_only_account() {
+    let sim = Sim::with(|s| s.global_extra = "sim_basic_user=viewer:secret".into());
+    assert_rc(&sim.start(), 0);
+    let to = Duration::from_secs(5);
+    let viewer = Some(("viewer", "secret"));
+    assert_eq!(
+        request(sim.admin_port, "GET", "/v1/maxscale", None, viewer, to)
+            .unwrap()
+            .status,
+        200
+    );
+    let r = request(
+        sim.admin_port,
+        "PATCH",
+        "/v1/maxscale",
+        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
+        viewer,
+        to,
+    )
+    .unwrap();
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("Administrative access required"));
+    sim.stop();
+}
