@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+# Helpers for tests that run our agents on the real single-node Pacemaker of
+# tests/pacemaker/single-node.sh. Source after tests/lib/common.sh.
+
+PCMK_SINGLE=${PCMK_SINGLE:-$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/single-node.sh}
+
+# rsc_running RSC: Pacemaker reports RSC started on some node
+rsc_running() { crm_resource --locate -r "$1" 2>/dev/null | grep -q 'is running on'; }
+
+# rsc_stopped RSC: Pacemaker reports RSC running nowhere
+rsc_stopped() { crm_resource --locate -r "$1" 2>&1 | grep -q 'is NOT running'; }
+
+# fail_count RSC: the resource's fail count on this node (0 when none)
+fail_count() {
+  local v
+  v=$(crm_failcount --query -r "$1" -N "$(uname -n)" 2>/dev/null | sed -n 's/.*value=\([0-9A-Za-z]*\).*/\1/p')
+  echo "${v:-0}"
+}
+fail_count_at_least() { local n; n=$(fail_count "$1"); [[ $n == INFINITY ]] || (( n >= $2 )); }
+
+# crm_mon_has TEXT: the one-shot status (with failed actions) mentions TEXT
+crm_mon_has() { crm_mon -1 --show-detail 2>/dev/null | grep -qF -- "$1"; }
+
+pcmk_start() { "$PCMK_SINGLE" start; }
+pcmk_reset() { "$PCMK_SINGLE" reset; }
+pcmk_stop() { "$PCMK_SINGLE" stop; }

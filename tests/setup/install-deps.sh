@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# tests/setup/install-deps.sh - install what the ocf-mariadb test tiers need
+# (Debian 12, root).  Idempotent and quiet: when everything is present it only
+# checks and prints one summary line.
+#
+# * apt-get update runs only when something must be installed AND the package
+#   lists are older than APT_MAX_AGE_S (3600) or a wanted package is unknown to
+#   the local cache.
+# * apt-get install -y --no-install-recommends of the missing packages, with a
+#   temporary /usr/sbin/policy-rc.d (exit 101) if none exists, so that no
+#   postinst script starts a service (a started MariaDB would take :3306).
+#   The temporary file is removed afterwards (only if this script created it).
+# * mkdir /run/resource-agents (HA_RSCTMP; normally made by systemd-tmpfiles).
+# * system user/group `maxscale` (for the MaxScale tests).
+# * checks the Rust toolchain (cargo on PATH); never downloads rustup.
+#
+# Env: EXTRA_PKGS="pkg ..." (added to the list), APT_MAX_AGE_S, SKIP_RUST=1.
+# apt's output goes to a temporary log, shown (tail) and kept only on failure.
+set -euo pipefail
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib/common.sh"
+
+need_root
+T0=$(now_us)
+
+PKGS=(pacemaker corosync crmsh pcs resource-agents pacemaker-cli-utils
+      mariadb-server mariadb-client galera-4 rsync arping iproute2 iputils-ping
+      socat procps psmisc util-linux libxml2-utils libcap2-bin hyperfine
+      keepalived time curl man-db rpm python3)
+# shellcheck disable=SC2206
+[[ -n ${EXTRA_PKGS:-} ]] && PKGS+=(${EXTRA_PKGS})
+
+APTLOG=$(mktemp /tmp/ocfm-install-deps.XXXXXX.log)   # kept only on failure
+
+installed() {
+    [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]
+}
+
+missing=()
+for p in "${PKGS[@]}"; do
+    installed "$p" || missing+=("$p")
+done
+
+POLICY=/usr/sbin/policy-rc.d
+CREATED_POLICY=0
+remove_policy() {
+    if (( CREATED_POLICY )); then
+        rm -f "$POLICY"
+        CREATED_POLICY=0
+    fi
+}
+on_failure 'remove_policy; log "apt output (last 30 lines of $APTLOG, kept):"; tail -n 30 "$APTLOG" >&2'
+
+apt_q() {
+    DEBIAN_FRONTEND=noninteractive apt-get -q -o Dpkg::Use-Pty=0 \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >>"$APTLOG" 2>&1
+}
+
+newly=()
+if (( ${#missing[@]} )); then
+    log "missing packages: ${missing[*]}"
+    # are the package lists fresh enough and do they know every wanted package?
+    need_update=0
+    newest=0
+    for f in /var/lib/apt/lists/*_InRelease /var/lib/apt/lists/*_Release; do
+        [[ -e $f ]] || continue
+        m=$(stat -c %Y "$f")
+        (( m > newest )) && newest=$m
+    done
+    (( $(date +%s) - newest > ${APT_MAX_AGE_S:-3600} )) && need_update=1
+    for p in "${missing[@]}"; do
+        cand=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+        [[ -z $cand || $cand == "(none)" ]] && need_update=1
+    done
+    if (( need_update )); then
+        log "apt-get update"
+        apt_q update || die "apt-get update failed"
+    fi
+    if [[ ! -e $POLICY ]]; then
+        printf '#!/bin/sh\n# temporary, from ocf-mariadb tests/setup/install-deps.sh\nexit 101\n' >"$POLICY"
+        chmod 0755 "$POLICY"
+        CREATED_POLICY=1
+        log "created temporary $POLICY (exit 101): postinst scripts start no service"
+    fi
+    log "apt-get install ${missing[*]}"
+    before=$(dpkg-query -W -f='${binary:Package} ${db:Status-Status}\n' | awk '$2=="installed"{print $1}' | sort)
+    apt_q install -y --no-install-recommends "${missing[@]}" || die "apt-get install failed"
+    after=$(dpkg-query -W -f='${binary:Package} ${db:Status-Status}\n' | awk '$2=="installed"{print $1}' | sort)
+    mapfile -t newly < <(comm -13 <(echo "$before") <(echo "$after"))
+    remove_policy
+    for p in "${missing[@]}"; do
+        installed "$p" || die "package $p is still not installed"
+    done
+fi
+
+# HA_RSCTMP for resource agents (systemd-tmpfiles would create it)
+install -d -m 0755 /run/resource-agents
+
+# maxscale system user/group
+made_user=""
+if ! getent passwd maxscale >/dev/null; then
+    if getent group maxscale >/dev/null; then
+        useradd --system --no-create-home --shell /usr/sbin/nologin -g maxscale maxscale
+    else
+        useradd --system --no-create-home --shell /usr/sbin/nologin maxscale
+    fi
+    made_user="created system user maxscale ($(id maxscale))"
+fi
+
+# Rust toolchain (never downloaded here)
+rust_msg=""
+if [[ -z ${SKIP_RUST:-} ]]; then
+    if command -v cargo >/dev/null 2>&1; then
+        rust_msg="$(cargo --version 2>/dev/null || echo 'cargo: version unknown')"
+    elif [[ -x $HOME/.cargo/bin/cargo ]]; then
+        rust_msg="cargo is installed but not on PATH: run  export PATH=\"\$HOME/.cargo/bin:\$PATH\"  (or  . \"\$HOME/.cargo/env\")"
+        log "WARNING: $rust_msg"
+    else
+        on_failure ''
+        rm -f "$APTLOG"
+        die "no Rust toolchain (cargo not on PATH, no ~/.cargo/bin/cargo); install rustup/cargo >= 1.85 yourself (SKIP_RUST=1 to skip this check)"
+    fi
+fi
+
+on_failure ''
+rm -f "$APTLOG"
+if (( ${#missing[@]} )); then
+    log "installed: ${missing[*]} (${#newly[@]} new packages in total)"
+else
+    log "all ${#PKGS[@]} packages already installed"
+fi
+[[ -n $made_user ]] && log "$made_user"
+[[ -n $rust_msg ]] && log "rust: $rust_msg"
+log "install-deps done in $(since "$T0") s"
