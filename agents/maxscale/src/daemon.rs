@@ -1,0 +1,323 @@
+//! The MaxScale process: found through its pid file, started detached, stopped with
+//! SIGTERM → (second SIGTERM) → SIGKILL, all within the action's deadline.
+
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use daemon_process::{Found, ParentExit, Process, StopOutcome};
+use ocf::{Context, OcfError, OcfResult};
+
+use crate::failure::to_ocf;
+use crate::settings::Settings;
+
+/// What the pid file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proc {
+    Running(Process),
+    /// Nothing runs through the pid file; `stale` says why a pid file that exists does not count.
+    Absent {
+        stale: Option<String>,
+    },
+}
+
+pub fn find(s: &Settings) -> OcfResult<Proc> {
+    let pid_file = s.pid_file();
+    match daemon_process::find(&pid_file, &s.program()) {
+        Ok(Found::Running(p)) => Ok(Proc::Running(p)),
+        Ok(Found::NoPidFile) => Ok(Proc::Absent { stale: None }),
+        Ok(Found::Stale { pid, why }) => Ok(Proc::Absent {
+            stale: Some(format!(
+                "stale pid file {} (pid {pid}: {why})",
+                pid_file.path().display()
+            )),
+        }),
+        Ok(Found::Garbage { content }) => Ok(Proc::Absent {
+            stale: Some(format!(
+                "pid file {} holds no pid ({content:?})",
+                pid_file.path().display()
+            )),
+        }),
+        Err(e) => Err(to_ocf(e, "looking for the MaxScale process")),
+    }
+}
+
+/// Whether something accepts TCP connections on the admin address (only for an IP literal;
+/// a name is not resolved, so that a slow resolver cannot stall a monitor).
+pub fn admin_port_open(s: &Settings, timeout: Duration) -> bool {
+    let Ok(ip) = s.admin_host.parse::<IpAddr>() else {
+        return false;
+    };
+    if timeout.is_zero() {
+        return false;
+    }
+    TcpStream::connect_timeout(&SocketAddr::new(ip, s.admin_port), timeout).is_ok()
+}
+
+/// Creates piddir (0755) owned by `user`: it lives on tmpfs and is gone after a boot.
+pub fn ensure_piddir(s: &Settings) -> OcfResult<()> {
+    let dir = &s.piddir;
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        OcfError::generic(format!("piddir {}: {what}: {e}", dir.display()))
+    };
+    if !dir.is_dir() {
+        std::fs::create_dir_all(dir).map_err(|e| fail("cannot create it", &e))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| fail("cannot set its mode", &e))?;
+    }
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    let user = nix::unistd::User::from_name(&s.user)
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            OcfError::not_installed(format!("user '{}' does not exist on this node", s.user))
+        })?;
+    let meta = std::fs::metadata(dir).map_err(|e| fail("cannot stat it", &e))?;
+    if meta.uid() != user.uid.as_raw() || meta.gid() != user.gid.as_raw() {
+        nix::unistd::chown(dir, Some(user.uid), Some(user.gid))
+            .map_err(|e| fail(&format!("cannot give it to {}", s.user), &e))?;
+    }
+    Ok(())
+}
+
+/// Removes a stale pid file (MaxScale refuses to start while one names a live or zombie
+/// maxscale, or holds garbage).
+pub fn remove_stale_pid_file(s: &Settings, why: &str) -> OcfResult<()> {
+    tracing::info!("removing {why}");
+    s.pid_file()
+        .remove()
+        .map_err(|e| to_ocf(e, "removing the stale pid file"))
+}
+
+/// Runs MaxScale; Ok once its daemonizing parent exited 0 (for a real MaxScale that means the
+/// REST API answers). A non-zero exit becomes the exit code documented in `exit_code_failure`.
+pub fn spawn(ctx: &Context, s: &Settings) -> OcfResult<()> {
+    ensure_piddir(s)?;
+    let log = s.log_file();
+    let log_before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+    let mut cmd = Command::new(&s.binary);
+    cmd.args(s.arguments()).current_dir("/").env_clear();
+    for key in ["PATH", "LANG", "LC_ALL", "TZ"] {
+        if let Some(v) = ctx.env.get(key) {
+            cmd.env(key, v);
+        }
+    }
+    if ctx.env.get("PATH").is_none() {
+        cmd.env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    }
+    tracing::info!(
+        "starting {} {}",
+        s.binary.display(),
+        s.arguments()
+            .iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    // Leave a moment after the parent's exit for the readiness check.
+    let parent_deadline = ctx.deadline.reserving(Duration::from_millis(300)).at();
+    let started = daemon_process::spawn_detached(&mut cmd, parent_deadline, None)
+        .map_err(|e| to_ocf(e, "start"))?;
+    match started.parent {
+        ParentExit::Exited(0) => {
+            tracing::info!("MaxScale started after {:?}", started.elapsed);
+            Ok(())
+        }
+        ParentExit::Exited(code) => {
+            let message = failure_message(&started.output, &log, log_before);
+            settle_failed_start(ctx, s);
+            Err(exit_code_failure(code, &message))
+        }
+        ParentExit::Signaled(sig) => Err(OcfError::generic(format!(
+            "MaxScale was killed by signal {sig} while starting{}",
+            suffix(&failure_message(&started.output, &log, log_before))
+        ))),
+        ParentExit::StillRunning { pid } => Err(OcfError::generic(format!(
+            "MaxScale (pid {pid}) did not finish starting within the start timeout ({:.0}s); \
+             raise the start timeout if its monitors need long to reach their servers",
+            ctx.deadline.timeout().as_secs_f64()
+        ))),
+    }
+}
+
+/// After a failed start the daemonized child may still be on its way out (it reports the
+/// failure to the parent before cleaning up): give it a moment, so that the monitor Pacemaker
+/// runs next sees a clean "not running". It is not killed: stop does that if it stays.
+fn settle_failed_start(ctx: &Context, s: &Settings) {
+    if let Ok(Proc::Running(p)) = find(s) {
+        let until = ctx.deadline.capped(Duration::from_secs(2)).at();
+        if !daemon_process::wait_gone(&p, until) {
+            tracing::warn!(
+                "MaxScale (pid {}) is still running after its failed start",
+                p.pid
+            );
+        }
+    }
+}
+
+fn suffix(m: &str) -> String {
+    if m.is_empty() {
+        String::new()
+    } else {
+        format!(": {m}")
+    }
+}
+
+/// MaxScale's exit codes (gateway.cc) as OCF codes:
+/// 1 (bad configuration, also "cannot be run as root") → 2: the configuration file is per
+///   node and may be wrong only here, so ban this node, not the resource everywhere (6);
+/// 2 (a library is missing) → 5; 5 (bad argument: extra_options or a MaxScale version
+///   without an option) → 2; 3 (no services could start), 4 (another MaxScale holds the pid
+///   file or the data/cache directory locks), 6 (internal error, e.g. the REST port is in
+///   use) and anything else → 1: a soft error, the cause may be transient.
+pub fn exit_code_failure(code: i32, message: &str) -> OcfError {
+    let m = suffix(message);
+    match code {
+        1 => OcfError::args(format!("MaxScale rejected its configuration (exit 1){m}")),
+        2 => OcfError::not_installed(format!("MaxScale could not load a library (exit 2){m}")),
+        3 => OcfError::generic(format!("MaxScale could not start any service (exit 3){m}")),
+        4 => OcfError::generic(format!(
+            "another MaxScale is already running with this piddir, datadir or cachedir (exit 4){m}"
+        )),
+        5 => OcfError::args(format!(
+            "MaxScale rejected its command line (exit 5; check extra_options){m}"
+        )),
+        6 => OcfError::generic(format!(
+            "MaxScale failed to start (exit 6, internal error){m}"
+        )),
+        other => OcfError::generic(format!("MaxScale failed to start (exit {other}){m}")),
+    }
+}
+
+/// The most telling lines of what MaxScale said: from its output, else from what it appended
+/// to its log since `log_before`.
+fn failure_message(output: &str, log: &Path, log_before: u64) -> String {
+    let from_output = telling_lines(output);
+    if !from_output.is_empty() {
+        return from_output;
+    }
+    let appended = read_from(log, log_before);
+    let from_log = telling_lines(&appended);
+    if !from_log.is_empty() {
+        return from_log;
+    }
+    String::new()
+}
+
+fn read_from(path: &Path, offset: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    // A log rotated (or truncated) since: read it all; and never more than the last 64 KiB.
+    let start = if len < offset { 0 } else { offset };
+    let start = start.max(len.saturating_sub(64 * 1024));
+    if f.seek(SeekFrom::Start(start)).is_err() {
+        return String::new();
+    }
+    let mut buf = Vec::new();
+    let _ = f.take(64 * 1024).read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// The last (at most two) lines that look like errors, else the last non-empty line.
+fn telling_lines(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let errors: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("error") || l.contains("alert") || l.contains("failed")
+        })
+        .collect();
+    let chosen: Vec<&str> = if errors.is_empty() {
+        lines.last().copied().into_iter().collect()
+    } else {
+        errors[errors.len().saturating_sub(2)..].to_vec()
+    };
+    chosen.join(" | ")
+}
+
+/// Stops `p`: SIGTERM (and SIGCONT), a second SIGTERM halfway (MaxScale then exits at once),
+/// SIGKILL with a reserve before the deadline, and a confirmation that it is gone. Still
+/// alive after SIGKILL: 1 (Pacemaker fences the node: better than two MaxScales).
+pub fn stop_process(ctx: &Context, s: &Settings, p: &Process) -> OcfResult<()> {
+    let reserve =
+        (ctx.deadline.remaining() / 4).clamp(Duration::from_millis(500), Duration::from_secs(5));
+    tracing::info!("stopping MaxScale (pid {})", p.pid);
+    let outcome =
+        daemon_process::stop(p, ctx.deadline.at(), reserve, true).map_err(|e| to_ocf(e, "stop"))?;
+    match outcome {
+        StopOutcome::AlreadyGone => tracing::info!("MaxScale (pid {}) was already gone", p.pid),
+        StopOutcome::Terminated { after } => {
+            tracing::info!("MaxScale (pid {}) stopped after {after:?}", p.pid)
+        }
+        StopOutcome::Killed { after } => tracing::warn!(
+            "MaxScale (pid {}) ignored SIGTERM; killed with SIGKILL after {after:?}",
+            p.pid
+        ),
+        StopOutcome::StillAlive { state } => {
+            return Err(OcfError::generic(format!(
+                "MaxScale (pid {}) is still there after SIGKILL (state {state:?})",
+                p.pid
+            )))
+        }
+    }
+    // A killed MaxScale leaves its pid file behind.
+    let _ = s.pid_file().remove_if(p.pid);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocf::OcfRc;
+
+    #[test]
+    fn messages_come_from_output_then_the_new_log_lines() {
+        assert_eq!(
+            telling_lines("notice: hi\nalert  : MaxScale cannot be run as root.\n"),
+            "alert  : MaxScale cannot be run as root."
+        );
+        assert_eq!(telling_lines("a\nb\n\n"), "b");
+        assert_eq!(telling_lines(""), "");
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("maxscale.log");
+        std::fs::write(&log, "error   : an old error\n").unwrap();
+        let before = std::fs::metadata(&log).unwrap().len();
+        std::fs::write(
+            &log,
+            "error   : an old error\nnotice : starting\nerror   : Failed to bind to port 8989\n",
+        )
+        .unwrap();
+        assert_eq!(
+            failure_message("", &log, before),
+            "error   : Failed to bind to port 8989"
+        );
+        assert_eq!(failure_message("printed\n", &log, before), "printed");
+        assert_eq!(failure_message("", &dir.path().join("none"), 0), "");
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(exit_code_failure(1, "x").rc(), OcfRc::ErrArgs);
+        assert_eq!(exit_code_failure(2, "").rc(), OcfRc::ErrInstalled);
+        assert_eq!(exit_code_failure(4, "").rc(), OcfRc::ErrGeneric);
+        assert_eq!(exit_code_failure(5, "").rc(), OcfRc::ErrArgs);
+        assert_eq!(exit_code_failure(6, "").rc(), OcfRc::ErrGeneric);
+        assert_eq!(exit_code_failure(42, "").rc(), OcfRc::ErrGeneric);
+        assert!(exit_code_failure(1, "bad key")
+            .reason()
+            .ends_with("(exit 1): bad key"));
+    }
+}

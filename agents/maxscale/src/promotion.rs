@@ -1,0 +1,167 @@
+//! The promotable clone: one MaxScale active (`passive=false`), the others passive, chosen by
+//! Pacemaker from promotion scores that follow each node's health.
+//!
+//! - start leaves the instance passive (PATCH passive=true right after the API answers, so a
+//!   fresh instance never acts before Pacemaker promotes it; MaxScale persists the value);
+//!   promote sets passive=false, demote passive=true, each verified by a fresh GET; monitor
+//!   answers 8 for passive=false and 0 for passive=true.
+//! - Scores: 100 when healthy at depth 20, 10 when degraded (a server not Running, no Master
+//!   with require_master, a monitor stopped), removed when MaxScale is not running or does not
+//!   answer. crm_attribute runs only when the score changes (the last value is cached in
+//!   HA_RSCTMP), and always in probes and start, which follow a cluster restart.
+//! - Cooperative monitoring locks (some mariadbmon reports `monitor_diagnostics.primary`
+//!   non-null): the locks already make one MaxScale act, and MaxScale's documentation advises
+//!   against mixing them with passive, so the agent never touches passive then. promote and
+//!   demote succeed without a PATCH and the role is kept in a state file; a warning is logged
+//!   once.
+//! - Configuration sync on (`config_sync` non-null, 6.0+): passive is synchronised to every
+//!   MaxScale, so it is set with `?sync=false` and a warning says so.
+
+use std::time::Duration;
+
+use ocf::attrs::PromotionScore;
+use ocf::state::StateFile;
+use ocf::{Context, OcfError, OcfResult, Status};
+
+use maxscale_rest::{Client, MaxScaleInfo};
+
+use crate::failure::to_ocf;
+use crate::health::Assessment;
+
+pub const SCORE_HEALTHY: i64 = 100;
+pub const SCORE_DEGRADED: i64 = 10;
+
+const AGENT: &str = "maxscale";
+
+fn state(ctx: &Context, what: &str) -> StateFile {
+    StateFile::new(&ctx.env, AGENT, ctx.instance(), what)
+}
+
+fn score_attr(ctx: &Context) -> PromotionScore {
+    PromotionScore {
+        resource: ctx.instance().to_string(),
+        node: ctx.env.node_name().map(str::to_string),
+    }
+}
+
+/// Sets (Some) or removes (None) this node's promotion score, calling crm_attribute only when
+/// it changes — except in probes and start, which always write it. A failure is logged, never
+/// fatal: the next monitor retries.
+pub fn set_score(ctx: &Context, score: Option<i64>, force: bool) {
+    let cache = state(ctx, "score");
+    let wanted = score.map_or_else(|| "none".to_string(), |s| s.to_string());
+    if !force && cache.read().as_deref() == Some(wanted.as_str()) {
+        return;
+    }
+    let attr = score_attr(ctx);
+    let deadline = ctx.deadline.capped(Duration::from_secs(5));
+    let result = match score {
+        Some(s) => attr.set(s, &deadline),
+        None => attr.clear(&deadline),
+    };
+    match result {
+        Ok(()) => {
+            tracing::debug!("promotion score: {wanted}");
+            if let Err(e) = cache.write(&wanted) {
+                tracing::warn!(
+                    "cannot cache the promotion score in {}: {e}",
+                    cache.path().display()
+                );
+            }
+        }
+        Err(e) => {
+            tracing::warn!("cannot set the promotion score to {wanted}: {e}");
+            let _ = cache.remove();
+        }
+    }
+}
+
+/// The score for this health.
+pub fn score_for(a: &Assessment) -> i64 {
+    if a.healthy() {
+        SCORE_HEALTHY
+    } else {
+        SCORE_DEGRADED
+    }
+}
+
+/// Logs once (until locks go off again) that passive is left alone.
+fn note_locks(ctx: &Context, locks: bool) {
+    let f = state(ctx, "locks");
+    if locks && !f.exists() {
+        tracing::warn!(
+            "cooperative monitoring locks are on: passive is never changed by this agent; \
+             the locks decide which MaxScale acts on the cluster, and the promoted role only \
+             follows Pacemaker (kept in {})",
+            state(ctx, "promoted").path().display()
+        );
+        let _ = f.write("on");
+    } else if !locks && f.exists() {
+        let _ = f.remove();
+    }
+}
+
+/// The role monitor reports for a running MaxScale.
+pub fn role(ctx: &Context, info: &MaxScaleInfo, a: &Assessment) -> OcfResult<Status> {
+    let locks = a.cooperative_locks();
+    note_locks(ctx, locks);
+    if locks {
+        return Ok(if state(ctx, "promoted").exists() {
+            Status::Promoted
+        } else {
+            Status::Success
+        });
+    }
+    match info.passive {
+        Some(false) => Ok(Status::Promoted),
+        Some(true) => Ok(Status::Success),
+        None => Err(OcfError::generic(
+            "MaxScale does not report parameters.passive in /v1/maxscale",
+        )),
+    }
+}
+
+/// Sets passive (verified), unless cooperative locks are on. `what` is the action, for reasons.
+pub fn apply(
+    ctx: &Context,
+    client: &Client,
+    info: &MaxScaleInfo,
+    a: &Assessment,
+    passive: bool,
+    what: &str,
+) -> OcfResult<()> {
+    let locks = a.cooperative_locks();
+    note_locks(ctx, locks);
+    let marker = state(ctx, "promoted");
+    if !passive {
+        let _ = marker.write("promoted");
+    } else {
+        let _ = marker.remove();
+    }
+    if locks {
+        return Ok(());
+    }
+    if info.passive == Some(passive) {
+        tracing::info!("{what}: passive is already {passive}");
+        return Ok(());
+    }
+    let skip_sync = info.config_sync_on();
+    if skip_sync {
+        tracing::warn!(
+            "configuration sync is on: passive would be pushed to every MaxScale; setting it \
+             on this one only (?sync=false), until the next synchronised change overwrites it"
+        );
+    }
+    client
+        .set_passive(passive, skip_sync, ctx.deadline.at())
+        .map_err(|e| to_ocf(e, &format!("{what}: setting passive={passive}")))?;
+    tracing::info!("{what}: passive={passive}");
+    Ok(())
+}
+
+/// After stop: no score, no role.
+pub fn forget(ctx: &Context) {
+    set_score(ctx, None, false);
+    let _ = state(ctx, "promoted").remove();
+    let _ = state(ctx, "locks").remove();
+}

@@ -1,0 +1,638 @@
+//! The agent binary against the MaxScale simulator (or a real MaxScale with MAXSCALE_BIN):
+//! every action and mode, and the faults of issue 3 §4.
+//!
+//! Run as root after `cargo build -p maxscale-sim`:
+//! `cargo test -p maxscale --test agent`.
+
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+const PROMOTABLE: (&str, &str) = ("OCF_RESKEY_CRM_meta_promotable", "true");
+const RECURRING: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "10000");
+
+/// What a primitive's monitor says at depth 20 (a real MaxScale without backends: unhealthy).
+fn depth_20_healthy(m: &Install) -> bool {
+    if simulated() {
+        return true;
+    }
+    m.run_env("monitor", &[("OCF_CHECK_LEVEL", "20")]).rc == 0
+}
+
+fn sig(pid: i32, s: Signal) {
+    kill(Pid::from_raw(pid), s).expect("kill");
+}
+
+#[test]
+fn primitive_lifecycle() {
+    let m = Install::new();
+    m.expect("monitor", 7);
+    m.expect("validate-all", 0);
+    m.expect("stop", 0);
+    m.expect("start", 0);
+    let pid = m.pid().expect("pid file");
+    for level in ["0", "10"] {
+        m.expect_env("monitor", &[("OCF_CHECK_LEVEL", level)], 0);
+    }
+    if simulated() {
+        // A real MaxScale without backends has no Running server.
+        m.expect_env("monitor", &[("OCF_CHECK_LEVEL", "20")], 0);
+    }
+    m.expect("monitor", 0);
+    m.expect("start", 0);
+    assert_eq!(
+        m.pid(),
+        Some(pid),
+        "a second start keeps the running MaxScale"
+    );
+    m.expect("notify", 0);
+    // promote/demote belong to promotable clones only.
+    m.expect("promote", 3);
+    m.expect("demote", 3);
+    m.expect("stop", 0);
+    assert!(is_gone(pid));
+    assert!(!m.pid_file().exists());
+    m.expect("monitor", 7);
+    m.expect("stop", 0);
+    assert!(
+        m.crm_log().is_empty(),
+        "a primitive never sets a promotion score"
+    );
+}
+
+#[test]
+fn start_creates_piddir_and_detaches_the_daemon() {
+    let m = Install::new();
+    m.expect("start", 0);
+    let meta = std::fs::metadata(m.piddir()).unwrap();
+    let user = nix::unistd::User::from_name(MAXSCALE_USER)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        meta.uid(),
+        user.uid.as_raw(),
+        "piddir belongs to the maxscale user"
+    );
+    let pid = m.pid().unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let (pgrp, session): (i32, i32) = (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+    let me = nix::unistd::getsid(None).unwrap().as_raw();
+    assert_ne!(session, me, "MaxScale left the agent's session");
+    assert_ne!(
+        pgrp,
+        nix::unistd::getpgrp().as_raw(),
+        "and its process group"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        uid_line.contains(&user.uid.as_raw().to_string()),
+        "runs as maxscale: {uid_line}"
+    );
+    // No password in MaxScale's argv (the agent has none to give).
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .skip(1)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    assert!(
+        args.iter()
+            .all(|a| !a.contains("mariadb") && !a.contains("password")),
+        "{args:?}"
+    );
+}
+
+#[test]
+fn sigstop_makes_monitor_fail_within_its_timeout() {
+    let m = Install::new();
+    m.expect("start", 0);
+    let pid = m.pid().unwrap();
+    sig(pid, Signal::SIGSTOP);
+    let timeout = [("OCF_RESKEY_CRM_meta_timeout", "5000")];
+    for level in ["0", "10", "20"] {
+        let r = m.run_env(
+            "monitor",
+            &[timeout[0], RECURRING, ("OCF_CHECK_LEVEL", level)],
+        );
+        assert_eq!(r.rc, 1, "depth {level}: {}", r.stderr);
+        assert!(r.elapsed < Duration::from_secs(5), "{:?}", r.elapsed);
+        assert!(r.reason().contains("stopped"), "{}", r.reason());
+    }
+    // stop copes with a stopped MaxScale (SIGCONT follows SIGTERM).
+    m.expect("stop", 0);
+    assert!(wait_gone(pid, Duration::from_secs(2)));
+    m.expect("monitor", 7);
+}
+
+#[test]
+fn kill_9_is_not_running_and_the_stale_pid_file_does_not_block_start() {
+    let m = Install::new();
+    m.expect("start", 0);
+    let old = m.pid().unwrap();
+    m.kill9();
+    assert!(m.pid_file().exists(), "SIGKILL leaves the pid file");
+    m.expect_env("monitor", &[RECURRING], 7);
+    m.expect("start", 0);
+    let new = m.pid().unwrap();
+    assert_ne!(new, old);
+    m.expect("monitor", 0);
+}
+
+#[test]
+fn a_zombie_in_the_pid_file_is_not_running() {
+    let m = Install::new();
+    // A child of this test that exits and is not reaped yet: a zombie whose comm is MaxScale's.
+    let mut child = Command::new(&m.binary).arg("--version").spawn().unwrap();
+    let zpid = i32::try_from(child.id()).unwrap();
+    let t = Instant::now();
+    while !std::fs::read_to_string(format!("/proc/{zpid}/stat"))
+        .unwrap()
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .trim_start()
+        .starts_with('Z')
+    {
+        assert!(t.elapsed() < Duration::from_secs(5), "no zombie");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::create_dir_all(m.piddir()).unwrap();
+    std::fs::write(m.pid_file(), zpid.to_string()).unwrap();
+    m.expect("monitor", 7);
+    m.expect("stop", 0);
+    std::fs::write(m.pid_file(), zpid.to_string()).unwrap();
+    m.expect("start", 0);
+    assert_ne!(m.pid(), Some(zpid));
+    m.expect("monitor", 0);
+    child.wait().unwrap();
+}
+
+#[test]
+fn garbage_and_foreign_pid_files() {
+    let m = Install::new();
+    std::fs::create_dir_all(m.piddir()).unwrap();
+    std::fs::write(m.pid_file(), "").unwrap();
+    m.expect("monitor", 7);
+    // A live process that is not MaxScale (pid reused by another program).
+    let mut other = Command::new("sleep").arg("30").spawn().unwrap();
+    std::fs::write(m.pid_file(), other.id().to_string()).unwrap();
+    m.expect("monitor", 7);
+    m.expect("start", 0);
+    m.expect("monitor", 0);
+    other.kill().unwrap();
+    other.wait().unwrap();
+}
+
+#[test]
+fn wrong_or_unreadable_password() {
+    let mut m = Install::new();
+    m.expect("start", 0);
+    let pw = m.path("password");
+    std::fs::write(&pw, "n0t-the-password\n").unwrap();
+    m.set_param("admin_password_file", pw.to_str().unwrap());
+    for env in [&[][..], &[RECURRING][..], &[PROMOTABLE][..]] {
+        let r = m.run_env("monitor", env);
+        assert_eq!(r.rc, 2, "{env:?}: {}", r.stderr);
+        assert!(r.reason().contains("401"), "{}", r.reason());
+        assert!(!r.stderr.contains("n0t-the-password"));
+    }
+    // Depth 0 needs no API.
+    m.expect_env("monitor", &[("OCF_CHECK_LEVEL", "0")], 0);
+    m.set_param("admin_password_file", "/nonexistent/password");
+    let r = m.expect("monitor", 2);
+    assert!(
+        r.reason().contains("/nonexistent/password"),
+        "{}",
+        r.reason()
+    );
+    m.expect("validate-all", 2);
+    // stop never needs the API.
+    m.expect("stop", 0);
+    m.expect("monitor", 7);
+}
+
+#[test]
+fn the_right_password_from_a_file() {
+    if !simulated() {
+        return; // needs an admin account the test defines
+    }
+    let mut m = Install::with(|m| {
+        m.global_extra = "sim_admin_user=ha\nsim_admin_password=Pa ss:w0rd\n".into();
+    });
+    let pw = m.path("password");
+    std::fs::write(&pw, "Pa ss:w0rd\n").unwrap();
+    m.set_param("admin_user", "ha");
+    m.set_param("admin_password_file", pw.to_str().unwrap());
+    m.expect("start", 0);
+    m.expect_env("monitor", &[("OCF_CHECK_LEVEL", "20")], 0);
+}
+
+#[test]
+fn rest_api_faults() {
+    if !simulated() {
+        return;
+    }
+    let m = Install::new();
+    m.expect("start", 0);
+    let timeout = ("OCF_RESKEY_CRM_meta_timeout", "6000");
+    for (fault, rc, words) in [
+        ("hang", 1, "no answer"),
+        ("status:503", 1, "503"),
+        ("status:500", 1, "HTTP 500"),
+        ("garbage", 1, "not JSON"),
+        ("badjson", 1, "unexpected JSON"),
+        ("refuse-auth", 2, "401"),
+        ("slow:300", 0, ""),
+        ("none", 0, ""),
+    ] {
+        m.fault(fault);
+        let r = m.run_env("monitor", &[timeout, RECURRING]);
+        assert_eq!(r.rc, rc, "{fault}: {}", r.stderr);
+        assert!(r.reason().contains(words), "{fault}: {}", r.reason());
+        assert!(
+            r.elapsed < Duration::from_secs(6),
+            "{fault}: {:?}",
+            r.elapsed
+        );
+    }
+}
+
+#[test]
+fn depth_20_checks_servers_master_and_monitors() {
+    if !simulated() {
+        return;
+    }
+    let mut m = Install::new();
+    m.expect("start", 0);
+    let d20 = [("OCF_CHECK_LEVEL", "20")];
+    m.expect_env("monitor", &d20, 0);
+    m.server_state("server2", "Down");
+    m.expect_env("monitor", &d20, 0); // one server Running is enough when none is named
+    m.set_param("servers", "server1 server2");
+    let r = m.expect_env("monitor", &d20, 1);
+    assert!(
+        r.reason().contains("server server2 is 'Down'"),
+        "{}",
+        r.reason()
+    );
+    m.expect("monitor", 0); // depth 10 does not look at servers
+    m.set_param("servers", "server1,nosuch");
+    let r = m.expect_env("monitor", &d20, 1);
+    assert!(r.reason().contains("nosuch"), "{}", r.reason());
+    m.set_param("servers", "server1");
+    m.set_param("require_master", "true");
+    m.expect_env("monitor", &d20, 0);
+    m.server_state("server1", "Slave, Running");
+    let r = m.expect_env("monitor", &d20, 1);
+    assert!(r.reason().contains("no server is Master"), "{}", r.reason());
+    m.server_state("server1", "Master, Running");
+    m.steer("/sim/monitors/Monitor/state", "Stopped");
+    let r = m.expect_env("monitor", &d20, 1);
+    assert!(
+        r.reason().contains("monitor Monitor is Stopped"),
+        "{}",
+        r.reason()
+    );
+}
+
+#[test]
+fn a_configuration_maxscale_rejects() {
+    let m = Install::with(|m| m.global_extra = "no_such_parameter=1\n".into());
+    let r = m.expect("start", 2);
+    assert!(r.reason().contains("exit 1"), "{}", r.reason());
+    assert!(r.reason().contains("no_such_parameter"), "{}", r.reason());
+    m.expect("monitor", 7);
+}
+
+#[test]
+fn the_admin_port_in_use() {
+    let m = Install::new();
+    let blocker = std::net::TcpListener::bind(("127.0.0.1", m.admin_port)).unwrap();
+    // Something listens on the admin port, but no MaxScale runs through our pid file.
+    let r = m.expect("monitor", 1);
+    assert!(r.reason().contains("accepts connections"), "{}", r.reason());
+    let r = m.expect("start", 1);
+    assert!(r.reason().contains("exit 6"), "{}", r.reason());
+    drop(blocker);
+    m.expect("monitor", 7);
+    m.expect("start", 0);
+}
+
+#[test]
+fn missing_local_pieces() {
+    let mut m = Install::new();
+    m.set_param("binary", "/nonexistent/maxscale");
+    m.expect("validate-all", 5);
+    m.expect("start", 5);
+    // Probes and stop never need the binary.
+    m.expect_env("monitor", &[("OCF_RESKEY_CRM_meta_interval", "0")], 7);
+    m.expect("stop", 0);
+    m.set_param("binary", m.binary.clone().to_str().unwrap());
+    m.set_param("user", "no-such-user-here");
+    m.expect("start", 5);
+    m.set_param("user", MAXSCALE_USER);
+    m.set_param("admin_port", "http");
+    m.expect("validate-all", 6);
+    m.expect_env("monitor", &[("OCF_RESKEY_CRM_meta_interval", "0")], 7);
+    m.expect("stop", 0);
+    m.set_param("admin_port", &m.admin_port.to_string());
+    m.set_param("extra_options", "--nodaemon");
+    m.expect("validate-all", 6);
+}
+
+#[test]
+fn a_slow_shutdown_gets_a_second_sigterm() {
+    if !simulated() {
+        return;
+    }
+    let m = Install::with(|m| m.global_extra = "sim_shutdown_delay_ms=60000\n".into());
+    m.expect("start", 0);
+    let pid = m.pid().unwrap();
+    let r = m.expect_env("stop", &[("OCF_RESKEY_CRM_meta_timeout", "6000")], 0);
+    assert!(r.elapsed < Duration::from_secs(6), "{:?}", r.elapsed);
+    assert!(is_gone(pid));
+    m.expect("monitor", 7);
+}
+
+#[test]
+fn promotable_clone() {
+    let m = Install::new();
+    let p = [PROMOTABLE];
+    m.expect_env("monitor", &p, 7);
+    m.expect_env("start", &p, 0);
+    assert_eq!(m.passive(), Some(true), "a started instance is passive");
+    m.expect_env("monitor", &p, 0);
+    m.expect_env("demote", &p, 0);
+    m.expect_env("promote", &p, 0);
+    assert_eq!(m.passive(), Some(false));
+    m.expect_env("monitor", &p, 8);
+    m.expect_env("promote", &p, 0);
+    m.expect_env("monitor", &[PROMOTABLE, RECURRING], 8);
+    m.expect_env("demote", &p, 0);
+    assert_eq!(m.passive(), Some(true));
+    m.expect_env("monitor", &[PROMOTABLE, RECURRING], 0);
+    let log = m.crm_log();
+    // 100 healthy; a real MaxScale without backends is degraded (10).
+    let score = if depth_20_healthy(&m) { "100" } else { "10" };
+    assert!(
+        log.contains(&format!(
+            "--promotion ms --lifetime reboot --update {score}\n"
+        )),
+        "{log}"
+    );
+    m.expect_env("stop", &p, 0);
+    assert!(
+        m.crm_log()
+            .ends_with("--promotion ms --lifetime reboot --delete\n"),
+        "{}",
+        m.crm_log()
+    );
+    m.expect_env("monitor", &p, 7);
+    // passive is persisted: a new start comes back passive (and start keeps it so).
+    m.expect_env("start", &p, 0);
+    assert_eq!(m.passive(), Some(true));
+}
+
+#[test]
+fn promotion_scores_follow_health_and_change_only_when_needed() {
+    if !simulated() {
+        return;
+    }
+    let m = Install::new();
+    let rec = [PROMOTABLE, RECURRING];
+    m.expect_env("start", &[PROMOTABLE], 0);
+    let calls = |m: &Install| m.crm_log().lines().count();
+    let after_start = calls(&m);
+    m.expect_env("monitor", &rec, 0);
+    m.expect_env("monitor", &rec, 0);
+    assert_eq!(
+        calls(&m),
+        after_start,
+        "an unchanged score is not written again"
+    );
+    m.server_state("server1", "Down");
+    m.server_state("server2", "Down");
+    m.expect_env("monitor", &rec, 0);
+    assert!(m.crm_log().ends_with("--update 10\n"), "{}", m.crm_log());
+    m.server_state("server1", "Master, Running");
+    m.expect_env("monitor", &rec, 0);
+    assert!(m.crm_log().ends_with("--update 100\n"), "{}", m.crm_log());
+    m.fault("status:503");
+    m.expect_env("monitor", &rec, 1);
+    assert!(m.crm_log().ends_with("--delete\n"), "{}", m.crm_log());
+    m.fault("none");
+    // A probe always writes the score (it follows a cluster restart or a cleanup).
+    let before = calls(&m);
+    m.expect_env(
+        "monitor",
+        &[PROMOTABLE, ("OCF_RESKEY_CRM_meta_interval", "0")],
+        0,
+    );
+    m.expect_env(
+        "monitor",
+        &[PROMOTABLE, ("OCF_RESKEY_CRM_meta_interval", "0")],
+        0,
+    );
+    assert_eq!(calls(&m), before + 2);
+}
+
+#[test]
+fn cooperative_locks_leave_passive_alone() {
+    if !simulated() {
+        return;
+    }
+    let m = Install::with(|m| {
+        m.monitor_extra = "cooperative_monitoring_locks=majority_of_all\n".into();
+    });
+    let p = [PROMOTABLE];
+    let r0 = m.expect_env("start", &p, 0);
+    let before = m.passive();
+    let r1 = m.expect_env("monitor", &p, 0);
+    let r2 = m.expect_env("promote", &p, 0);
+    let both = format!("{}{}{}", r0.stderr, r1.stderr, r2.stderr);
+    assert_eq!(
+        both.matches("cooperative monitoring locks are on").count(),
+        1,
+        "warned once: {both}"
+    );
+    assert_eq!(m.passive(), before, "passive untouched");
+    m.expect_env("monitor", &p, 8);
+    m.expect_env("demote", &p, 0);
+    assert_eq!(m.passive(), before);
+    m.expect_env("monitor", &p, 0);
+}
+
+#[test]
+fn config_sync_is_detected() {
+    // Only a real MaxScale 6+ with a configured cluster would do config sync; the simulator
+    // reports config_sync null. The agent's handling (?sync=false) is covered by the REST
+    // client's tests; here only that a normal PATCH works against every version we simulate.
+    if !simulated() {
+        return;
+    }
+    for version in ["2.5.29", "6.4.15", "23.08.6"] {
+        let m = Install::with(|m| m.global_extra = format!("sim_version={version}\n"));
+        m.expect_env("start", &[PROMOTABLE], 0);
+        m.expect_env("promote", &[PROMOTABLE], 0);
+        assert_eq!(m.passive(), Some(false), "{version}");
+        m.expect_env("monitor", &[PROMOTABLE], 8);
+    }
+}
+
+/// Starts MaxScale the way something else (systemd) would, outside the agent.
+fn start_outside(m: &Install) {
+    std::fs::create_dir_all(m.piddir()).unwrap();
+    let user = nix::unistd::User::from_name(MAXSCALE_USER)
+        .unwrap()
+        .unwrap();
+    nix::unistd::chown(&m.piddir(), Some(user.uid), Some(user.gid)).unwrap();
+    let st = Command::new(&m.binary)
+        .arg(format!("--config={}", m.config_path().display()))
+        .arg(format!("--user={MAXSCALE_USER}"))
+        .arg(format!("--piddir={}", m.piddir().display()))
+        .arg(format!("--logdir={}", m.path("log").display()))
+        .arg(format!("--datadir={}", m.path("data").display()))
+        .arg(format!("--cachedir={}", m.path("cache").display()))
+        .arg(format!("--persistdir={}", m.path("persist").display()))
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+#[test]
+fn manage_process_false() {
+    let mut m = Install::new();
+    m.set_param("manage_process", "false");
+    let short = ("OCF_RESKEY_CRM_meta_timeout", "2000");
+    m.expect("monitor", 7);
+    let r = m.expect_env("start", &[short], 1);
+    assert!(r.reason().contains("did not answer"), "{}", r.reason());
+    assert!(m.pid().is_none(), "the agent started nothing");
+    start_outside(&m);
+    let pid = m.pid().unwrap();
+    m.expect("start", 0);
+    m.expect("monitor", 0);
+    m.expect_env("monitor", &[("OCF_CHECK_LEVEL", "0")], 0);
+    m.expect_env("start", &[PROMOTABLE], 0);
+    assert_eq!(m.passive(), Some(true));
+    m.expect_env("promote", &[PROMOTABLE], 0);
+    m.expect_env("monitor", &[PROMOTABLE], 8);
+    m.expect_env("stop", &[PROMOTABLE], 0);
+    assert!(!is_gone(pid), "stop leaves it running");
+    assert_eq!(m.passive(), Some(true), "but passive");
+    m.expect("stop", 0);
+    assert!(!is_gone(pid));
+    m.kill9();
+    m.expect("monitor", 7);
+}
+
+#[test]
+fn keepalived_check() {
+    let m = Install::new();
+    let params = m.params_file();
+    let p = params.to_str().unwrap();
+    let r = m.run_args(&["keepalived-check", "--params", p], &[]);
+    assert_eq!(r.rc, 1, "not running: {}", r.stderr);
+    m.expect("start", 0);
+    // Healthy at depth 20 needs a Running server: the simulator has them, a real MaxScale
+    // without backends may not; keepalived-check must agree with monitor at depth 20.
+    let healthy = if depth_20_healthy(&m) { 0 } else { 1 };
+    let r = m.run_args(&["keepalived-check", "--params", p], &[]);
+    assert_eq!(r.rc, healthy, "{}", r.stderr);
+    // The parameters can come from the environment too.
+    let r = m.run_args(&["keepalived-check"], &[]);
+    assert_eq!(r.rc, healthy, "{}", r.stderr);
+    let r = m.run_args(&["keepalived-check", "--bogus"], &[]);
+    assert_eq!(r.rc, 2);
+    if simulated() {
+        m.server_state("server1", "Down");
+        m.server_state("server2", "Down");
+        let r = m.run_args(&["keepalived-check", "--params", p], &[]);
+        assert_eq!(r.rc, 1);
+        assert!(r.stderr.contains("no server is Running"), "{}", r.stderr);
+        m.server_state("server1", "Master, Running");
+        m.fault("hang");
+        let r = m.run_args(&["keepalived-check", "--params", p, "--timeout", "1"], &[]);
+        assert_eq!(r.rc, 1);
+        assert!(r.elapsed < Duration::from_millis(1500), "{:?}", r.elapsed);
+        m.fault("none");
+    }
+    let pid = m.pid().unwrap();
+    sig(pid, Signal::SIGSTOP);
+    let r = m.run_args(&["keepalived-check", "--params", p], &[]);
+    assert_eq!(r.rc, 1);
+    sig(pid, Signal::SIGCONT);
+}
+
+#[test]
+fn keepalived_notify() {
+    let m = Install::new();
+    let params = m.params_file();
+    let p = params.to_str().unwrap();
+    let notify = |state: &str| {
+        m.run_args(
+            &[
+                "keepalived-notify",
+                "--params",
+                p,
+                "INSTANCE",
+                "VI_1",
+                state,
+                "100",
+            ],
+            &[("HA_LOGFACILITY", "none")],
+        )
+    };
+    assert_eq!(notify("MASTER").rc, 1, "not running");
+    m.expect("start", 0);
+    let r = notify("MASTER");
+    assert_eq!(r.rc, 0, "{}", r.stderr);
+    assert_eq!(m.passive(), Some(false));
+    for state in ["BACKUP", "MASTER", "FAULT", "MASTER", "STOP"] {
+        let r = notify(state);
+        assert_eq!(r.rc, 0, "{state}: {}", r.stderr);
+        assert_eq!(m.passive(), Some(state != "MASTER"), "{state}");
+    }
+    assert_eq!(notify("SOMETHING_ELSE").rc, 0);
+    assert_eq!(m.passive(), Some(true));
+    // Three arguments (older Keepalived) are enough; fewer is a usage error.
+    let r = m.run_args(
+        &["keepalived-notify", "--params", p, "GROUP", "G", "MASTER"],
+        &[],
+    );
+    assert_eq!(r.rc, 0, "{}", r.stderr);
+    let r = m.run_args(&["keepalived-notify", "--params", p, "GROUP"], &[]);
+    assert_eq!(r.rc, 2);
+}
+
+#[test]
+fn the_password_is_never_printed() {
+    let mut m = Install::new();
+    let pw = m.path("password");
+    std::fs::write(&pw, "Very-Secret-42\n").unwrap();
+    m.set_param("admin_password_file", pw.to_str().unwrap());
+    m.set_param("binary", "/nonexistent/maxscale");
+    let env = [("HA_debug", "1")];
+    for action in ["validate-all", "start", "monitor", "stop", "meta-data"] {
+        let r = m.run_env(action, &env);
+        assert!(
+            !r.stderr.contains("Very-Secret-42"),
+            "{action}: {}",
+            r.stderr
+        );
+        assert!(!r.stdout.contains("Very-Secret-42"), "{action}");
+    }
+}

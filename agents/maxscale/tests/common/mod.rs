@@ -1,0 +1,516 @@
+//! Harness for running the real agent binary against a MaxScale: the simulator
+//! (`target/debug/maxscale-sim`, build it first with `cargo build -p maxscale-sim`) or, when
+//! `MAXSCALE_BIN=/path/to/maxscale` is set, a real MaxScale. Tests that need the simulator's
+//! steering endpoints (`/sim/...`) return early against a real MaxScale.
+//!
+//! Each test gets its own installation: a temporary directory (logdir, datadir, cachedir,
+//! persistdir owned by the `maxscale` user, created if missing), free loopback ports, its own
+//! HA_RSCTMP, and a fake `crm_attribute` on PATH that records its arguments.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const AGENT: &str = env!("CARGO_BIN_EXE_maxscale");
+pub const MAXSCALE_USER: &str = "maxscale";
+
+/// `MAXSCALE_BIN`, when the suite runs against a real MaxScale.
+// Tests may read the environment directly: the agent's rule (everything through ocf::Env) is
+// about the agent, and this is the test harness choosing its target.
+#[allow(clippy::disallowed_methods)]
+pub fn real_maxscale() -> Option<PathBuf> {
+    std::env::var_os("MAXSCALE_BIN")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// True when the suite runs against the simulator (steering and fault injection available).
+pub fn simulated() -> bool {
+    real_maxscale().is_none()
+}
+
+/// The MaxScale binary under test.
+pub fn maxscale_binary() -> PathBuf {
+    if let Some(real) = real_maxscale() {
+        return real;
+    }
+    // target/debug/deps/agent-xxxx -> target/debug/maxscale-sim
+    let exe = std::env::current_exe().expect("current_exe");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
+    let sim = dir.join("maxscale-sim");
+    assert!(
+        sim.is_file(),
+        "{} is missing: run `cargo build -p maxscale-sim` before these tests",
+        sim.display()
+    );
+    sim
+}
+
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// The user MaxScale runs as: `maxscale`, created (system user) when missing.
+pub fn ensure_user() {
+    static DONE: Mutex<bool> = Mutex::new(false);
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if *done {
+        return;
+    }
+    if nix::unistd::User::from_name(MAXSCALE_USER)
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        let st = Command::new("useradd")
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+            ])
+            .arg(MAXSCALE_USER)
+            .status()
+            .expect("useradd");
+        assert!(st.success(), "useradd {MAXSCALE_USER} failed");
+    }
+    *done = true;
+}
+
+fn chown_user(path: &Path) {
+    let u = nix::unistd::User::from_name(MAXSCALE_USER)
+        .ok()
+        .flatten()
+        .expect("maxscale user");
+    std::os::unix::fs::chown(path, Some(u.uid.as_raw()), Some(u.gid.as_raw())).expect("chown");
+}
+
+/// A port that was free a moment ago and that no other test of this run was given.
+pub fn free_port() -> u16 {
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("bind 127.0.0.1:0");
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
+/// The result of one agent run.
+#[derive(Debug)]
+pub struct Run {
+    pub rc: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// The last `ocf-exit-reason:` line.
+    pub fn reason(&self) -> String {
+        self.stderr
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("ocf-exit-reason:"))
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+impl From<(Output, Duration)> for Run {
+    fn from((o, elapsed): (Output, Duration)) -> Run {
+        Run {
+            rc: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            elapsed,
+        }
+    }
+}
+
+/// A MaxScale installation in a temporary directory, plus the agent's parameters for it.
+pub struct Install {
+    pub dir: tempfile::TempDir,
+    pub admin_port: u16,
+    pub listener_port: u16,
+    pub binary: PathBuf,
+    /// Extra `[maxscale]` lines.
+    pub global_extra: String,
+    /// Extra lines for the `[Monitor]` section.
+    pub monitor_extra: String,
+    /// Agent parameters (name, value) besides the ones derived from the installation.
+    pub params: Vec<(String, String)>,
+    /// Extra environment for the agent (meta attributes, OCF_CHECK_LEVEL, ...).
+    pub env: Vec<(String, String)>,
+}
+
+impl Install {
+    pub fn new() -> Install {
+        Install::with(|_| {})
+    }
+
+    pub fn with(f: impl FnOnce(&mut Install)) -> Install {
+        assert!(
+            is_root(),
+            "these tests start MaxScale as user maxscale and must run as root"
+        );
+        ensure_user();
+        let dir = tempfile::Builder::new()
+            .prefix("ocf-maxscale")
+            .tempdir()
+            .expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        for d in ["log", "data", "cache", "persist"] {
+            let p = dir.path().join(d);
+            std::fs::create_dir(&p).expect("mkdir");
+            chown_user(&p);
+        }
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).expect("mkdir bin");
+        let fake = bin.join("crm_attribute");
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\necho \"$*\" >> {}\n",
+                dir.path().join("crm_attribute.log").display()
+            ),
+        )
+        .expect("fake crm_attribute");
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let mut install = Install {
+            dir,
+            admin_port: free_port(),
+            listener_port: free_port(),
+            binary: maxscale_binary(),
+            global_extra: String::new(),
+            monitor_extra: String::new(),
+            params: Vec::new(),
+            env: Vec::new(),
+        };
+        f(&mut install);
+        install.write_config();
+        install
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path("maxscale.cnf")
+    }
+
+    pub fn piddir(&self) -> PathBuf {
+        self.path("run")
+    }
+
+    pub fn pid_file(&self) -> PathBuf {
+        self.piddir().join("maxscale.pid")
+    }
+
+    pub fn config_text(&self) -> String {
+        format!(
+            "[maxscale]\nthreads=1\nadmin_host=127.0.0.1\nadmin_port={port}\n\
+             admin_secure_gui=false\n{global}\n\
+             [server1]\ntype=server\naddress=127.0.0.1\nport=3306\n\n\
+             [server2]\ntype=server\naddress=127.0.0.1\nport=3307\n\n\
+             [Monitor]\ntype=monitor\nmodule=mariadbmon\nservers=server1,server2\n\
+             user=maxscale\npassword=maxscale\nmonitor_interval=1000ms\n{monitor}\n\
+             [Router]\ntype=service\nrouter=readwritesplit\nservers=server1,server2\n\
+             user=maxscale\npassword=maxscale\n\n\
+             [Listener]\ntype=listener\nservice=Router\nport={listener}\naddress=127.0.0.1\n",
+            port = self.admin_port,
+            global = self.global_extra,
+            monitor = self.monitor_extra,
+            listener = self.listener_port,
+        )
+    }
+
+    pub fn write_config(&self) {
+        std::fs::write(self.config_path(), self.config_text()).expect("config");
+    }
+
+    /// The instance parameters for this installation.
+    pub fn reskeys(&self) -> Vec<(String, String)> {
+        let p = |s: &str| self.path(s).to_string_lossy().into_owned();
+        let mut v: Vec<(String, String)> = vec![
+            ("binary".into(), self.binary.to_string_lossy().into_owned()),
+            ("config".into(), p("maxscale.cnf")),
+            ("user".into(), MAXSCALE_USER.into()),
+            ("piddir".into(), p("run")),
+            ("logdir".into(), p("log")),
+            ("datadir".into(), p("data")),
+            ("cachedir".into(), p("cache")),
+            ("persistdir".into(), p("persist")),
+            ("admin_port".into(), self.admin_port.to_string()),
+        ];
+        for (k, val) in &self.params {
+            v.retain(|(kk, _)| kk != k);
+            v.push((k.clone(), val.clone()));
+        }
+        v
+    }
+
+    /// The same parameters as `key=value` lines, for `--params FILE`.
+    pub fn params_file(&self) -> PathBuf {
+        let f = self.path("params.conf");
+        let text: String = self
+            .reskeys()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect();
+        std::fs::write(&f, text).expect("params file");
+        f
+    }
+
+    fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(AGENT);
+        cmd.args(args)
+            .env_clear()
+            .env(
+                "PATH",
+                format!(
+                    "{}:/usr/sbin:/usr/bin:/sbin:/bin",
+                    self.path("bin").display()
+                ),
+            )
+            .env("HA_RSCTMP", self.path("rsctmp"))
+            .env("OCF_ROOT", "/usr/lib/ocf")
+            .env("OCF_RESOURCE_INSTANCE", "ms");
+        for (k, v) in self.reskeys() {
+            cmd.env(format!("OCF_RESKEY_{k}"), v);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs the agent with an OCF action.
+    pub fn run(&self, action: &str) -> Run {
+        self.run_env(action, &[])
+    }
+
+    pub fn run_env(&self, action: &str, env: &[(&str, &str)]) -> Run {
+        self.run_args(&[action], env)
+    }
+
+    pub fn run_args(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let t = Instant::now();
+        let out = self.command(args, env).output().expect("run the agent");
+        Run::from((out, t.elapsed()))
+    }
+
+    /// Runs an action and asserts its exit code, showing stderr on failure.
+    #[track_caller]
+    pub fn expect(&self, action: &str, rc: i32) -> Run {
+        self.expect_env(action, &[], rc)
+    }
+
+    #[track_caller]
+    pub fn expect_env(&self, action: &str, env: &[(&str, &str)], rc: i32) -> Run {
+        let r = self.run_env(action, env);
+        assert_eq!(
+            r.rc, rc,
+            "{action} {env:?}: expected {rc}, got {}\nstderr:\n{}",
+            r.rc, r.stderr
+        );
+        r
+    }
+
+    /// The pid in the pid file, if any.
+    pub fn pid(&self) -> Option<i32> {
+        std::fs::read_to_string(self.pid_file())
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+    }
+
+    /// Removes a setting and lets the next run use the default.
+    pub fn set_param(&mut self, name: &str, value: &str) {
+        self.params.retain(|(k, _)| k != name);
+        self.params.push((name.into(), value.into()));
+    }
+
+    pub fn crm_log(&self) -> String {
+        std::fs::read_to_string(self.path("crm_attribute.log")).unwrap_or_default()
+    }
+
+    /// One request to the admin API with the default credentials.
+    pub fn http(&self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<Reply> {
+        request(
+            self.admin_port,
+            method,
+            path,
+            body,
+            Some(("admin", "mariadb")),
+            Duration::from_secs(5),
+        )
+    }
+
+    /// `parameters.passive` as MaxScale reports it.
+    pub fn passive(&self) -> Option<bool> {
+        let r = self.http("GET", "/v1/maxscale", None).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&r.body).ok()?;
+        v.pointer("/data/attributes/parameters/passive")?.as_bool()
+    }
+
+    /// Simulator only: `PUT /sim/...` with a text body.
+    #[track_caller]
+    pub fn steer(&self, path: &str, body: &str) {
+        let r = request(
+            self.admin_port,
+            "PUT",
+            path,
+            Some(body),
+            Some(("admin", "mariadb")),
+            Duration::from_secs(5),
+        )
+        .expect("steer the simulator");
+        assert_eq!(r.status, 204, "PUT {path} {body}: {}", r.text());
+    }
+
+    pub fn fault(&self, fault: &str) {
+        self.steer("/sim/fault", fault);
+    }
+
+    pub fn server_state(&self, server: &str, state: &str) {
+        self.steer(&format!("/sim/servers/{server}/state"), state);
+    }
+
+    /// SIGKILLs what the pid file names (cleanup, and the kill -9 test).
+    pub fn kill9(&self) {
+        if let Some(pid) = self.pid() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            wait_gone(pid, Duration::from_secs(5));
+        }
+    }
+}
+
+impl Drop for Install {
+    fn drop(&mut self) {
+        if let Some(pid) = self.pid() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGCONT,
+            );
+        }
+        let _ = self.run_env("stop", &[("OCF_RESKEY_manage_process", "true")]);
+        self.kill9();
+    }
+}
+
+/// Whether `/proc/<pid>` is gone or a zombie.
+pub fn is_gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(s) => s
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+            .unwrap_or(true),
+    }
+}
+
+pub fn wait_gone(pid: i32, timeout: Duration) -> bool {
+    let t = Instant::now();
+    while t.elapsed() < timeout {
+        if is_gone(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    is_gone(pid)
+}
+
+/// A reply from the REST API.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn b64(s: &str) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// One HTTP/1.1 exchange (Connection: close).
+pub fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    auth: Option<(&str, &str)>,
+    timeout: Duration,
+) -> std::io::Result<Reply> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(timeout))?;
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    if let Some((u, p)) = auth {
+        req.push_str(&format!(
+            "Authorization: Basic {}\r\n",
+            b64(&format!("{u}:{p}"))
+        ));
+    }
+    let b = body.unwrap_or("");
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{b}", b.len()));
+    s.write_all(req.as_bytes())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status line"))?;
+    Ok(Reply {
+        status,
+        body: raw[split + 4..].to_vec(),
+    })
+}
