@@ -7,8 +7,24 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::command::{run_ok, run_until, CommandError};
+use crate::command::{run_ok, run_until, CommandError, Output};
 use crate::deadline::Deadline;
+
+/// Where Pacemaker installs its command-line tools on every distribution. Used when a tool is
+/// not on `PATH` — e.g. for `wsrep_notify_cmd`, which inherits mysqld's environment.
+pub const PACEMAKER_SBIN: &str = "/usr/sbin";
+
+/// Calls `run(program)` with the bare tool name (found on `PATH`, so tests can substitute a
+/// fake) and, when that is not found, with the tool under [`PACEMAKER_SBIN`].
+fn run_tool<T>(
+    tool: &str,
+    mut run: impl FnMut(&str) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
+    match run(tool) {
+        Err(CommandError::NotFound { .. }) => run(&format!("{PACEMAKER_SBIN}/{tool}")),
+        other => other,
+    }
+}
 
 /// A transient node attribute, like `pingd`: the value a location rule reads.
 #[derive(Debug, Clone)]
@@ -21,8 +37,8 @@ pub struct NodeAttribute {
 }
 
 impl NodeAttribute {
-    fn command(&self) -> Command {
-        let mut cmd = Command::new("attrd_updater");
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
         cmd.arg("-n").arg(&self.name);
         if let Some(node) = &self.node {
             cmd.arg("-N").arg(node);
@@ -32,26 +48,32 @@ impl NodeAttribute {
 
     /// Sets the value (and the dampening, `-B … -d`, so a changed `dampen` takes effect).
     pub fn update(&self, value: &str, deadline: &Deadline) -> Result<(), CommandError> {
-        let mut cmd = self.command();
-        match self.dampen {
-            Some(d) => cmd
-                .arg("-B")
-                .arg(value)
-                .arg("-d")
-                .arg(format!("{}ms", d.as_millis())),
-            None => cmd.arg("-U").arg(value),
-        };
-        run_ok(&mut cmd, deadline.at()).map(drop)
+        run_tool("attrd_updater", |program| {
+            let mut cmd = self.command(program);
+            match self.dampen {
+                Some(d) => cmd
+                    .arg("-B")
+                    .arg(value)
+                    .arg("-d")
+                    .arg(format!("{}ms", d.as_millis())),
+                None => cmd.arg("-U").arg(value),
+            };
+            run_ok(&mut cmd, deadline.at()).map(drop)
+        })
     }
 
     /// Removes the value (attrd can only blank it; rules see it as not defined).
     pub fn delete(&self, deadline: &Deadline) -> Result<(), CommandError> {
-        run_ok(self.command().arg("-D"), deadline.at()).map(drop)
+        run_tool("attrd_updater", |program| {
+            run_ok(self.command(program).arg("-D"), deadline.at()).map(drop)
+        })
     }
 
     /// The value attrd holds, `None` when the attribute is unknown or empty.
     pub fn query(&self, deadline: &Deadline) -> Result<Option<String>, CommandError> {
-        let out = run_until(self.command().arg("-Q"), deadline.at())?;
+        let out: Output = run_tool("attrd_updater", |program| {
+            run_until(self.command(program).arg("-Q"), deadline.at())
+        })?;
         if !out.status.success() {
             return Ok(None);
         }
@@ -104,6 +126,24 @@ impl PromotionScore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tools_fall_back_to_sbin_when_not_on_path() {
+        let mut tried = Vec::new();
+        let r: Result<(), CommandError> = run_tool("attrd_updater", |p| {
+            tried.push(p.to_string());
+            Err(CommandError::NotFound { program: p.into() })
+        });
+        assert!(r.is_err());
+        assert_eq!(tried, ["attrd_updater", "/usr/sbin/attrd_updater"]);
+        let mut tried = Vec::new();
+        let r = run_tool("crm_attribute", |p| {
+            tried.push(p.to_string());
+            Ok(7)
+        });
+        assert_eq!(r.unwrap(), 7);
+        assert_eq!(tried, ["crm_attribute"], "found on PATH: no second try");
+    }
 
     #[test]
     fn parses_attrd_query_output() {

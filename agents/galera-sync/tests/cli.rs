@@ -1,0 +1,458 @@
+//! The built binary, as Pacemaker, ocf-tester and mysqld run it, with a fake `attrd_updater`
+//! first on PATH (it records its arguments and keeps the value in a file). Galera itself is
+//! absent here (the socket does not exist), so the value is 0; the real-Galera scenarios are in
+//! tests/galera-sync/galera.sh.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_galera-sync");
+const METADATA: &str = include_str!("../../../metadata/galera-sync.xml");
+
+/// A fake attrd: `-Q` prints the stored value, `-B/-U` store it, `-D` blanks it. `MODE` in its
+/// directory can make it fail or hang.
+const FAKE_ATTRD: &str = r#"#!/bin/sh
+dir=$(dirname "$0")
+echo "$*" >> "$dir/calls"
+mode=$(cat "$dir/mode" 2>/dev/null)
+[ "$mode" = fail ] && { echo "connection refused" >&2; exit 1; }
+[ "$mode" = hang ] && exec sleep 30
+name=""; value=""; op=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    -n) name=$2; shift ;;
+    -B|-U) op=set; value=$2; shift ;;
+    -d) shift ;;
+    -D) op=del ;;
+    -Q) op=query ;;
+  esac
+  shift
+done
+case $op in
+  set) printf '%s' "$value" > "$dir/attr-$name" ;;
+  del) : > "$dir/attr-$name" ;;
+  query) [ -e "$dir/attr-$name" ] || { echo "not found" >&2; exit 6; }
+         printf 'name="%s" host="node1" value="%s"\n' "$name" "$(cat "$dir/attr-$name")" ;;
+esac
+exit 0
+"#;
+
+struct Rig {
+    dir: tempfile::TempDir,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("bin");
+        std::fs::create_dir(&fake).unwrap();
+        let attrd = fake.join("attrd_updater");
+        std::fs::write(&attrd, FAKE_ATTRD).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&attrd, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::create_dir(dir.path().join("rsctmp")).unwrap();
+        Rig { dir }
+    }
+    fn bin(&self) -> PathBuf {
+        self.dir.path().join("bin")
+    }
+    fn rsctmp(&self) -> PathBuf {
+        self.dir.path().join("rsctmp")
+    }
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("no-mysqld.sock")
+    }
+    fn mode(&self, mode: &str) {
+        std::fs::write(self.bin().join("mode"), mode).unwrap();
+    }
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.bin().join("calls"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+    fn clear_calls(&self) {
+        let _ = std::fs::remove_file(self.bin().join("calls"));
+    }
+    fn attr(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.bin().join(format!("attr-{name}"))).ok()
+    }
+    fn set_attr(&self, name: &str, value: &str) {
+        std::fs::write(self.bin().join(format!("attr-{name}")), value).unwrap();
+    }
+    fn state(&self, instance: &str) -> Option<String> {
+        std::fs::read_to_string(self.rsctmp().join(format!("galera-sync-{instance}.state"))).ok()
+    }
+
+    /// The binary with a clean environment: PATH = fake bin + system dirs, HA_RSCTMP, the
+    /// socket, and what the caller adds.
+    fn cmd(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", self.bin().display()))
+            .env("HA_RSCTMP", self.rsctmp())
+            .env("OCF_ROOT", "/usr/lib/ocf")
+            .env("OCF_RESOURCE_INSTANCE", "gs")
+            .env("OCF_RESKEY_CRM_meta_timeout", "20000")
+            .env("OCF_RESKEY_socket", self.socket());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c
+    }
+    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.cmd(args, env).output().unwrap()
+    }
+    fn rc(&self, action: &str, env: &[(&str, &str)]) -> i32 {
+        let out = self.run(&[action], env);
+        out.status.code().unwrap_or(-1)
+    }
+}
+
+const RECURRING: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "2000");
+const PROBE: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "0");
+
+#[test]
+fn metadata_is_checked_in() {
+    let out = Command::new(BIN).arg("meta-data").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8(out.stdout).unwrap() == METADATA,
+        "metadata/galera-sync.xml is stale: regenerate it with \
+         `cargo run -q -p galera-sync -- meta-data > metadata/galera-sync.xml`"
+    );
+}
+
+#[test]
+fn metadata_is_valid_against_ra_api_1_dtd() {
+    // As ocf-tester does: xmllint --valid with the DTD's directory as the working directory.
+    let dtd_dir = Path::new("/usr/share/resource-agents");
+    assert!(
+        dtd_dir.join("ra-api-1.dtd").exists(),
+        "ra-api-1.dtd missing: install resource-agents (tests/setup/install-deps.sh)"
+    );
+    let mut child = Command::new("xmllint")
+        .args(["--noout", "--valid", "-"])
+        .current_dir(dtd_dir)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("xmllint missing: install libxml2-utils (tests/setup/install-deps.sh)");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(METADATA.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn lifecycle_without_galera_publishes_0_and_never_fails() {
+    let rig = Rig::new();
+    assert_eq!(rig.rc("monitor", &[PROBE]), 7, "probe before start");
+    assert_eq!(
+        rig.rc("validate-all", &[]),
+        0,
+        "a missing socket is only a warning"
+    );
+    assert!(rig.calls().is_empty(), "{:?}", rig.calls());
+
+    assert_eq!(rig.rc("start", &[]), 0);
+    assert_eq!(rig.calls(), ["-n galera-sync -B 0 -d 0ms"]);
+    assert_eq!(rig.attr("galera-sync").as_deref(), Some("0"));
+    let state = rig.state("gs").unwrap();
+    assert!(state.starts_with("started\nvalue=0\npublished="), "{state}");
+    assert_eq!(rig.rc("start", &[]), 0, "start is idempotent");
+
+    // 0 is re-published at every monitor (a wsrep-notify 1 must not stick).
+    rig.clear_calls();
+    assert_eq!(rig.rc("monitor", &[RECURRING]), 0);
+    assert_eq!(rig.calls(), ["-n galera-sync -B 0 -d 0ms"]);
+
+    assert_eq!(rig.rc("stop", &[]), 0);
+    assert_eq!(rig.calls().last().unwrap(), "-n galera-sync -D");
+    assert_eq!(rig.attr("galera-sync").as_deref(), Some(""));
+    assert!(rig.state("gs").is_none());
+    assert_eq!(rig.rc("monitor", &[RECURRING]), 7);
+    assert_eq!(rig.rc("stop", &[]), 0, "stop is idempotent");
+    assert_eq!(
+        std::fs::read_dir(rig.rsctmp()).unwrap().count(),
+        0,
+        "nothing left in HA_RSCTMP"
+    );
+}
+
+#[test]
+fn parameters_reach_attrd() {
+    let rig = Rig::new();
+    let env = [
+        ("OCF_RESKEY_attribute", "gs-g2"),
+        ("OCF_RESKEY_dampen", "3s"),
+        ("OCF_RESOURCE_INSTANCE", "gs2"),
+    ];
+    assert_eq!(rig.rc("start", &env), 0);
+    assert_eq!(rig.calls(), ["-n gs-g2 -B 0 -d 3000ms"]);
+    assert!(rig.state("gs2").is_some());
+    assert_eq!(rig.rc("stop", &env), 0);
+}
+
+#[test]
+fn without_attrd_start_and_monitor_still_succeed_and_retry() {
+    let rig = Rig::new();
+    rig.mode("fail");
+    let out = rig.run(&["start"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("WARNING: cannot publish galera-sync=0"),
+        "{stderr}"
+    );
+    assert_eq!(
+        rig.state("gs").as_deref(),
+        Some("started\n"),
+        "nothing recorded"
+    );
+    assert_eq!(rig.rc("monitor", &[RECURRING]), 0);
+    assert_eq!(rig.calls().len(), 2, "retried at the monitor");
+    rig.mode("ok");
+    assert_eq!(rig.rc("monitor", &[RECURRING]), 0);
+    assert_eq!(rig.attr("galera-sync").as_deref(), Some("0"));
+    rig.mode("fail");
+    assert_eq!(rig.rc("stop", &[]), 0, "stop succeeds without attrd");
+    assert!(rig.state("gs").is_none());
+}
+
+#[test]
+fn a_hanging_attrd_does_not_hang_the_monitor() {
+    let rig = Rig::new();
+    assert_eq!(rig.rc("start", &[]), 0);
+    rig.mode("hang");
+    let t = Instant::now();
+    let rc = rig.rc(
+        "monitor",
+        &[RECURRING, ("OCF_RESKEY_CRM_meta_timeout", "4000")],
+    );
+    assert_eq!(rc, 0);
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+}
+
+#[test]
+fn probe_and_invalid_configuration() {
+    let rig = Rig::new();
+    let bad = [("OCF_RESKEY_connections_reserve", "-3")];
+    assert_eq!(rig.rc("validate-all", &bad), 6);
+    assert_eq!(rig.rc("start", &bad), 6);
+    assert_eq!(rig.rc("monitor", &[PROBE, bad[0]]), 7);
+    assert_eq!(rig.rc("stop", &bad), 0);
+    let out = rig.run(&["start"], &bad);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ocf-exit-reason:parameter 'connections_reserve' must be 0 or more"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn password_never_leaks() {
+    let rig = Rig::new();
+    let pw = rig.dir.path().join("pw");
+    std::fs::write(&pw, "Sup3r-Secret-Pw\n").unwrap();
+    let env = [
+        ("OCF_RESKEY_password_file", pw.to_str().unwrap()),
+        ("OCF_RESKEY_user", "monitor"),
+        ("HA_debug", "1"),
+    ];
+    for action in ["validate-all", "start", "monitor", "stop"] {
+        let out = rig.run(&[action], &env);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("Sup3r"), "{action}: {all}");
+    }
+    let out = rig.run(&["status", "--json"], &env);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Sup3r"));
+}
+
+#[test]
+fn status_command() {
+    let rig = Rig::new();
+    let out = rig.run(&["status"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("unhealthy: unreachable: socket ") && text.contains("does not exist"),
+        "{text}"
+    );
+    let out = rig.run(&["status", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["healthy"], false);
+    assert_eq!(v["value"], 0);
+    assert_eq!(v["reason"]["kind"], "unreachable");
+    assert_eq!(v["reason"]["error"]["kind"], "no_socket");
+    // --params FILE wins over the environment.
+    let params = rig.dir.path().join("gs.conf");
+    std::fs::write(&params, "# test\nhost=127.0.0.1\nport=1\n").unwrap();
+    let out = rig.run(
+        &["status", "--json", "--params", params.to_str().unwrap()],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["target"], "127.0.0.1:1");
+    assert_eq!(v["reason"]["error"]["kind"], "refused");
+    // Usage and configuration errors are 2.
+    assert_eq!(rig.run(&["status", "--bogus"], &[]).status.code(), Some(2));
+    let out = rig.run(
+        &["status"],
+        &[("OCF_RESKEY_port", "x"), ("OCF_RESKEY_host", "h")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = rig.run(&["status", "--params", "/nonexistent/file"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(rig.run(&["status", "--help"], &[]).status.code(), Some(0));
+    assert!(rig.calls().is_empty(), "status never touches attrd");
+}
+
+fn notify(rig: &Rig, args: &[&str]) -> (i32, Duration, String) {
+    let mut all = vec!["wsrep-notify"];
+    all.extend_from_slice(args);
+    let t = Instant::now();
+    // As mysqld runs it: no OCF environment at all.
+    let out = Command::new(BIN)
+        .args(&all)
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", rig.bin().display()))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        t.elapsed(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn wsrep_notify_pushes_only_a_defined_attribute() {
+    let rig = Rig::new();
+    // Not defined here (resource not running): nothing is created.
+    let (rc, _, _) = notify(&rig, &["--status", "synced"]);
+    assert_eq!(rc, 0);
+    assert_eq!(rig.calls(), ["-n galera-sync -Q"]);
+    assert_eq!(rig.attr("galera-sync"), None);
+
+    rig.set_attr("galera-sync", "1");
+    rig.clear_calls();
+    let (rc, took, _) = notify(&rig, &["--status", "donor"]);
+    assert_eq!(rc, 0);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(rig.attr("galera-sync").as_deref(), Some("0"));
+    assert_eq!(
+        rig.calls(),
+        ["-n galera-sync -Q", "-n galera-sync -B 0 -d 0ms"]
+    );
+
+    // Unchanged: queried, not updated.
+    rig.clear_calls();
+    notify(&rig, &["--status", "joined"]);
+    assert_eq!(rig.calls(), ["-n galera-sync -Q"]);
+
+    // The server's full argument list, with a params file naming the attribute.
+    let params = rig.dir.path().join("gs.conf");
+    std::fs::write(&params, "attribute=gs-node1\ndampen=1s\ndonor_ok=true\n").unwrap();
+    rig.set_attr("gs-node1", "0");
+    let p = params.to_str().unwrap();
+    let (rc, _, _) = notify(
+        &rig,
+        &[
+            "--params",
+            p,
+            "--status",
+            "donor",
+            "--uuid",
+            "abc",
+            "--primary",
+            "yes",
+            "--index",
+            "0",
+            "--members",
+            "a/g1/127.0.0.1:3311,b/g2/127.0.0.1:3312",
+        ],
+    );
+    assert_eq!(rc, 0);
+    assert_eq!(
+        rig.attr("gs-node1").as_deref(),
+        Some("1"),
+        "donor_ok from the file"
+    );
+    assert!(rig
+        .calls()
+        .contains(&"-n gs-node1 -B 1 -d 1000ms".to_string()));
+    // --attribute on the command line wins over nothing; the file's donor_ok still applies.
+    let (_, _, _) = notify(
+        &rig,
+        &["--params", p, "--status", "synced", "--primary", "no"],
+    );
+    assert_eq!(rig.attr("gs-node1").as_deref(), Some("0"));
+    // A params file that cannot be read: nothing is touched.
+    rig.clear_calls();
+    let (rc, _, err) = notify(&rig, &["--params", "/nonexistent", "--status", "synced"]);
+    assert_eq!(rc, 0);
+    assert!(rig.calls().is_empty());
+    assert!(err.contains("not updating any attribute"), "{err}");
+}
+
+#[test]
+fn wsrep_notify_survives_hostile_input_and_a_hanging_attrd() {
+    let rig = Rig::new();
+    rig.set_attr("galera-sync", "1");
+    let (rc, _, err) = notify(
+        &rig,
+        &[
+            "--status",
+            "donor",
+            "--unknown",
+            "x",
+            "--members",
+            "id/$(touch /tmp/pwned)\u{1b}[31m/addr",
+            "--status",
+            "synced",
+            "--attribute",
+            "victim",
+        ],
+    );
+    assert_eq!(rc, 0);
+    assert_eq!(
+        rig.attr("galera-sync").as_deref(),
+        Some("0"),
+        "first --status wins"
+    );
+    assert_eq!(rig.attr("victim"), None);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    let (rc, _, _) = notify(&rig, &[]);
+    assert_eq!(rc, 0, "no arguments at all");
+    let (rc, _, _) = notify(&rig, &["--status"]);
+    assert_eq!(rc, 0);
+    let (rc, _, _) = notify(&rig, &["--attribute", "bad name", "--status", "synced"]);
+    assert_eq!(rc, 0);
+
+    rig.mode("hang");
+    let (rc, took, _) = notify(&rig, &["--status", "synced"]);
+    assert_eq!(rc, 0);
+    assert!(took < Duration::from_millis(1600), "{took:?}");
+    rig.mode("fail");
+    let (rc, took, _) = notify(&rig, &["--status", "synced"]);
+    assert_eq!(rc, 0);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
