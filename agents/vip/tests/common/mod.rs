@@ -1,0 +1,424 @@
+//! Test harness: throw-away network namespaces and veth pairs, and a runner for the real agent
+//! binary inside them with a real OCF environment.
+//!
+//! Every namespace is named `vipt<pid>x<n><role>`, so tests run in parallel and a crashed run's
+//! leftovers can be recognised (their pid is dead) and removed by the next run. A [`Lab`]
+//! deletes its namespaces (and with them their veths) when dropped, also when a test panics.
+//! Nothing is ever created in the root namespace: links are created directly inside the
+//! namespaces (`ip -n NS link add … peer … netns OTHER`). Addresses come from 10.201.0.0/24
+//! and fd00:201::/64 and exist only inside the namespaces.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_vip");
+const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const PREFIX: &str = "vipt";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Runs a command, panicking with its output if it fails.
+pub fn sh(args: &[&str]) -> String {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .env("PATH", PATH)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a command, returning whether it succeeded.
+pub fn try_sh(args: &[&str]) -> bool {
+    Command::new(args[0])
+        .args(&args[1..])
+        .env("PATH", PATH)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+pub fn require_root() {
+    let caps = vip_net::Capabilities::current().expect("read capabilities");
+    assert!(
+        caps.net_admin() && caps.net_raw(),
+        "these tests must run as root (CAP_NET_ADMIN and CAP_NET_RAW): they create network \
+         namespaces and veth pairs; run `sudo cargo test -p vip`"
+    );
+}
+
+/// A set of namespaces owned by one test.
+pub struct Lab {
+    id: String,
+    namespaces: Vec<String>,
+}
+
+impl Lab {
+    pub fn new() -> Lab {
+        require_root();
+        remove_stale();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        Lab {
+            id: format!("{PREFIX}{}x{n}", std::process::id()),
+            namespaces: Vec::new(),
+        }
+    }
+
+    /// A new, empty namespace (loopback up).
+    pub fn netns(&mut self, role: &str) -> String {
+        let name = format!("{}{role}", self.id);
+        sh(&["ip", "netns", "add", &name]);
+        self.namespaces.push(name.clone());
+        sh(&["ip", "-n", &name, "link", "set", "lo", "up"]);
+        name
+    }
+
+    /// A veth pair between two namespaces, both ends up.
+    pub fn veth(&self, ns_a: &str, if_a: &str, ns_b: &str, if_b: &str) {
+        sh(&[
+            "ip", "-n", ns_a, "link", "add", if_a, "type", "veth", "peer", "name", if_b, "netns",
+            ns_b,
+        ]);
+        sh(&["ip", "-n", ns_a, "link", "set", if_a, "up"]);
+        sh(&["ip", "-n", ns_b, "link", "set", if_b, "up"]);
+    }
+
+    /// Two namespaces `a` and `b` joined by a veth pair, eth0 on both sides, with their own
+    /// addresses 10.201.0.1/24 + fd00:201::1/64 and .2 / ::2.
+    pub fn pair(&mut self) -> (String, String) {
+        let a = self.netns("a");
+        let b = self.netns("b");
+        self.veth(&a, "eth0", &b, "eth0");
+        add_addr(&a, "eth0", "10.201.0.1/24");
+        add_addr(&b, "eth0", "10.201.0.2/24");
+        add_addr(&a, "eth0", "fd00:201::1/64");
+        add_addr(&b, "eth0", "fd00:201::2/64");
+        (a, b)
+    }
+
+    /// `n` hosts on one L2 segment: a switch namespace with a bridge, each host's eth0 on a
+    /// port, host i having 10.201.0.i/24 and fd00:201::i/64.
+    pub fn switch(&mut self, n: usize) -> Vec<String> {
+        let sw = self.netns("sw");
+        sh(&["ip", "-n", &sw, "link", "add", "br0", "type", "bridge"]);
+        // No multicast snooping: ND multicast is flooded, whatever MLD said so far.
+        sh(&[
+            "ip",
+            "-n",
+            &sw,
+            "link",
+            "set",
+            "br0",
+            "type",
+            "bridge",
+            "mcast_snooping",
+            "0",
+        ]);
+        sh(&["ip", "-n", &sw, "link", "set", "br0", "up"]);
+        let mut hosts = Vec::new();
+        for i in 1..=n {
+            let h = self.netns(&format!("h{i}"));
+            let port = format!("p{i}");
+            self.veth(&sw, &port, &h, "eth0");
+            sh(&["ip", "-n", &sw, "link", "set", &port, "master", "br0"]);
+            add_addr(&h, "eth0", &format!("10.201.0.{i}/24"));
+            add_addr(&h, "eth0", &format!("fd00:201::{i}/64"));
+            hosts.push(h);
+        }
+        hosts
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for ns in self.namespaces.iter().rev() {
+            delete_netns(ns);
+        }
+    }
+}
+
+fn delete_netns(ns: &str) {
+    // Nothing should run in there, but never leave a process behind.
+    if let Ok(out) = Command::new("ip")
+        .args(["netns", "pids", ns])
+        .env("PATH", PATH)
+        .output()
+    {
+        for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+        }
+    }
+    let _ = Command::new("ip")
+        .args(["netns", "del", ns])
+        .env("PATH", PATH)
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Removes namespaces left by earlier test processes that died without cleaning up.
+fn remove_stale() {
+    let Ok(out) = Command::new("ip")
+        .args(["netns", "list"])
+        .env("PATH", PATH)
+        .output()
+    else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some(name) = line.split_whitespace().next() else {
+            continue;
+        };
+        let Some(rest) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let Some((pid, _)) = rest.split_once('x') else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            delete_netns(name);
+        }
+    }
+}
+
+/// `ip addr add` with nodad for IPv6, so the namespace's own addresses are usable at once.
+pub fn add_addr(ns: &str, dev: &str, cidr: &str) {
+    if cidr.contains(':') {
+        sh(&["ip", "-n", ns, "addr", "add", cidr, "dev", dev, "nodad"]);
+    } else {
+        sh(&["ip", "-n", ns, "addr", "add", cidr, "dev", dev]);
+    }
+}
+
+/// `ip -n NS -o addr show dev DEV`: the kernel's view.
+pub fn addrs(ns: &str, dev: &str) -> String {
+    sh(&["ip", "-n", ns, "-o", "addr", "show", "dev", dev])
+}
+
+/// The `ip -o addr` line for this address (`10.201.0.50/24`), if present.
+pub fn addr_line(ns: &str, dev: &str, cidr: &str) -> Option<String> {
+    let needle = format!(" {cidr} ");
+    addrs(ns, dev)
+        .lines()
+        .find(|l| l.contains(&needle))
+        .map(str::to_string)
+}
+
+/// Whether `ip` (without prefix) is on any interface of the namespace.
+pub fn has_ip_anywhere(ns: &str, ip: &str) -> bool {
+    let out = sh(&["ip", "-n", ns, "-o", "addr", "show"]);
+    let needle = format!(" {ip}/");
+    out.lines().any(|l| l.contains(&needle))
+}
+
+pub fn mac(ns: &str, dev: &str) -> String {
+    let out = sh(&["ip", "-n", ns, "-o", "link", "show", "dev", dev]);
+    let after = out
+        .split("link/ether ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no MAC in {out}"));
+    after
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The MAC a neighbour entry holds for `ip`, if any.
+pub fn neigh_mac(ns: &str, ip: &str) -> Option<String> {
+    let out = sh(&["ip", "-n", ns, "neigh", "show", ip]);
+    out.split("lladdr ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .map(str::to_string)
+}
+
+pub fn ping(ns: &str, ip: &str) -> bool {
+    let fam = if ip.contains(':') { "-6" } else { "-4" };
+    try_sh(&[
+        "ip", "netns", "exec", ns, "ping", fam, "-c", "1", "-W", "2", ip,
+    ])
+}
+
+pub fn link(ns: &str, dev: &str, state: &str) {
+    sh(&["ip", "-n", ns, "link", "set", dev, state]);
+}
+
+/// Polls `f` every 20 ms until it holds or `limit` passes.
+pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One run of the agent.
+#[derive(Debug)]
+pub struct Run {
+    pub rc: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// The exit reason Pacemaker would show (the last `ocf-exit-reason:` line).
+    pub fn reason(&self) -> String {
+        self.stderr
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("ocf-exit-reason:"))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn assert_rc(&self, rc: i32, what: &str) -> &Run {
+        assert_eq!(
+            self.rc, rc,
+            "{what}: expected rc {rc}, got {}\nstderr:\n{}",
+            self.rc, self.stderr
+        );
+        self
+    }
+
+    pub fn assert_reason(&self, needle: &str) -> &Run {
+        let r = self.reason();
+        assert!(
+            r.contains(needle),
+            "exit reason '{r}' does not contain '{needle}'\nstderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+/// The agent's instance parameters (`OCF_RESKEY_<name>`) for one resource.
+#[derive(Debug, Clone, Default)]
+pub struct Res {
+    params: BTreeMap<String, String>,
+}
+
+impl Res {
+    pub fn new(pairs: &[(&str, &str)]) -> Res {
+        Res {
+            params: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn with(&self, key: &str, value: &str) -> Res {
+        let mut r = self.clone();
+        r.params.insert(key.to_string(), value.to_string());
+        r
+    }
+
+    fn run_full(&self, ns: &str, action: &str, meta: &[(&str, &str)], prefix: &[&str]) -> Run {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns]);
+        cmd.args(prefix);
+        cmd.args([BIN, action]);
+        cmd.env_clear()
+            .env("PATH", PATH)
+            .env("OCF_ROOT", "/usr/lib/ocf")
+            .env("OCF_RA_VERSION_MAJOR", "1")
+            .env("OCF_RA_VERSION_MINOR", "1")
+            .env("OCF_RESOURCE_INSTANCE", "test-vip")
+            .env("OCF_RESKEY_CRM_meta_timeout", "20000");
+        for (k, v) in &self.params {
+            cmd.env(format!("OCF_RESKEY_{k}"), v);
+        }
+        for (k, v) in meta {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null());
+        let started = Instant::now();
+        let out: Output = cmd.output().expect("run the agent");
+        let elapsed = started.elapsed();
+        Run {
+            rc: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed,
+        }
+    }
+
+    /// start / stop / validate-all (interval 0), monitor as a recurring monitor (10 s).
+    pub fn run(&self, ns: &str, action: &str) -> Run {
+        let interval = if action == "monitor" { "10000" } else { "0" };
+        self.run_full(
+            ns,
+            action,
+            &[("OCF_RESKEY_CRM_meta_interval", interval)],
+            &[],
+        )
+    }
+
+    /// A probe: monitor with interval 0.
+    pub fn probe(&self, ns: &str) -> Run {
+        self.run_full(ns, "monitor", &[("OCF_RESKEY_CRM_meta_interval", "0")], &[])
+    }
+
+    /// With extra environment (e.g. OCF_CHECK_LEVEL, a short timeout).
+    pub fn run_env(&self, ns: &str, action: &str, meta: &[(&str, &str)]) -> Run {
+        self.run_full(ns, action, meta, &[])
+    }
+
+    /// As user nobody without capabilities.
+    pub fn run_unprivileged(&self, ns: &str, action: &str) -> Run {
+        self.run_full(
+            ns,
+            action,
+            &[("OCF_RESKEY_CRM_meta_interval", "0")],
+            &[
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--",
+            ],
+        )
+    }
+
+    /// Under `strace -f`, writing the trace to `trace`.
+    pub fn run_traced(&self, ns: &str, action: &str, trace: &str) -> Run {
+        self.run_full(
+            ns,
+            action,
+            &[("OCF_RESKEY_CRM_meta_interval", "0")],
+            &[
+                "strace",
+                "-f",
+                "-qq",
+                "-e",
+                "trace=execve,execveat,fork,vfork,clone,clone3",
+                "-o",
+                trace,
+                "--",
+            ],
+        )
+    }
+}

@@ -1,0 +1,589 @@
+//! The real agent binary, real OCF environment, real kernel: every test builds its own network
+//! namespaces and veth pairs (see `common`), runs `vip <action>` inside them with
+//! `ip netns exec`, and checks the kernel's view with `ip -n NS -o addr` / `ip -n NS neigh`.
+//! Needs root. Nothing is created in the root namespace.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const VIP4: &str = "10.201.0.50";
+const VIP6: &str = "fd00:201::50";
+
+fn fast(pairs: &[(&str, &str)]) -> Res {
+    // Short announcements keep the tests quick; the defaults are tested once below.
+    Res::new(pairs)
+        .with("arp_interval", "20")
+        .with("arp_count", "3")
+}
+
+#[test]
+fn ipv4_start_monitor_stop_are_idempotent() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+
+    r.probe(&a).assert_rc(7, "probe before start");
+    r.run(&a, "monitor").assert_rc(7, "monitor before start");
+    r.run(&a, "stop").assert_rc(0, "stop before start");
+    r.run(&a, "validate-all").assert_rc(0, "validate-all");
+
+    r.run(&a, "start").assert_rc(0, "start");
+    let line = addr_line(&a, "eth0", "10.201.0.50/24").expect("VIP added");
+    assert!(line.contains("brd 10.201.0.255"), "{line}");
+    assert!(
+        line.contains("secondary"),
+        "added after the own address: {line}"
+    );
+    r.run(&a, "start").assert_rc(0, "second start");
+    assert_eq!(
+        addrs(&a, "eth0").matches(" 10.201.0.50/").count(),
+        1,
+        "start is idempotent"
+    );
+    r.run(&a, "monitor").assert_rc(0, "monitor");
+    r.probe(&a).assert_rc(0, "probe");
+
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(
+        addr_line(&a, "eth0", "10.201.0.50/24").is_none(),
+        "VIP removed"
+    );
+    assert!(
+        addr_line(&a, "eth0", "10.201.0.1/24").is_some(),
+        "own address kept"
+    );
+    r.run(&a, "stop").assert_rc(0, "second stop");
+    r.run(&a, "monitor").assert_rc(7, "monitor after stop");
+    r.probe(&a).assert_rc(7, "probe after stop");
+}
+
+#[test]
+fn ipv4_defaults_announce_five_times_in_the_foreground() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    // Default arp_count 5 and arp_interval 200 ms: start returns after the last announcement,
+    // i.e. after at least 4 x 200 ms (plus the 200 ms duplicate probe).
+    let r = Res::new(&[("ip", VIP4)]);
+    let run = r.run(&a, "start");
+    run.assert_rc(0, "start");
+    assert!(
+        run.elapsed >= Duration::from_millis(1000),
+        "start returned after {:?}",
+        run.elapsed
+    );
+    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
+#[test]
+fn ipv4_label_broadcast_and_netmask_forms() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let r = fast(&[
+        ("ip", VIP4),
+        ("cidr_netmask", "255.255.255.128"),
+        ("nic", "eth0"),
+        ("iflabel", "vip"),
+        ("broadcast", "10.201.0.99"),
+    ]);
+    r.run(&a, "start").assert_rc(0, "start");
+    let line = addr_line(&a, "eth0", "10.201.0.50/25").expect("VIP added with /25");
+    assert!(line.contains("brd 10.201.0.99"), "{line}");
+    assert!(line.contains("eth0:vip"), "{line}");
+    r.run(&a, "monitor").assert_rc(0, "monitor");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, VIP4));
+
+    // IPaddr2's nic:label form, and broadcast '-' (host bits cleared).
+    let r = fast(&[
+        ("ip", VIP4),
+        ("cidr_netmask", "24"),
+        ("nic", "eth0:web"),
+        ("broadcast", "-"),
+    ]);
+    r.run(&a, "start").assert_rc(0, "start");
+    let line = addr_line(&a, "eth0", "10.201.0.50/24").expect("VIP added");
+    assert!(line.contains("eth0:web"), "{line}");
+    assert!(line.contains("brd 10.201.0.0"), "{line}");
+    r.run(&a, "stop").assert_rc(0, "stop");
+
+    // A /32 gets no broadcast.
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "32"), ("nic", "eth0")]);
+    r.run(&a, "start").assert_rc(0, "start /32");
+    let line = addr_line(&a, "eth0", "10.201.0.50/32").expect("VIP added");
+    assert!(!line.contains("brd"), "{line}");
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
+#[test]
+fn the_address_with_another_prefix_is_an_error_and_stop_removes_it() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    add_addr(&a, "eth0", "10.201.0.50/16");
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    r.run(&a, "monitor")
+        .assert_rc(1, "monitor")
+        .assert_reason("prefix /16");
+    r.run(&a, "start")
+        .assert_rc(1, "start")
+        .assert_reason("prefix /16");
+    assert!(
+        addr_line(&a, "eth0", "10.201.0.50/24").is_none(),
+        "no second copy"
+    );
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(
+        !has_ip_anywhere(&a, VIP4),
+        "stop leaves nothing of the address"
+    );
+    // Without cidr_netmask, any prefix is the address.
+    add_addr(&a, "eth0", "10.201.0.50/16");
+    let r = fast(&[("ip", VIP4), ("nic", "eth0")]);
+    r.run(&a, "monitor")
+        .assert_rc(0, "monitor without cidr_netmask");
+    r.run(&a, "start")
+        .assert_rc(0, "start without cidr_netmask: already there");
+    assert_eq!(addrs(&a, "eth0").matches(" 10.201.0.50/").count(), 1);
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, VIP4));
+}
+
+#[test]
+fn ipv6_start_monitor_stop_are_idempotent() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let r = fast(&[("ip", VIP6), ("cidr_netmask", "64"), ("nic", "eth0")]);
+    r.probe(&a).assert_rc(7, "probe before start");
+    r.run(&a, "start").assert_rc(0, "start");
+    let line = addr_line(&a, "eth0", "fd00:201::50/64").expect("VIP added");
+    // Our probe replaced the kernel's DAD: nodad, and usable at once.
+    assert!(line.contains("nodad"), "{line}");
+    assert!(!line.contains("tentative"), "{line}");
+    assert!(line.contains("preferred_lft forever"), "{line}");
+    r.run(&a, "start").assert_rc(0, "second start");
+    r.run(&a, "monitor").assert_rc(0, "monitor");
+    r.probe(&a).assert_rc(0, "probe");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(addr_line(&a, "eth0", "fd00:201::50/64").is_none());
+    assert!(addr_line(&a, "eth0", "fd00:201::1/64").is_some());
+    r.run(&a, "stop").assert_rc(0, "second stop");
+    r.run(&a, "monitor").assert_rc(7, "monitor after stop");
+
+    // preferred_lft 0: present, deprecated (not used as a source address).
+    let r = r.with("preferred_lft", "0");
+    r.run(&a, "start")
+        .assert_rc(0, "start with preferred_lft 0");
+    let line = addr_line(&a, "eth0", "fd00:201::50/64").expect("VIP added");
+    assert!(line.contains("preferred_lft 0sec"), "{line}");
+    assert!(line.contains("deprecated"), "{line}");
+    r.run(&a, "monitor").assert_rc(0, "monitor");
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
+#[test]
+fn ipv6_disabled_on_the_nic_is_5() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &a,
+        "sysctl",
+        "-q",
+        "-w",
+        "net.ipv6.conf.eth0.disable_ipv6=1",
+    ]);
+    let r = fast(&[("ip", VIP6), ("cidr_netmask", "64"), ("nic", "eth0")]);
+    r.run(&a, "start")
+        .assert_rc(5, "start")
+        .assert_reason("IPv6 is disabled on eth0");
+    r.run(&a, "monitor").assert_rc(7, "monitor");
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
+#[test]
+fn ipv6_without_probe_waits_for_the_kernels_dad() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let r = fast(&[("ip", VIP6), ("probe_duplicate", "false")]);
+    let run = r.run(&a, "start");
+    run.assert_rc(0, "start");
+    let line = addr_line(&a, "eth0", "fd00:201::50/64").expect("VIP added, prefix detected");
+    assert!(
+        !line.contains("tentative"),
+        "start returned during DAD: {line}"
+    );
+    assert!(!line.contains("nodad"), "kernel DAD was used: {line}");
+    r.run(&a, "monitor").assert_rc(0, "monitor");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, VIP6));
+}
+
+#[test]
+fn nic_is_detected_from_the_subnet() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    // IPv4: prefix from the own address 10.201.0.1/24.
+    let r = fast(&[("ip", VIP4)]);
+    r.run(&a, "validate-all").assert_rc(0, "validate-all");
+    r.run(&a, "start").assert_rc(0, "start");
+    assert!(addr_line(&a, "eth0", "10.201.0.50/24").is_some());
+    r.run(&a, "monitor")
+        .assert_rc(0, "monitor finds it anywhere");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, VIP4));
+    // IPv6 (link-local own addresses do not count).
+    let r = fast(&[("ip", VIP6)]);
+    r.run(&a, "start").assert_rc(0, "start v6");
+    assert!(addr_line(&a, "eth0", "fd00:201::50/64").is_some());
+    r.run(&a, "stop").assert_rc(0, "stop v6");
+    // nic given, cidr_netmask not: prefix from that nic's own address.
+    let r = fast(&[("ip", VIP4), ("nic", "eth0")]);
+    r.run(&a, "start").assert_rc(0, "start with nic only");
+    assert!(addr_line(&a, "eth0", "10.201.0.50/24").is_some());
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
+#[test]
+fn no_candidate_nic_is_5_naming_none() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let r = fast(&[("ip", "10.202.0.50")]);
+    r.run(&a, "start")
+        .assert_rc(5, "start")
+        .assert_reason("no interface on this node has an address in the subnet of 10.202.0.50");
+    r.run(&a, "validate-all").assert_rc(5, "validate-all");
+    // Syntax-only validation (OCF_CHECK_LEVEL 0) does not look at this node.
+    r.run_env(&a, "validate-all", &[("OCF_CHECK_LEVEL", "0")])
+        .assert_rc(0, "validate-all level 0");
+    r.probe(&a).assert_rc(7, "probe");
+    r.run(&a, "monitor").assert_rc(7, "monitor");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, "10.202.0.50"));
+    // nic given, but no own address in a subnet containing the VIP and no cidr_netmask.
+    let r = fast(&[("ip", "10.202.0.50"), ("nic", "eth0")]);
+    r.run(&a, "start")
+        .assert_rc(5, "start")
+        .assert_reason("set cidr_netmask");
+}
+
+#[test]
+fn two_candidate_nics_are_5_naming_both() {
+    let mut lab = Lab::new();
+    let a = lab.netns("a");
+    let b = lab.netns("b");
+    lab.veth(&a, "eth0", &b, "eth0");
+    lab.veth(&a, "eth1", &b, "eth1");
+    add_addr(&a, "eth0", "10.201.0.1/24");
+    add_addr(&a, "eth1", "10.201.0.2/24");
+    let r = fast(&[("ip", VIP4)]);
+    let run = r.run(&a, "start");
+    run.assert_rc(5, "start")
+        .assert_reason("eth0 (10.201.0.1/24)")
+        .assert_reason("eth1 (10.201.0.2/24)")
+        .assert_reason("set nic");
+    assert!(!has_ip_anywhere(&a, VIP4), "nothing added on a guess");
+    r.run(&a, "validate-all").assert_rc(5, "validate-all");
+    // Naming the nic resolves it.
+    let r = r.with("nic", "eth1");
+    r.run(&a, "start").assert_rc(0, "start with nic");
+    assert!(addr_line(&a, "eth1", "10.201.0.50/24").is_some());
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
+#[test]
+fn bad_parameters_are_6_with_a_reason() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[], "required parameter 'ip'"),
+        (&[("ip", "10.201.0.500")], "IPv4 or IPv6 address"),
+        (&[("ip", "10.201.0.50/24")], "cidr_netmask"),
+        (&[("ip", VIP4), ("cidr_netmask", "33")], "out of range"),
+        (&[("ip", VIP6), ("cidr_netmask", "129")], "out of range"),
+        (&[("ip", VIP6), ("cidr_netmask", "255.255.255.0")], "IPv6"),
+        (
+            &[("ip", VIP6), ("broadcast", "10.201.0.255")],
+            "IPv4 addresses only",
+        ),
+        (&[("ip", VIP6), ("iflabel", "x")], "IPv4 addresses only"),
+        (
+            &[("ip", VIP4), ("preferred_lft", "60")],
+            "IPv6 addresses only",
+        ),
+        (
+            &[("ip", VIP4), ("nic", "eth0"), ("iflabel", "labeltoolong")],
+            "the kernel allows 15",
+        ),
+        (&[("ip", VIP4), ("arp_count", "-1")], "'arp_count'"),
+        (&[("ip", VIP4), ("probe_duplicate", "perhaps")], "boolean"),
+        (&[("ip", "fe80::50")], "needs nic"),
+    ];
+    for (params, needle) in cases {
+        let r = Res::new(params);
+        let what = format!("{params:?}");
+        r.run(&a, "validate-all")
+            .assert_rc(6, &what)
+            .assert_reason(needle);
+        r.run(&a, "start").assert_rc(6, &what).assert_reason(needle);
+        // Never 6 from a probe, and stop has nothing to do.
+        r.probe(&a).assert_rc(7, &what);
+        r.run(&a, "stop").assert_rc(0, &what);
+    }
+    assert!(!has_ip_anywhere(&a, VIP4) && !has_ip_anywhere(&a, VIP6));
+}
+
+#[test]
+fn a_node_without_the_nic() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "bond7")]);
+    r.probe(&a)
+        .assert_rc(7, "probe")
+        .assert_reason("nic bond7 does not exist");
+    r.run(&a, "monitor")
+        .assert_rc(7, "recurring monitor: never 6 (#334)")
+        .assert_reason("bond7");
+    r.run(&a, "start")
+        .assert_rc(5, "start")
+        .assert_reason("interface 'bond7' does not exist on this node");
+    r.run(&a, "validate-all").assert_rc(5, "validate-all");
+    r.run(&a, "stop").assert_rc(0, "stop");
+
+    // The nic vanishing under a running VIP: monitor says 7, stop says 0.
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth1")]);
+    let c = lab.netns("c");
+    lab.veth(&a, "eth1", &c, "eth1");
+    r.run(&a, "start").assert_rc(0, "start on eth1");
+    sh(&["ip", "-n", &a, "link", "del", "eth1"]);
+    r.run(&a, "monitor")
+        .assert_rc(7, "monitor after the nic vanished");
+    r.run(&a, "stop")
+        .assert_rc(0, "stop after the nic vanished");
+}
+
+#[test]
+fn link_down_is_7_with_a_reason() {
+    let mut lab = Lab::new();
+    let (a, b) = lab.pair();
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    r.run(&a, "start").assert_rc(0, "start");
+
+    link(&a, "eth0", "down");
+    r.run(&a, "monitor")
+        .assert_rc(7, "monitor, admin down")
+        .assert_reason("administratively down");
+    r.probe(&a).assert_rc(7, "probe, admin down");
+    r.run(&a, "start")
+        .assert_rc(1, "start while down")
+        .assert_reason("administratively down");
+    link(&a, "eth0", "up");
+    r.run(&a, "monitor").assert_rc(0, "monitor, up again");
+
+    // No carrier: the peer's end is down.
+    link(&b, "eth0", "down");
+    r.run(&a, "monitor")
+        .assert_rc(7, "monitor, no carrier")
+        .assert_reason("down");
+    link(&b, "eth0", "up");
+    assert!(
+        eventually(Duration::from_secs(5), || r.run(&a, "monitor").rc == 0),
+        "monitor recovers with the carrier"
+    );
+    r.run(&a, "stop").assert_rc(0, "stop");
+
+    // start on a down link adds nothing.
+    link(&a, "eth0", "down");
+    r.run(&a, "start").assert_rc(1, "start on a down link");
+    assert!(!has_ip_anywhere(&a, VIP4));
+    r.run(&a, "stop").assert_rc(0, "stop on a down link");
+}
+
+/// IPv4 takeover on one L2 segment: h2 learns the VIP at h1's MAC, then h1 stops and h3
+/// starts; h2's neighbour entry must move to h3's MAC because of h3's gratuitous ARP.
+#[test]
+fn ipv4_takeover_is_announced() {
+    takeover(VIP4);
+}
+
+/// The same with IPv6 and unsolicited neighbour advertisements.
+#[test]
+fn ipv6_takeover_is_announced() {
+    takeover(VIP6);
+}
+
+fn takeover(vip: &str) {
+    let mut lab = Lab::new();
+    let h = lab.switch(3);
+    let (h1, h2, h3) = (&h[0], &h[1], &h[2]);
+    let prefix = if vip.contains(':') { "64" } else { "24" };
+    let r = fast(&[("ip", vip), ("cidr_netmask", prefix), ("nic", "eth0")]);
+    let (mac1, mac3) = (mac(h1, "eth0"), mac(h3, "eth0"));
+
+    r.run(h1, "start").assert_rc(0, "start on h1");
+    assert!(ping(h2, vip), "h2 reaches the VIP on h1");
+    assert_eq!(
+        neigh_mac(h2, vip).as_deref(),
+        Some(mac1.as_str()),
+        "h2 learned h1"
+    );
+
+    r.run(h1, "stop").assert_rc(0, "stop on h1");
+    // Control: without announcements h2 keeps the old MAC (the kernel announces nothing by
+    // itself, so what follows is our doing).
+    let silent = r.with("arp_count", "0");
+    silent.run(h3, "start").assert_rc(0, "silent start on h3");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        neigh_mac(h2, vip).as_deref(),
+        Some(mac1.as_str()),
+        "no announcement, no change"
+    );
+    silent.run(h3, "stop").assert_rc(0, "stop on h3");
+
+    r.run(h3, "start").assert_rc(0, "start on h3");
+    assert!(
+        eventually(Duration::from_secs(2), || neigh_mac(h2, vip).as_deref()
+            == Some(mac3.as_str())),
+        "h2's neighbour entry for {vip} should be h3's MAC {mac3}, is {:?}",
+        neigh_mac(h2, vip)
+    );
+    assert!(ping(h2, vip), "h2 reaches the VIP on h3");
+    r.run(h3, "stop").assert_rc(0, "stop on h3");
+}
+
+#[test]
+fn ipv4_duplicate_is_refused() {
+    duplicate(VIP4, "24");
+}
+
+#[test]
+fn ipv6_duplicate_is_refused() {
+    duplicate(VIP6, "64");
+}
+
+fn duplicate(vip: &str, prefix: &str) {
+    let mut lab = Lab::new();
+    let (a, b) = lab.pair();
+    let cidr = format!("{vip}/{prefix}");
+    add_addr(&b, "eth0", &cidr); // another host already holds it
+    let holder = mac(&b, "eth0");
+    let r = fast(&[("ip", vip), ("cidr_netmask", prefix), ("nic", "eth0")]);
+
+    let run = r.run(&a, "start");
+    run.assert_rc(1, "start")
+        .assert_reason("already in use")
+        .assert_reason(&holder)
+        .assert_reason("not added");
+    assert!(addr_line(&a, "eth0", &cidr).is_none(), "address not added");
+    r.run(&a, "monitor").assert_rc(7, "monitor");
+
+    let unchecked = r.with("probe_duplicate", "false");
+    if vip.contains(':') {
+        // IPv6 without our probe: the kernel's DAD finds the duplicate; nothing stays behind.
+        unchecked
+            .run(&a, "start")
+            .assert_rc(1, "start without probe")
+            .assert_reason("dadfailed");
+        assert!(addr_line(&a, "eth0", &cidr).is_none(), "removed again");
+    } else {
+        unchecked
+            .run(&a, "start")
+            .assert_rc(0, "start without probe");
+        assert!(addr_line(&a, "eth0", &cidr).is_some(), "added as told");
+        unchecked.run(&a, "stop").assert_rc(0, "stop");
+    }
+}
+
+#[test]
+fn without_privileges_start_is_4() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    r.run_unprivileged(&a, "start")
+        .assert_rc(4, "start as nobody")
+        .assert_reason("CAP_NET_ADMIN");
+    assert!(!has_ip_anywhere(&a, VIP4));
+    // Reading needs no privilege: probe and stop of an absent VIP work for anyone.
+    r.run_unprivileged(&a, "monitor")
+        .assert_rc(7, "probe as nobody");
+    r.run_unprivileged(&a, "stop")
+        .assert_rc(0, "stop as nobody, absent");
+    r.run_unprivileged(&a, "meta-data")
+        .assert_rc(0, "meta-data as nobody");
+    r.run(&a, "start").assert_rc(0, "start as root");
+    r.run_unprivileged(&a, "monitor")
+        .assert_rc(0, "probe as nobody");
+    r.run_unprivileged(&a, "stop")
+        .assert_rc(4, "stop as nobody, present")
+        .assert_reason("permission denied");
+    assert!(has_ip_anywhere(&a, VIP4));
+    r.run(&a, "stop").assert_rc(0, "stop as root");
+}
+
+#[test]
+fn announcements_never_outlive_the_timeout() {
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    // 1000 announcements 100 ms apart would take 100 s; the op timeout is 2 s.
+    let r = Res::new(&[
+        ("ip", VIP4),
+        ("cidr_netmask", "24"),
+        ("nic", "eth0"),
+        ("arp_count", "1000"),
+        ("arp_interval", "100"),
+    ]);
+    let run = r.run_env(
+        &a,
+        "start",
+        &[
+            ("OCF_RESKEY_CRM_meta_timeout", "2000"),
+            ("OCF_RESKEY_CRM_meta_interval", "0"),
+        ],
+    );
+    run.assert_rc(0, "start");
+    assert!(
+        run.elapsed < Duration::from_millis(2000),
+        "{:?}",
+        run.elapsed
+    );
+    assert!(run.stderr.contains("sent only"), "{}", run.stderr);
+    r.run(&a, "monitor").assert_rc(0, "monitor");
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
+#[test]
+fn no_child_processes() {
+    if !try_sh(&["strace", "-V"]) {
+        eprintln!(
+            "\n\n*** SKIPPED no_child_processes: strace is not installed (apt-get install strace) ***\n\n"
+        );
+        return;
+    }
+    let mut lab = Lab::new();
+    let (a, _b) = lab.pair();
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (v, p) in [(VIP4, "24"), (VIP6, "64")] {
+        let r = fast(&[("ip", v), ("cidr_netmask", p), ("nic", "eth0")]);
+        for action in ["start", "monitor", "stop", "validate-all"] {
+            let trace = dir.path().join(format!("{action}.trace"));
+            let trace = trace.to_str().unwrap_or_default();
+            r.run_traced(&a, action, trace).assert_rc(0, action);
+            let text = std::fs::read_to_string(trace).expect("trace written");
+            let execs: Vec<&str> = text.lines().filter(|l| l.contains("execve(")).collect();
+            assert_eq!(execs.len(), 1, "{action}: only the agent itself:\n{text}");
+            assert!(execs[0].contains(BIN), "{text}");
+            for l in text.lines() {
+                let spawn = l.contains("fork(") || l.contains("clone(") || l.contains("clone3(");
+                assert!(
+                    !spawn || l.contains("CLONE_THREAD"),
+                    "{action}: a child process was created:\n{l}"
+                );
+            }
+        }
+    }
+}
