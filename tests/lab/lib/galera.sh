@@ -1,0 +1,169 @@
+# shellcheck shell=bash
+# tests/lab/lib/galera.sh - a real 3-node Galera (MariaDB 10.11 + Galera 4 from Debian) inside
+# the nodes, in the stock Debian layout: /etc/mysql/mariadb.conf.d/60-galera.cnf,
+# /var/lib/mysql, /run/mysqld/mysqld.sock, 0.0.0.0:3306, gcomm 10.200.0.N:4567, rsync SST.
+
+galera_conf() {
+    local n=$1 notify=""
+    if [[ ${LAB_WSREP_NOTIFY:-1} == 1 ]]; then
+        # seed 002's hook, done by the galera-sync agent (no pcs node standby, no ACLs)
+        notify="wsrep_notify_cmd = $OCF_MARIADB/galera-sync wsrep-notify"
+    fi
+    cat <<EOF
+# written by tests/lab/lab for node $n
+[galera]
+wsrep_on                 = ON
+wsrep_provider           = /usr/lib/galera/libgalera_smm.so
+wsrep_cluster_name       = mariadb-lab
+wsrep_cluster_address    = gcomm://$NET.1,$NET.2,$NET.3
+wsrep_node_address       = $(node_ip "$n")
+wsrep_node_name          = $n
+wsrep_sst_method         = rsync
+binlog_format            = row
+default_storage_engine   = InnoDB
+innodb_autoinc_lock_mode = 2
+bind-address             = 0.0.0.0
+max_connections          = 20
+max_connect_errors       = 4294967295
+innodb_buffer_pool_size  = 64M
+$notify
+EOF
+}
+
+# mariadb client inside a node, as root over the unix socket
+sql() { local n=$1; shift; in_node "$n" mariadb --connect-timeout=3 -N -B "$@"; }
+
+wsrep_status() { # NODE VAR
+    sql "$1" -e "SHOW GLOBAL STATUS LIKE '$2'" 2>/dev/null | awk '{print $2}'
+}
+galera_synced() { [[ $(wsrep_status "$1" wsrep_local_state_comment) == Synced ]]; }
+
+galera_write_conf() {
+    local n=$1 d; d=$(node_dir "$n")
+    mkdir -p "$d/etc.upper/mysql/mariadb.conf.d"
+    galera_conf "$n" >"$d/etc.upper/mysql/mariadb.conf.d/60-galera.cnf"
+}
+
+mariadbd_start() { # NODE [--wsrep-new-cluster]
+    local n=$1; shift
+    node_daemon "$n" mariadbd mariadbd --user=mysql "$@"
+}
+
+galera_up() {
+    local n t0; t0=$(now_us)
+    if [[ ${LAB_WSREP_NOTIFY:-1} == 1 ]] && ! agent_ok galera-sync; then
+        log "galera: galera-sync agent not installed: wsrep_notify_cmd left out"
+        LAB_WSREP_NOTIFY=0
+    fi
+    echo "${LAB_WSREP_NOTIFY:-1}" >"$LAB/wsrep-notify"
+    for n in "${NODES[@]}"; do galera_write_conf "$n"; done
+    in_node_env n1 mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db \
+        --auth-root-authentication-method=socket >"$(node_dir n1)/install-db.out" 2>&1 \
+        || { tail -5 "$(node_dir n1)/install-db.out" >&2; return 1; }
+    mariadbd_start n1 --wsrep-new-cluster
+    wait_until 30 "galera n1 Synced (bootstrap)" galera_synced n1 || return 1
+    sql n1 <<EOF
+CREATE USER IF NOT EXISTS 'lab'@'%' IDENTIFIED BY '$LAB_PW';
+CREATE USER IF NOT EXISTS 'lab'@'localhost' IDENTIFIED BY '$LAB_PW';
+CREATE DATABASE IF NOT EXISTS lab;
+GRANT ALL ON lab.* TO 'lab'@'%';
+GRANT ALL ON lab.* TO 'lab'@'localhost';
+CREATE TABLE IF NOT EXISTS lab.t (id INT PRIMARY KEY, v VARCHAR(32));
+CREATE USER IF NOT EXISTS 'maxscale'@'%' IDENTIFIED BY '$MXS_DB_PW';
+GRANT SELECT ON mysql.* TO 'maxscale'@'%';
+GRANT SHOW DATABASES, REPLICATION CLIENT ON *.* TO 'maxscale'@'%';
+EOF
+    log "galera: n1 bootstrapped after $(since "$t0") s"
+    for n in n2 n3; do
+        mariadbd_start "$n"
+        wait_until 60 "galera $n Synced (SST from the cluster)" galera_synced "$n" || return 1
+        log "galera: $n joined and Synced after $(since "$t0") s"
+    done
+    log "galera: 3 nodes Synced, cluster size $(wsrep_status n1 wsrep_cluster_size), after $(since "$t0") s"
+}
+
+threads_at_least() { (( $(wsrep_status "$1" Threads_connected) >= $2 )); }
+
+galera_exhaust_pidfile() { echo "$(node_dir "$1")/exhaust.pid"; }
+
+galera_release() {
+    local n=$1 pf pid ids
+    pf=$(galera_exhaust_pidfile "$n")
+    if pid=$(pidfile_pid "$pf"); then
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        _wait_quiet 5 pid_dead "$pid" || kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    rm -f "$pf"
+    # and whatever connection of the user lab is left
+    ids=$(sql "$n" -e "SELECT id FROM information_schema.processlist WHERE user='lab'" 2>/dev/null) || true
+    for pid in $ids; do sql "$n" -e "KILL CONNECTION $pid" 2>/dev/null || true; done
+}
+
+# galera NODE ACTION
+galera_cmd() {
+    local n=$1 a=$2 pid
+    case $a in
+        desync) sql "$n" -e "SET GLOBAL wsrep_desync=ON" ;;
+        resync) sql "$n" -e "SET GLOBAL wsrep_desync=OFF" ;;
+        isolate) sql "$n" -e "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'" ;;
+        unisolate) sql "$n" -e "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" ;;
+        stop)
+            kill_pidfile "$(node_dir "$n")/mariadbd.pid" 60 ;;
+        kill)
+            pid=$(node_daemon_pid "$n" mariadbd) || die "mariadbd on $n is not running"
+            kill -KILL "$pid" ;;
+        start)
+            if node_daemon_pid "$n" mariadbd >/dev/null; then
+                log "mariadbd on $n already running"
+            else
+                mariadbd_start "$n"
+            fi ;;
+        exhaust)
+            local max cur k
+            max=$(sql "$n" -e "SELECT @@max_connections") || die "mariadbd on $n does not answer"
+            cur=$(wsrep_status "$n" Threads_connected)
+            k=$(( max - cur + 1 ))
+            (( k > 0 )) || k=1
+            # idle client sessions of the (non-SUPER) user lab until no ordinary connection is left;
+            # MariaDB keeps one extra connection for SUPER (root over the socket still gets in)
+            run_guarded -c "$(node_cg "$n")" -l "$(node_dir "$n")/exhaust.out" "$(galera_exhaust_pidfile "$n")" -- \
+                nsenter --net="/run/netns/$NSP-$n" --mount="$NSDIR/$n.mnt" --uts="$NSDIR/$n.uts" -- \
+                sh -c 'i=0; while [ $i -lt '"$k"' ]; do sleep 3600 | mariadb -u lab -p'"$LAB_PW"' lab & i=$((i+1)); done; wait' \
+                2>/dev/null
+            _wait_quiet 10 threads_at_least "$n" "$max" \
+                || log "WARNING: $n: fewer than $max connections held"
+            log "galera $n: $(wsrep_status "$n" Threads_connected) connections of max_connections=$max in use" ;;
+        release) galera_release "$n" ;;
+        *) die "galera NODE desync|resync|stop|start|kill|isolate|unisolate|exhaust|release" ;;
+    esac
+}
+
+# back to three Synced nodes, whatever a scenario did
+galera_restore() {
+    local n
+    for n in "${NODES[@]}"; do
+        galera_release "$n"
+        if node_daemon_pid "$n" mariadbd >/dev/null; then
+            sql "$n" -e "SET GLOBAL wsrep_desync=OFF; SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" 2>/dev/null || true
+        else
+            mariadbd_start "$n"
+        fi
+    done
+    for n in "${NODES[@]}"; do
+        wait_until 60 "galera $n Synced" galera_synced "$n" || return 1
+    done
+}
+
+galera_summary() {
+    local n
+    for n in "${NODES[@]}"; do
+        if node_daemon_pid "$n" mariadbd >/dev/null; then
+            printf '  %s: %s, %s, size %s, ready %s, connections %s/%s\n' "$n" \
+                "$(wsrep_status "$n" wsrep_local_state_comment)" "$(wsrep_status "$n" wsrep_cluster_status)" \
+                "$(wsrep_status "$n" wsrep_cluster_size)" "$(wsrep_status "$n" wsrep_ready)" \
+                "$(wsrep_status "$n" Threads_connected)" "$(sql "$n" -e 'SELECT @@max_connections' 2>/dev/null)"
+        else
+            printf '  %s: mariadbd not running\n' "$n"
+        fi
+    done
+}

@@ -1,0 +1,147 @@
+# shellcheck shell=bash
+# tests/lab/lib/maxscale.sh - a MaxScale on every node: the project's simulator
+# (target/release/maxscale-sim) by default, a real `maxscale` when MAXSCALE_BIN is set.
+# Inside each node it is /usr/bin/maxscale (the agent's default `binary`), configured by
+# /etc/maxscale.cnf: the three Galera nodes as servers (galeramon), a listener on
+# 0.0.0.0:4006, the REST API on 127.0.0.1:8989 with MaxScale's default credentials.
+
+MXS_ADMIN=(admin mariadb)
+
+maxscale_source() {
+    if [[ -n ${MAXSCALE_BIN:-} ]]; then
+        echo "$MAXSCALE_BIN"
+    else
+        echo "${CARGO_TARGET_DIR:-$TOP/target}/release/maxscale-sim"
+    fi
+}
+
+maxscale_conf() {
+    local n=$1 m list=""
+    for m in "${NODES[@]}"; do list+="${list:+,}galera${m#n}"; done
+    cat <<EOF
+# written by tests/lab/lab for node $n
+[maxscale]
+threads=1
+admin_host=127.0.0.1
+admin_port=8989
+admin_gui=false
+admin_secure_gui=false
+
+EOF
+    for m in "${NODES[@]}"; do
+        printf '[galera%s]\ntype=server\naddress=%s\nport=3306\n\n' "${m#n}" "$(node_ip "$m")"
+    done
+    cat <<EOF
+[Galera-Monitor]
+type=monitor
+module=galeramon
+servers=$list
+user=maxscale
+password=$MXS_DB_PW
+monitor_interval=1000ms
+
+[Galera-Service]
+type=service
+router=readconnroute
+router_options=synced
+servers=$list
+user=maxscale
+password=$MXS_DB_PW
+version_string=maxscale-$n
+
+[Galera-Listener]
+type=listener
+service=Galera-Service
+address=0.0.0.0
+port=$MAXSCALE_PORT
+EOF
+}
+
+# /etc/maxscale.cnf, /usr/bin/maxscale and the seeds' LSB script /etc/init.d/maxscale of a
+# node, written into its overlays' upper layers before they are mounted
+maxscale_files() {
+    local n=$1 d src; d=$(node_dir "$n")
+    maxscale_conf "$n" >"$d/etc.upper/maxscale.cnf"
+    chmod 0644 "$d/etc.upper/maxscale.cnf"
+    mkdir -p "$d/usr.upper/bin" "$d/etc.upper/init.d"
+    src=$(maxscale_source)
+    if [[ -n ${MAXSCALE_BIN:-} ]]; then
+        # a real MaxScale: /usr/bin/maxscale in the node runs it (comm stays "maxscale")
+        [[ $(readlink -f "$src") == "$(readlink -f /usr/bin/maxscale 2>/dev/null)" ]] \
+            || ln -sfn "$(readlink -f "$src")" "$d/usr.upper/bin/maxscale"
+    elif [[ -x $src ]]; then
+        install -m 0755 "$src" "$d/usr.upper/bin/maxscale"
+    fi
+    install -m 0755 "$LAB_HOME/legacy/maxscale" "$d/etc.upper/init.d/maxscale"
+}
+
+maxscale_pid() { # NODE -> the pid of the node's running MaxScale (from its pid file)
+    local n=$1 f pid
+    f=$(node_dir "$n")/run/maxscale/maxscale.pid
+    [[ -s $f ]] || return 1
+    pid=$(tr -dc 0-9 <"$f")
+    [[ -n $pid ]] && pid_alive "$pid" && pid_in_node "$pid" "$n" || return 1
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == maxscale* ]] || return 1
+    echo "$pid"
+}
+
+# every maxscale process in the node (also one whose pid file is gone)
+maxscale_pids_all() {
+    local n=$1 p
+    for p in $(pgrep -x maxscale) $(pgrep -x maxscale-sim); do
+        pid_in_node "$p" "$n" && echo "$p"
+    done
+    return 0
+}
+
+# GET /v1/maxscale inside the node -> "true", "false", or "-" (no answer within 1 s)
+maxscale_passive() {
+    local out
+    out=$(in_node "$1" curl -s -m 1 -u "${MXS_ADMIN[0]}:${MXS_ADMIN[1]}" http://127.0.0.1:8989/v1/maxscale 2>/dev/null) || { echo -; return; }
+    [[ $out =~ \"passive\"[[:space:]]*:[[:space:]]*(true|false) ]] && echo "${BASH_REMATCH[1]}" || echo -
+}
+
+# the nodes whose MaxScale answers passive=false
+maxscale_active_nodes() {
+    local n out=()
+    for n in "${NODES[@]}"; do [[ $(maxscale_passive "$n") == false ]] && out+=("$n"); done
+    echo "${out[*]}"
+}
+
+# a MaxScale started by the lab itself (setups where Pacemaker does not run it: Keepalived, none)
+maxscale_start() {
+    local n=$1
+    if maxscale_pid "$n" >/dev/null; then
+        log "maxscale on $n already running"
+        return 0
+    fi
+    [[ -x $(node_dir "$n")/usr.upper/bin/maxscale || -L $(node_dir "$n")/usr.upper/bin/maxscale ]] \
+        || { log "WARNING: no MaxScale binary for $n ($(maxscale_source) missing)"; return 1; }
+    node_daemon "$n" maxscale /usr/bin/maxscale -d --user=maxscale --config=/etc/maxscale.cnf --piddir=/run/maxscale
+    wait_until 10 "maxscale on $n answers its REST API" maxscale_answers "$n"
+}
+maxscale_answers() { [[ $(maxscale_passive "$1") != - ]]; }
+
+maxscale_stop() {
+    local n=$1 pid
+    kill_pidfile "$(node_dir "$n")/maxscale.pid" 10
+    for pid in $(maxscale_pids_all "$n"); do
+        kill -CONT "$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || true
+        _wait_quiet 5 pid_dead "$pid" || kill -KILL "$pid" 2>/dev/null || true
+    done
+    rm -f "$(node_dir "$n")/run/maxscale/maxscale.pid"
+}
+
+maxscale_signal() { # NODE SIGNAL
+    local pid
+    pid=$(maxscale_pid "$1") || pid=$(maxscale_pids_all "$1" | head -1)
+    [[ -n $pid ]] || die "no MaxScale running on $1"
+    kill "-$2" "$pid"
+    log "maxscale on $1 (pid $pid): SIG$2"
+}
+
+# forget runtime changes persisted by MaxScale (passive=true survives a restart)
+maxscale_forget_persisted() {
+    in_node "$1" sh -c 'rm -rf /var/lib/maxscale/maxscale.cnf.d/*' 2>/dev/null || true
+}

@@ -1,0 +1,109 @@
+# shellcheck shell=bash
+# tests/lab/lib/net.sh - network namespaces (switch, nodes, client) and the nodes' private
+# file systems (mount + UTS namespaces).
+#
+# Each node nN gets, inside a persistent mount namespace ($LAB/ns/nN.mnt, on a private bind
+# mount like `ip netns` does for /run/netns) and UTS namespace (hostname nN):
+#   /etc /var /usr   overlays on the host's (writes go to $LAB/nN/{etc,var,usr}.upper), so a node
+#                    has its own /etc/hosts, /etc/maxscale.cnf, /etc/keepalived, /usr/bin/maxscale,
+#                    /var/lib/maxscale ... exactly where a real host has them, and nothing a node
+#                    writes reaches the host
+#   clean bind mounts of $LAB/nN/... on /etc/corosync /var/lib/pacemaker /var/log/pacemaker
+#                    /var/log/corosync /var/lib/corosync /var/lib/mysql /var/log/mysql /run
+#                    (nothing of the host's shows through there: its CIB, its corosync.conf)
+#   a private tmpfs on /dev/shm (libqb's ring buffers: each node's crm_mon talks to its own
+#                    daemons) and a sysfs of the node's netns on /sys
+
+net_up() {
+    local n
+    log "namespaces: switch $SW, nodes ${NODES[*]/#/$NSP-}, client $CL ($NET.0/24, VIP $VIP)"
+    ip netns add "$SW"
+    ip -n "$SW" link set lo up
+    ip -n "$SW" link add br0 type bridge stp_state 0 mcast_snooping 0
+    ip -n "$SW" link set br0 up
+    for n in "${NODES[@]}" cl; do
+        local ns=$NSP-$n port=p${n#n} addr
+        if [[ $n == cl ]]; then ns=$CL; port=pc; addr=$CLIENT_IP; else addr=$(node_ip "$n"); fi
+        ip netns add "$ns"
+        ip -n "$ns" link set lo up
+        # created inside the switch namespace, the peer goes straight into the node's:
+        # nothing ever appears in the root namespace
+        ip -n "$SW" link add "$port" type veth peer name eth0 netns "$ns"
+        ip -n "$SW" link set "$port" master br0
+        ip -n "$SW" link set "$port" up
+        ip -n "$ns" addr add "$addr/24" dev eth0
+        ip -n "$ns" link set eth0 up
+    done
+}
+
+# the node's private files, its mount + UTS namespace, hostname
+node_fs_up() {
+    local n=$1 d; d=$(node_dir "$n")
+    mkdir -p "$d"/{etc,var,usr}.{upper,work} "$d"/{corosync,pacemaker,corosync-lib,pacemaker-log,corosync-log,mysql,mysql-log,run}
+    chown hacluster:haclient "$d/pacemaker" "$d/pacemaker-log"
+    chmod 0750 "$d/pacemaker"; chmod 0770 "$d/pacemaker-log"
+    install -d -o hacluster -g haclient -m 0750 "$d/pacemaker"/{cib,pengine,blackbox,cores}
+    chown mysql:mysql "$d/mysql"; chmod 0755 "$d/mysql"
+    chown mysql:adm "$d/mysql-log"; chmod 2750 "$d/mysql-log"
+    chmod 0755 "$d/run"
+    install -d -m 0755 "$d/run/resource-agents" "$d/run/lock"
+    install -d -o mysql -g mysql -m 0755 "$d/run/mysqld"
+    install -d -o hacluster -g haclient -m 0750 "$d/run/crm"
+    install -d -o maxscale -g maxscale -m 0755 "$d/run/maxscale"
+    # /etc (upper layer, written before the overlay is mounted)
+    node_etc_files "$n"
+    touch "$NSDIR/$n.mnt" "$NSDIR/$n.uts"
+    nsenter --net="/run/netns/$NSP-$n" -- \
+        unshare --mount="$NSDIR/$n.mnt" --uts="$NSDIR/$n.uts" --propagation private -- sh -ec "
+        hostname $n
+        mount -t overlay overlay -o lowerdir=/etc,upperdir=$d/etc.upper,workdir=$d/etc.work /etc
+        mount -t overlay overlay -o lowerdir=/var,upperdir=$d/var.upper,workdir=$d/var.work /var
+        mount -t overlay overlay -o lowerdir=/usr,upperdir=$d/usr.upper,workdir=$d/usr.work /usr
+        # mount points missing on the host are made in the overlays' upper layers
+        mkdir -p /etc/corosync /var/lib/pacemaker /var/log/pacemaker /var/log/corosync \
+            /var/lib/corosync /var/lib/mysql /var/log/mysql
+        mount --bind $d/corosync /etc/corosync
+        mount --bind $d/pacemaker /var/lib/pacemaker
+        mount --bind $d/pacemaker-log /var/log/pacemaker
+        mount --bind $d/corosync-log /var/log/corosync
+        mount --bind $d/corosync-lib /var/lib/corosync
+        mount --bind $d/mysql /var/lib/mysql
+        mount --bind $d/mysql-log /var/log/mysql
+        mount --bind $d/run /run
+        mount -t tmpfs -o mode=1777,size=256m lab-shm /dev/shm
+        mount -t sysfs lab-sys /sys
+        mkdir -p /var/lib/maxscale /var/log/maxscale /var/cache/maxscale
+        chown maxscale:maxscale /var/lib/maxscale /var/log/maxscale /var/cache/maxscale
+    "
+}
+
+# files of the node's /etc, written into the overlay's upper layer
+node_etc_files() {
+    local n=$1 d m; d=$(node_dir "$n")
+    local e=$d/etc.upper
+    {
+        echo "127.0.0.1 localhost"
+        echo "::1 localhost ip6-localhost ip6-loopback"
+        for m in "${NODES[@]}"; do echo "$(node_ip "$m") $m"; done
+        echo "$CLIENT_IP client"
+    } >"$e/hosts"
+    echo "$n" >"$e/hostname"
+    # the mysql user in haclient (seed 002's wsrep_notify_command needs it; on a real host:
+    # usermod -a -G haclient mysql), in this node's /etc/group only
+    awk -F: -v OFS=: '$1 == "haclient" { $4 = ($4 == "" ? "mysql" : ($4 ~ /(^|,)mysql(,|$)/ ? $4 : $4 ",mysql")) } 1' \
+        /etc/group >"$e/group"
+    chmod 0644 "$e/group"
+}
+
+net_cut() { ip -n "$SW" link set "p${1#n}" down; }
+net_heal() { ip -n "$SW" link set "p${1#n}" up; }
+net_is_cut() { ! ip -n "$SW" -o link show "p${1#n}" 2>/dev/null | grep -q '[<,]UP[,>]'; }
+
+# which node's kernel holds the VIP (several when it is duplicated)
+vip_holders() {
+    local n out=()
+    for n in "${NODES[@]}"; do
+        ip -n "$NSP-$n" -o -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/" && out+=("$n")
+    done
+    echo "${out[*]}"
+}

@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""The lab's client: a bounded loop that connects to the VIP as an application would.
+
+  probe.py run SECONDS [--host IP] [--port 4006] [--interval-ms 50] [--connect-timeout-ms 200]
+               [--read-timeout-ms 300] [--mysql] [--out FILE]
+      One attempt every interval (at most SECONDS long, at most 20 attempts per second,
+      never more than 3600 s). Each attempt prints one line:
+          <epoch seconds> <HH:MM:SS.mmm> <+elapsed s> OK <node> [detail]
+          <epoch seconds> <HH:MM:SS.mmm> <+elapsed s> FAIL <reason>
+      Port 4006 (MaxScale's listener): connect, read what the server sends first (the
+      simulator's line naming its node; a real MaxScale's handshake carrying
+      version_string=maxscale-nN) and take the node name nN from it.
+      --mysql (port 3306, Galera behind the VIP): run `mariadb -h IP -u lab -e "SELECT
+      @@hostname, wsrep state"`; only an answer from a Synced node counts as OK (an answer from a
+      Donor/Desynced or non-Primary node is reported as FAIL unhealthy nN ...).
+  probe.py analyze FILE [--since EPOCH] [--until EPOCH]
+      The outage window after EPOCH: the longest gap between two consecutive OK answers that
+      ends after EPOCH (the answer before and the first answer after the outage), plus the node
+      answering before and after. Prints: outage_s=1.234 before=n1 after=n2 first_ok_after=...
+"""
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import time
+
+NODE_RE = re.compile(r"(?<![A-Za-z0-9])(n[0-9]+)(?![0-9])")
+
+
+def attempt_tcp(host, port, cto, rto):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(cto)
+    try:
+        s.connect((host, port))
+    except socket.timeout:
+        s.close()
+        return False, "connect timeout"
+    except OSError as e:
+        s.close()
+        return False, (e.strerror or str(e)).lower()
+    data = b""
+    deadline = time.monotonic() + rto
+    try:
+        while len(data) < 512:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select([s], [], [], left)
+            if not r:
+                break
+            chunk = s.recv(512)
+            if not chunk:
+                break
+            data += chunk
+            if b"\n" in data or NODE_RE.search(data.decode("latin-1")):
+                break
+    except OSError as e:
+        s.close()
+        return False, "read: " + (e.strerror or str(e)).lower()
+    s.close()
+    text = "".join(c if 32 <= ord(c) < 127 else " " for c in data.decode("latin-1"))
+    text = " ".join(text.split())
+    if not data:
+        return False, "no answer within %d ms" % int(rto * 1000)
+    m = NODE_RE.search(text)
+    if not m:
+        return False, "answer names no node: " + text[:60]
+    return True, m.group(1) + " " + text[:60]
+
+
+def attempt_mysql(host, port, cto, rto):
+    sql = ("SELECT @@hostname, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+           "WHERE VARIABLE_NAME='WSREP_LOCAL_STATE_COMMENT'")
+    # a quick TCP connect first: the client's own 1 s connect timeout is too coarse
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(cto)
+    try:
+        s.connect((host, port))
+    except socket.timeout:
+        return False, "connect timeout"
+    except OSError as e:
+        return False, (e.strerror or str(e)).lower()
+    finally:
+        s.close()
+    try:
+        p = subprocess.run(
+            ["mariadb", "-h", host, "-P", str(port), "-u", "lab", "-plab", "--connect-timeout=1",
+             "-N", "-B", "-e", sql],
+            capture_output=True, text=True, timeout=cto + rto + 0.5)
+    except subprocess.TimeoutExpired:
+        return False, "timeout"
+    if p.returncode != 0:
+        err = " ".join(p.stderr.split())
+        err = re.sub(r"^ERROR ", "", err)
+        return False, err[:80] or "rc %d" % p.returncode
+    parts = p.stdout.split()
+    if len(parts) < 2:
+        return False, "bad answer " + p.stdout.strip()[:40]
+    node, state = parts[0], " ".join(parts[1:])
+    if state != "Synced":
+        return False, "unhealthy %s %s" % (node, state)
+    return True, node + " " + state
+
+
+def run(args):
+    secs = float(args[0])
+    opts = {"--host": "10.200.0.100", "--port": "4006", "--interval-ms": "50",
+            "--connect-timeout-ms": "200", "--read-timeout-ms": "300", "--out": ""}
+    mysql = False
+    i = 1
+    while i < len(args):
+        if args[i] == "--mysql":
+            mysql = True
+            if opts["--port"] == "4006":
+                opts["--port"] = "3306"
+            i += 1
+            continue
+        opts[args[i]] = args[i + 1]
+        i += 2
+    secs = max(0.0, min(secs, 3600.0))
+    interval = max(0.05, float(opts["--interval-ms"]) / 1000.0)
+    cto = float(opts["--connect-timeout-ms"]) / 1000.0
+    rto = float(opts["--read-timeout-ms"]) / 1000.0
+    out = open(opts["--out"], "a", buffering=1) if opts["--out"] else sys.stdout
+    fn = attempt_mysql if mysql else attempt_tcp
+    t0 = time.time()
+    end = time.monotonic() + secs
+    max_attempts = int(secs / interval) + 2
+    n = 0
+    while time.monotonic() < end and n < max_attempts:
+        n += 1
+        start = time.monotonic()
+        ts = time.time()
+        ok, what = fn(opts["--host"], int(opts["--port"]), cto, rto)
+        lt = time.localtime(ts)
+        line = "%.3f %s.%03d +%.3f %s %s" % (
+            ts, time.strftime("%H:%M:%S", lt), int((ts % 1) * 1000), ts - t0,
+            "OK" if ok else "FAIL", what)
+        try:
+            out.write(line + "\n")
+            out.flush()
+        except BrokenPipeError:
+            return 0
+        left = interval - (time.monotonic() - start)
+        if left > 0:
+            time.sleep(left)
+    return 0
+
+
+def analyze(args):
+    path = args[0]
+    since = None
+    until = None
+    i = 1
+    while i < len(args):
+        if args[i] == "--since":
+            since = float(args[i + 1])
+        elif args[i] == "--until":
+            until = float(args[i + 1])
+        i += 2
+    oks = []
+    attempts = 0
+    fails = 0
+    last_t = None
+    last_ok = False
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) < 4:
+                continue
+            t = float(p[0])
+            if until is not None and t > until:
+                break
+            attempts += 1
+            last_t = t
+            last_ok = p[3] == "OK"
+            if p[3] == "OK":
+                oks.append((t, p[4] if len(p) > 4 else "?"))
+            elif since is None or t >= since:
+                fails += 1
+    if since is None:
+        since = oks[0][0] if oks else 0.0
+    best = None
+    for a, b in zip(oks, oks[1:]):
+        if b[0] <= since:
+            continue
+        gap = b[0] - a[0]
+        if best is None or gap > best[0]:
+            best = (gap, a, b)
+    # an outage still going on when the log ends
+    if oks and last_t is not None and not last_ok and last_t > since:
+        gap = last_t - oks[-1][0]
+        if best is None or gap > best[0]:
+            print("outage_s=%.3f before=%s after=none outage_from=%.3f outage_to=none attempts=%d "
+                  "fails=%d final=none open=1" % (gap, oks[-1][1], oks[-1][0], attempts, fails))
+            return 1
+    if best is None:
+        last_before = [o for o in oks if o[0] <= since]
+        print("outage_s=none attempts=%d fails=%d before=%s after=none" % (
+            attempts, fails, last_before[-1][1] if last_before else "none"))
+        return 1
+    gap, a, b = best
+    after_nodes = [o[1] for o in oks if o[0] > b[0] - 1e-6]
+    print("outage_s=%.3f before=%s after=%s outage_from=%.3f outage_to=%.3f attempts=%d fails=%d final=%s"
+          % (gap, a[1], b[1], a[0], b[0], attempts, fails, after_nodes[-1] if after_nodes else b[1]))
+    return 0
+
+
+def main():
+    if len(sys.argv) < 3 or sys.argv[1] not in ("run", "analyze"):
+        sys.stderr.write(__doc__)
+        return 2
+    if sys.argv[1] == "run":
+        return run(sys.argv[2:])
+    return analyze(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# tests/lab/run-scenarios.sh [SCENARIO...] - the lab's scenario tests (issue 5, items a-e)
+# against one lab: `lab up` once (or reuse a running lab), each scenario configures its own
+# setup (`lab configure` resets the cluster first), then `lab down` (unless the lab was already
+# up, or LAB_KEEP=1). Scenarios whose agents are not installed are reported as skipped.
+# Exit 0 when no scenario failed. Per-scenario time limit: SCENARIO_TIMEOUT (600 s).
+#
+#   tests/lab/run-scenarios.sh                 # all of tests/lab/scenarios/*.sh
+#   tests/lab/run-scenarios.sh b d             # only b-*.sh and d-*.sh
+set -euo pipefail
+LAB_HOME=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+TOP=$(cd "$LAB_HOME/../.." && pwd)
+LOG_TAG=scenarios
+. "$TOP/tests/lib/common.sh"
+. "$LAB_HOME/lib/env.sh"
+
+need_root
+T0=$(now_us)
+scripts=()
+if (( $# )); then
+    for a in "$@"; do
+        f=$(compgen -G "$LAB_HOME/scenarios/${a}*.sh" | head -1) || true
+        [[ -n $f ]] || die "no scenario matches '$a'"
+        scripts+=("$f")
+    done
+else
+    scripts=("$LAB_HOME"/scenarios/*.sh)
+fi
+
+brought_up=0
+finish() {
+    local rc=$?
+    if (( brought_up )) && [[ -z ${LAB_KEEP:-} ]]; then
+        "$LAB_HOME/lab" down || true
+    fi
+    exit "$rc"
+}
+trap finish EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+if lab_is_up; then
+    log "using the running lab"
+else
+    LAB_SETUP=none "$LAB_HOME/lab" up >/dev/null
+    brought_up=1
+fi
+
+results=()
+failed=0
+for s in "${scripts[@]}"; do
+    name=${s##*/}; name=${name%.sh}
+    log "==== scenario $name"
+    t=$(now_us)
+    rc=0
+    timeout -k 15 "${SCENARIO_TIMEOUT:-600}" "$s" || rc=$?
+    case $rc in
+        0) verdict=PASS ;;
+        77) verdict=SKIP ;;
+        124|137) verdict="FAIL (time limit ${SCENARIO_TIMEOUT:-600} s)"; failed=$((failed + 1)) ;;
+        *) verdict="FAIL (rc $rc)"; failed=$((failed + 1)) ;;
+    esac
+    results+=("$(printf '%-22s %-28s %6s s' "$name" "$verdict" "$(since "$t")")")
+done
+
+echo
+echo "== lab scenarios ($(since "$T0") s in total)"
+printf '   %s\n' "${results[@]}"
+passed=$(printf '%s\n' "${results[@]}" | grep -c ' PASS ' || true)
+skipped=$(printf '%s\n' "${results[@]}" | grep -c ' SKIP ' || true)
+echo "$passed passed, $failed failed, $skipped skipped"
+(( failed == 0 ))

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Scenario (b): seeds 001/004 inside Pacemaker. MaxScale as a promotable clone on all nodes
+# (pcs), the VIP colocated with the Promoted instance and ordered after the promotion
+# (tests/lab/setups/b-promotable.sh). Throughout, a sampler asks every MaxScale's REST API
+# (about 4 times a second) which ones are passive=false: never more than one among the nodes
+# the network reaches. (A node whose link is cut keeps passive=false until its partition has
+# lost quorum and Pacemaker there demotes it; without fencing that can overlap the promotion on
+# the quorate side by about a second, which is logged.)
+#   kill -9 the promoted MaxScale   -> another is promoted, the VIP follows
+#   SIGSTOP the promoted MaxScale   -> another is promoted, the VIP follows
+#   cut the promoted node's link    -> another is promoted, the VIP follows
+. "$(dirname "$(readlink -f "$0")")/../lib/scenario.sh"
+
+scenario_start b-promotable
+P=$SC_TMP/probe.log
+S=$SC_TMP/passive.log
+
+# steady state: X promoted, VIP on X, only X active, clients answered by X
+steady() {
+    local x=$1
+    wait_for 20 "maxscale-clone promoted on $x only" promoted_is maxscale-clone "$x"
+    wait_for 15 "VIP on $x (Pacemaker and kernel)" vip_on "$x"
+    assert_eq "$x" "$(where_is vip)" "crm_resource --locate vip"
+    wait_for 10 "only $x's MaxScale has passive=false" only_active_is "$x"
+    wait_for 10 "client answered by $x" probe_answers "$P" "$x"
+}
+
+cleanup_all() {
+    in_node "$(any_node)" pcs resource cleanup >/dev/null 2>&1 || true
+    wait_until 30 "cluster settled after cleanup" settled || true
+}
+
+t_begin "b: one promoted MaxScale, the VIP with it, the others passive"
+wait_for 40 "a promoted instance" promoted_not maxscale-clone none
+X=$(promoted_where maxscale-clone)
+probe_start "$P"
+sampler_start "$S"
+steady "$X"
+running_everywhere() { [[ $(where_is maxscale-clone) == "n1 n2 n3" ]]; }
+wait_for 20 "maxscale-clone running on n1 n2 n3" running_everywhere
+t_pass
+
+for fault in kill hang cut; do
+    X=$(promoted_where maxscale-clone)
+    t_begin "b: $fault the promoted MaxScale ($X) -> another is promoted, the VIP follows"
+    T=$(epoch)
+    case $fault in
+        kill) "$LABCMD" kill-maxscale "$X" ;;
+        hang) "$LABCMD" hang-maxscale "$X" ;;
+        cut) "$LABCMD" cut "$X" ;;
+    esac
+    took 40 "another node promoted" promoted_not maxscale-clone "$X"
+    Y=$(promoted_where maxscale-clone)
+    steady "$Y"
+    outage "$P" "$T"
+    log "$fault on $X: promoted moved to $Y; client outage $OUTAGE s"
+    case $fault in
+        hang) "$LABCMD" resume-maxscale "$X" 2>/dev/null || true ;;
+        cut) "$LABCMD" heal "$X"; wait_for 30 "$X back online" cluster_ready n1 ;;
+    esac
+    cleanup_all
+    assert_eq "$Y" "$(promoted_where maxscale-clone)" "promotion stays on $Y after cleanup"
+    wait_for 10 "only $Y active after cleanup" only_active_is "$Y"
+    t_pass
+done
+
+t_begin "b: never two reachable MaxScales with passive=false at once"
+sampler_stop
+probe_stop
+dual=$(sampler_dual "$S")
+assert_eq "" "$dual" "samples with two active MaxScales on connected nodes"
+log "passive sampler: $(wc -l <"$S") samples, $(awk 'NF == 1' "$S" | wc -l) with none active (during failovers), $(sampler_dual "$S" | wc -l) with two on connected nodes"
+log "cut-off node still passive=false after another was promoted: about $(sampler_cut_overlap "$S") s (no fencing; it demotes when its partition loses quorum)"
+t_pass
+
+scenario_end
