@@ -3,7 +3,7 @@
 # MaxScale simulator (or MAXSCALE_BIN) as the binary:
 #   * builds the agent and the simulator (release) and installs the agent at
 #     /usr/lib/ocf/resource.d/mariadb/maxscale (ocf-tester runs meta-data as nobody);
-#   * ocf-tester -v -n ms-test as a primitive (promote/demote answer 3: not supported);
+#   * ocf-tester -v -n ms-test as a primitive (it also runs the demote/promote sequence);
 #   * ocf-tester as a promotable clone (-o CRM_meta_promotable=true), which also runs the
 #     demote/promote sequence, with a fake crm_attribute on PATH;
 #   * crm_resource --validate with good and bad parameters (0, 6, 5);

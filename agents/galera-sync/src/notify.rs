@@ -274,9 +274,10 @@ fn push(publishing: &Publishing, value: u8, status: &str, deadline: &Deadline) {
                  (galera-sync not running here); not creating it"
             );
         }
-        Ok(Some(current)) if current == value.to_string() => {
-            tracing::debug!("wsrep-notify: status {status}: {name} is already {value}");
-        }
+        // Always send, even when the value read back looks the same: attrd applies an update
+        // only after its own broadcast returns through corosync, so two notifications a few
+        // milliseconds apart read a stale value, and skipping would lose the second one (seen
+        // in the lab: "joined: 1 -> 0" twice, then "synced" skipped, VIP gone for a minute).
         Ok(Some(current)) => match attr.update(&value.to_string(), deadline) {
             Ok(()) => tracing::info!(
                 "wsrep-notify: status {status}: {name} {} -> {value}",

@@ -14,7 +14,9 @@
 //!   the timeout": 1.
 //! - stop: 0 when nothing runs (stale pid files removed); 1 only when the process survives
 //!   SIGKILL. It never needs the REST API, so a wrong password cannot make it fail.
-//! - promote/demote outside a promotable clone: 3 (a plain primitive never touches passive).
+//! - promote/demote work outside a promotable clone too (orphaned instances of a deleted clone
+//!   are demoted without the clone's meta-attributes); start/monitor of a primitive never touch
+//!   passive.
 
 pub mod daemon;
 pub mod failure;
@@ -323,11 +325,11 @@ fn stop(ctx: &Context) -> OcfResult<Status> {
 
 fn set_role(ctx: &Context, passive: bool) -> OcfResult<Status> {
     let what = if passive { "demote" } else { "promote" };
-    if !ctx.env.is_promotable() {
-        return Err(OcfError::unimplemented(format!(
-            "{what} is only meaningful in a promotable clone; a primitive leaves passive alone"
-        )));
-    }
+    // No "promotable clone only" gate: Pacemaker calls promote/demote only for promotable
+    // clones, except when such a clone is deleted while promoted — the orphaned instance is then
+    // demoted without the clone's meta-attributes, and a 3 here would leave it stuck as
+    // "ORPHANED FAILED Promoted" (seen in the lab). start/monitor of a primitive still never
+    // touch passive.
     let s = Settings::from_params(&ctx.params)?;
     match observe(ctx, &s, true)? {
         Observed::Answering(info, client) => {
