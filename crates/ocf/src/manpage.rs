@@ -142,9 +142,18 @@ fn paragraphs(m: &mut String, text: &str) {
     }
 }
 
-/// roff escaping: backslashes, hyphens, and a leading control character.
+/// roff escaping: backslashes, hyphens, non-ASCII (as `\\[uXXXX]`, which plain groff accepts
+/// without `-k`), and a leading control character.
 fn esc(s: &str) -> String {
-    let mut out = s.replace('\\', "\\e").replace('-', "\\-");
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\e"),
+            '-' => out.push_str("\\-"),
+            c if c.is_ascii() => out.push(c),
+            c => out.push_str(&format!("\\[u{:04X}]", u32::from(c))),
+        }
+    }
     if out.starts_with('.') || out.starts_with('\'') {
         out.insert_str(0, "\\&");
     }
@@ -184,6 +193,7 @@ mod tests {
         assert!(m.contains("\\&.starts with a dot"));
         assert!(m.contains("(string, required, default \"/run/mysqld/mysqld.sock\")"));
         assert!(m.contains("op monitor interval=5s timeout=20s"));
+        assert_eq!(esc("a — b"), "a \\[u2014] b");
         assert!(m.contains(".SH OTHER COMMANDS"));
         // No line may start with an unescaped control character from the text.
         for line in m.lines().filter(|l| !l.starts_with('.')) {
