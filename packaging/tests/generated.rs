@@ -1,12 +1,15 @@
-//! The checked-in generated files are what the renderers produce now, and the man pages render
-//! without a warning. Regenerate with `cargo run -q -p resource-agents-mariadb --bin gen-docs`.
+//! The checked-in generated files are what the renderers produce now, the meta-data is valid
+//! for ocf-tester, and the man pages render without a warning. Regenerate with
+//! `cargo run -q -p resource-agents-mariadb --bin gen-docs`.
 //!
-//! The rendering tests need `man` (Debian package man-db) and `groff` (groff-base, which man-db
-//! depends on); they fail, never skip, when those are missing.
+//! The meta-data validation needs `xmllint` (Debian package libxml2-utils) and ra-api-1.dtd
+//! (resource-agents); the rendering tests need `man` (man-db) and `groff` (groff-base, which
+//! man-db depends on). They fail, never skip, when those are missing.
 
 use std::path::PathBuf;
 use std::process::Command;
 
+use ocf_test_support::xmllint_valid;
 use resource_agents_mariadb::{agents, man_file, metadata_file, workspace_root, Generated};
 
 fn agent(name: &str) -> &'static ocf::AgentInfo {
@@ -45,6 +48,30 @@ drift_tests! {
     man_ocf_mariadb_vip_7_is_current: man_file("vip");
     man_ocf_mariadb_maxscale_7_is_current: man_file("maxscale");
     man_ocf_mariadb_galera_sync_7_is_current: man_file("galera-sync");
+}
+
+/// What ocf-tester checks first: `xmllint --noout --valid` against ra-api-1.dtd, run in the
+/// DTD's directory. The drift tests above make this the checked-in file as well.
+fn assert_valid_metadata(name: &str) {
+    let file = metadata_file(agent(name));
+    if let Err(e) = xmllint_valid(&file.content) {
+        panic!("{} is not valid for ocf-tester: {e}", file.path);
+    }
+}
+
+#[test]
+fn metadata_vip_xml_is_valid_against_ra_api_1_dtd() {
+    assert_valid_metadata("vip");
+}
+
+#[test]
+fn metadata_maxscale_xml_is_valid_against_ra_api_1_dtd() {
+    assert_valid_metadata("maxscale");
+}
+
+#[test]
+fn metadata_galera_sync_xml_is_valid_against_ra_api_1_dtd() {
+    assert_valid_metadata("galera-sync");
 }
 
 fn page(name: &str) -> PathBuf {

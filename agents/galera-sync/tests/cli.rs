@@ -3,12 +3,14 @@
 //! absent here (the socket does not exist), so the value is 0; the real-Galera scenarios are in
 //! tests/galera-sync/galera.sh.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use ocf::Agent;
+use ocf_test_support::{assert_meta_data_is_the_declaration, Run};
+
 const BIN: &str = env!("CARGO_BIN_EXE_galera-sync");
-const METADATA: &str = include_str!("../../../metadata/galera-sync.xml");
 
 /// A fake attrd: `-Q` prints the stored value, `-B/-U` store it, `-D` blanks it. `MODE` in its
 /// directory can make it fail or hang.
@@ -103,12 +105,11 @@ impl Rig {
         }
         c
     }
-    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        self.cmd(args, env).output().unwrap()
+    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        Run::of(&mut self.cmd(args, env))
     }
     fn rc(&self, action: &str, env: &[(&str, &str)]) -> i32 {
-        let out = self.run(&[action], env);
-        out.status.code().unwrap_or(-1)
+        self.run(&[action], env).rc
     }
 }
 
@@ -116,44 +117,10 @@ const RECURRING: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "2000");
 const PROBE: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "0");
 
 #[test]
-fn metadata_is_checked_in() {
-    let out = Command::new(BIN).arg("meta-data").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        String::from_utf8(out.stdout).unwrap() == METADATA,
-        "metadata/galera-sync.xml is stale: regenerate it with \
-         `cargo run -q -p galera-sync -- meta-data > metadata/galera-sync.xml`"
-    );
-}
-
-#[test]
-fn metadata_is_valid_against_ra_api_1_dtd() {
-    // As ocf-tester does: xmllint --valid with the DTD's directory as the working directory.
-    let dtd_dir = Path::new("/usr/share/resource-agents");
-    assert!(
-        dtd_dir.join("ra-api-1.dtd").exists(),
-        "ra-api-1.dtd missing: install resource-agents (tests/setup/install-deps.sh)"
-    );
-    let mut child = Command::new("xmllint")
-        .args(["--noout", "--valid", "-"])
-        .current_dir(dtd_dir)
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("xmllint missing: install libxml2-utils (tests/setup/install-deps.sh)");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(METADATA.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn meta_data_prints_the_declaration() {
+    // That metadata/galera-sync.xml is current and valid for ocf-tester is tested for every
+    // agent in packaging/tests/generated.rs.
+    assert_meta_data_is_the_declaration(BIN, galera_sync::GaleraSyncAgent.info());
 }
 
 #[test]
@@ -211,11 +178,11 @@ fn without_attrd_start_and_monitor_still_succeed_and_retry() {
     let rig = Rig::new();
     rig.mode("fail");
     let out = rig.run(&["start"], &[]);
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.rc, 0);
     assert!(
-        stderr.contains("WARNING: cannot publish galera-sync=0"),
-        "{stderr}"
+        out.stderr.contains("WARNING: cannot publish galera-sync=0"),
+        "{}",
+        out.stderr
     );
     assert_eq!(
         rig.state("gs").as_deref(),
@@ -255,10 +222,11 @@ fn probe_and_invalid_configuration() {
     assert_eq!(rig.rc("monitor", &[PROBE, bad[0]]), 7);
     assert_eq!(rig.rc("stop", &bad), 0);
     let out = rig.run(&["start"], &bad);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("ocf-exit-reason:parameter 'connections_reserve' must be 0 or more"),
-        "{stderr}"
+        out.stderr
+            .contains("ocf-exit-reason:parameter 'connections_reserve' must be 0 or more"),
+        "{}",
+        out.stderr
     );
 }
 
@@ -274,30 +242,26 @@ fn password_never_leaks() {
     ];
     for action in ["validate-all", "start", "monitor", "stop"] {
         let out = rig.run(&[action], &env);
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = format!("{}{}", out.stdout, out.stderr);
         assert!(!all.contains("Sup3r"), "{action}: {all}");
     }
     let out = rig.run(&["status", "--json"], &env);
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("Sup3r"));
+    assert!(!out.stdout.contains("Sup3r"));
 }
 
 #[test]
 fn status_command() {
     let rig = Rig::new();
     let out = rig.run(&["status"], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.rc, 1);
+    let text = &out.stdout;
     assert!(
         text.starts_with("unhealthy: unreachable: socket ") && text.contains("does not exist"),
         "{text}"
     );
     let out = rig.run(&["status", "--json"], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.rc, 1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["healthy"], false);
     assert_eq!(v["value"], 0);
     assert_eq!(v["reason"]["kind"], "unreachable");
@@ -309,37 +273,30 @@ fn status_command() {
         &["status", "--json", "--params", params.to_str().unwrap()],
         &[],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["target"], "127.0.0.1:1");
     assert_eq!(v["reason"]["error"]["kind"], "refused");
     // Usage and configuration errors are 2.
-    assert_eq!(rig.run(&["status", "--bogus"], &[]).status.code(), Some(2));
+    assert_eq!(rig.run(&["status", "--bogus"], &[]).rc, 2);
     let out = rig.run(
         &["status"],
         &[("OCF_RESKEY_port", "x"), ("OCF_RESKEY_host", "h")],
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.rc, 2);
     let out = rig.run(&["status", "--params", "/nonexistent/file"], &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(rig.run(&["status", "--help"], &[]).status.code(), Some(0));
+    assert_eq!(out.rc, 2);
+    assert_eq!(rig.run(&["status", "--help"], &[]).rc, 0);
     assert!(rig.calls().is_empty(), "status never touches attrd");
 }
 
-fn notify(rig: &Rig, args: &[&str]) -> (i32, Duration, String) {
-    let mut all = vec!["wsrep-notify"];
-    all.extend_from_slice(args);
-    let t = Instant::now();
+fn notify(rig: &Rig, args: &[&str]) -> Run {
     // As mysqld runs it: no OCF environment at all.
-    let out = Command::new(BIN)
-        .args(&all)
-        .env_clear()
-        .env("PATH", format!("{}:/usr/bin:/bin", rig.bin().display()))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        t.elapsed(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    Run::of(
+        Command::new(BIN)
+            .arg("wsrep-notify")
+            .args(args)
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", rig.bin().display())),
     )
 }
 
@@ -347,16 +304,16 @@ fn notify(rig: &Rig, args: &[&str]) -> (i32, Duration, String) {
 fn wsrep_notify_pushes_only_a_defined_attribute() {
     let rig = Rig::new();
     // Not defined here (resource not running): nothing is created.
-    let (rc, _, _) = notify(&rig, &["--status", "synced"]);
-    assert_eq!(rc, 0);
+    let r = notify(&rig, &["--status", "synced"]);
+    assert_eq!(r.rc, 0);
     assert_eq!(rig.calls(), ["-n galera-sync -Q"]);
     assert_eq!(rig.attr("galera-sync"), None);
 
     rig.set_attr("galera-sync", "1");
     rig.clear_calls();
-    let (rc, took, _) = notify(&rig, &["--status", "donor"]);
-    assert_eq!(rc, 0);
-    assert!(took < Duration::from_secs(1), "{took:?}");
+    let r = notify(&rig, &["--status", "donor"]);
+    assert_eq!(r.rc, 0);
+    assert!(r.elapsed < Duration::from_secs(1), "{:?}", r.elapsed);
     assert_eq!(rig.attr("galera-sync").as_deref(), Some("0"));
     assert_eq!(
         rig.calls(),
@@ -377,7 +334,7 @@ fn wsrep_notify_pushes_only_a_defined_attribute() {
     std::fs::write(&params, "attribute=gs-node1\ndampen=1s\ndonor_ok=true\n").unwrap();
     rig.set_attr("gs-node1", "0");
     let p = params.to_str().unwrap();
-    let (rc, _, _) = notify(
+    let r = notify(
         &rig,
         &[
             "--params",
@@ -394,7 +351,7 @@ fn wsrep_notify_pushes_only_a_defined_attribute() {
             "a/g1/127.0.0.1:3311,b/g2/127.0.0.1:3312",
         ],
     );
-    assert_eq!(rc, 0);
+    assert_eq!(r.rc, 0);
     assert_eq!(
         rig.attr("gs-node1").as_deref(),
         Some("1"),
@@ -404,24 +361,28 @@ fn wsrep_notify_pushes_only_a_defined_attribute() {
         .calls()
         .contains(&"-n gs-node1 -B 1 -d 1000ms".to_string()));
     // --attribute on the command line wins over nothing; the file's donor_ok still applies.
-    let (_, _, _) = notify(
+    notify(
         &rig,
         &["--params", p, "--status", "synced", "--primary", "no"],
     );
     assert_eq!(rig.attr("gs-node1").as_deref(), Some("0"));
     // A params file that cannot be read: nothing is touched.
     rig.clear_calls();
-    let (rc, _, err) = notify(&rig, &["--params", "/nonexistent", "--status", "synced"]);
-    assert_eq!(rc, 0);
+    let r = notify(&rig, &["--params", "/nonexistent", "--status", "synced"]);
+    assert_eq!(r.rc, 0);
     assert!(rig.calls().is_empty());
-    assert!(err.contains("not updating any attribute"), "{err}");
+    assert!(
+        r.stderr.contains("not updating any attribute"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn wsrep_notify_survives_hostile_input_and_a_hanging_attrd() {
     let rig = Rig::new();
     rig.set_attr("galera-sync", "1");
-    let (rc, _, err) = notify(
+    let r = notify(
         &rig,
         &[
             "--status",
@@ -436,27 +397,27 @@ fn wsrep_notify_survives_hostile_input_and_a_hanging_attrd() {
             "victim",
         ],
     );
-    assert_eq!(rc, 0);
+    assert_eq!(r.rc, 0);
     assert_eq!(
         rig.attr("galera-sync").as_deref(),
         Some("0"),
         "first --status wins"
     );
     assert_eq!(rig.attr("victim"), None);
-    assert!(!err.contains('\u{1b}'), "{err:?}");
-    let (rc, _, _) = notify(&rig, &[]);
-    assert_eq!(rc, 0, "no arguments at all");
-    let (rc, _, _) = notify(&rig, &["--status"]);
-    assert_eq!(rc, 0);
-    let (rc, _, _) = notify(&rig, &["--attribute", "bad name", "--status", "synced"]);
-    assert_eq!(rc, 0);
+    assert!(!r.stderr.contains('\u{1b}'), "{:?}", r.stderr);
+    let r = notify(&rig, &[]);
+    assert_eq!(r.rc, 0, "no arguments at all");
+    let r = notify(&rig, &["--status"]);
+    assert_eq!(r.rc, 0);
+    let r = notify(&rig, &["--attribute", "bad name", "--status", "synced"]);
+    assert_eq!(r.rc, 0);
 
     rig.mode("hang");
-    let (rc, took, _) = notify(&rig, &["--status", "synced"]);
-    assert_eq!(rc, 0);
-    assert!(took < Duration::from_millis(1600), "{took:?}");
+    let r = notify(&rig, &["--status", "synced"]);
+    assert_eq!(r.rc, 0);
+    assert!(r.elapsed < Duration::from_millis(1600), "{:?}", r.elapsed);
     rig.mode("fail");
-    let (rc, took, _) = notify(&rig, &["--status", "synced"]);
-    assert_eq!(rc, 0);
-    assert!(took < Duration::from_secs(1), "{took:?}");
+    let r = notify(&rig, &["--status", "synced"]);
+    assert_eq!(r.rc, 0);
+    assert!(r.elapsed < Duration::from_secs(1), "{:?}", r.elapsed);
 }

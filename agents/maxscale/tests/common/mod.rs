@@ -9,13 +9,14 @@
 
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+pub use maxscale_sim::client::{admin_request, free_port, Reply};
+pub use ocf_test_support::Run;
 
 pub const AGENT: &str = env!("CARGO_BIN_EXE_maxscale");
 pub const MAXSCALE_USER: &str = "maxscale";
@@ -92,54 +93,6 @@ fn chown_user(path: &Path) {
         .flatten()
         .expect("maxscale user");
     std::os::unix::fs::chown(path, Some(u.uid.as_raw()), Some(u.gid.as_raw())).expect("chown");
-}
-
-/// A port that was free a moment ago and that no other test of this run was given.
-pub fn free_port() -> u16 {
-    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
-    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("bind 127.0.0.1:0");
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
-/// The result of one agent run.
-#[derive(Debug)]
-pub struct Run {
-    pub rc: i32,
-    pub stdout: String,
-    pub stderr: String,
-    pub elapsed: Duration,
-}
-
-impl Run {
-    /// The last `ocf-exit-reason:` line.
-    pub fn reason(&self) -> String {
-        self.stderr
-            .lines()
-            .rev()
-            .find_map(|l| l.strip_prefix("ocf-exit-reason:"))
-            .unwrap_or("")
-            .to_string()
-    }
-}
-
-impl From<(Output, Duration)> for Run {
-    fn from((o, elapsed): (Output, Duration)) -> Run {
-        Run {
-            rc: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            elapsed,
-        }
-    }
 }
 
 /// A MaxScale installation in a temporary directory, plus the agent's parameters for it.
@@ -314,9 +267,7 @@ impl Install {
     }
 
     pub fn run_args(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let t = Instant::now();
-        let out = self.command(args, env).output().expect("run the agent");
-        Run::from((out, t.elapsed()))
+        Run::of(&mut self.command(args, env))
     }
 
     /// Runs an action and asserts its exit code, showing stderr on failure.
@@ -355,14 +306,7 @@ impl Install {
 
     /// One request to the admin API with the default credentials.
     pub fn http(&self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<Reply> {
-        request(
-            self.admin_port,
-            method,
-            path,
-            body,
-            Some(("admin", "mariadb")),
-            Duration::from_secs(5),
-        )
+        admin_request(self.admin_port, method, path, body)
     }
 
     /// `parameters.passive` as MaxScale reports it.
@@ -375,15 +319,9 @@ impl Install {
     /// Simulator only: `PUT /sim/...` with a text body.
     #[track_caller]
     pub fn steer(&self, path: &str, body: &str) {
-        let r = request(
-            self.admin_port,
-            "PUT",
-            path,
-            Some(body),
-            Some(("admin", "mariadb")),
-            Duration::from_secs(5),
-        )
-        .expect("steer the simulator");
+        let r = self
+            .http("PUT", path, Some(body))
+            .expect("steer the simulator");
         assert_eq!(r.status, 204, "PUT {path} {body}: {}", r.text());
     }
 
@@ -440,77 +378,4 @@ pub fn wait_gone(pid: i32, timeout: Duration) -> bool {
         std::thread::sleep(Duration::from_millis(10));
     }
     is_gone(pid)
-}
-
-/// A reply from the REST API.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn b64(s: &str) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// One HTTP/1.1 exchange (Connection: close).
-pub fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-    auth: Option<(&str, &str)>,
-    timeout: Duration,
-) -> std::io::Result<Reply> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(timeout))?;
-    let mut req =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
-    if let Some((u, p)) = auth {
-        req.push_str(&format!(
-            "Authorization: Basic {}\r\n",
-            b64(&format!("{u}:{p}"))
-        ));
-    }
-    let b = body.unwrap_or("");
-    req.push_str(&format!("Content-Length: {}\r\n\r\n{b}", b.len()));
-    s.write_all(req.as_bytes())?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no header end"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other("bad status line"))?;
-    Ok(Reply {
-        status,
-        body: raw[split + 4..].to_vec(),
-    })
 }

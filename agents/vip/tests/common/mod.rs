@@ -11,9 +11,11 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+pub use ocf_test_support::Run;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_vip");
 const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -272,46 +274,6 @@ pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     }
 }
 
-/// One run of the agent.
-#[derive(Debug)]
-pub struct Run {
-    pub rc: i32,
-    pub stdout: String,
-    pub stderr: String,
-    pub elapsed: Duration,
-}
-
-impl Run {
-    /// The exit reason Pacemaker would show (the last `ocf-exit-reason:` line).
-    pub fn reason(&self) -> String {
-        self.stderr
-            .lines()
-            .rev()
-            .find_map(|l| l.strip_prefix("ocf-exit-reason:"))
-            .unwrap_or("")
-            .to_string()
-    }
-
-    pub fn assert_rc(&self, rc: i32, what: &str) -> &Run {
-        assert_eq!(
-            self.rc, rc,
-            "{what}: expected rc {rc}, got {}\nstderr:\n{}",
-            self.rc, self.stderr
-        );
-        self
-    }
-
-    pub fn assert_reason(&self, needle: &str) -> &Run {
-        let r = self.reason();
-        assert!(
-            r.contains(needle),
-            "exit reason '{r}' does not contain '{needle}'\nstderr:\n{}",
-            self.stderr
-        );
-        self
-    }
-}
-
 /// The agent's instance parameters (`OCF_RESKEY_<name>`) for one resource.
 #[derive(Debug, Clone, Default)]
 pub struct Res {
@@ -353,15 +315,7 @@ impl Res {
             cmd.env(k, v);
         }
         cmd.stdin(Stdio::null());
-        let started = Instant::now();
-        let out: Output = cmd.output().expect("run the agent");
-        let elapsed = started.elapsed();
-        Run {
-            rc: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            elapsed,
-        }
+        Run::of(&mut cmd)
     }
 
     /// start / stop / validate-all (interval 0), monitor as a recurring monitor (10 s).

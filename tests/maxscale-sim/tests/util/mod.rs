@@ -1,36 +1,21 @@
 //! Test harness: a temporary MaxScale installation (config, piddir, logdir, ...) on free
-//! loopback ports, a tiny HTTP client and process helpers.
+//! loopback ports and process helpers. The HTTP client is the library's `maxscale_sim::client`.
 
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+pub use maxscale_sim::client::{admin_request, free_port, request, Reply, ADMIN};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_maxscale-sim");
 
 pub fn is_root() -> bool {
     nix::unistd::getuid().is_root()
-}
-
-/// A port that was free a moment ago and that no other test of this run was given.
-pub fn free_port() -> u16 {
-    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
-    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("bind 127.0.0.1:0");
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
 }
 
 fn give_to_nobody(path: &Path) {
@@ -49,105 +34,6 @@ pub fn write_owned(path: &Path, content: &str) {
     std::fs::write(path, content).expect("write");
     give_to_nobody(path);
 }
-
-/// A reply from the REST API.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
-fn b64(s: &str) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// One HTTP/1.1 exchange. `auth` = (user, password). Errors (timeouts, refused) are returned.
-pub fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-    auth: Option<(&str, &str)>,
-    timeout: Duration,
-) -> std::io::Result<Reply> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(timeout))?;
-    let mut req =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
-    if let Some((u, p)) = auth {
-        req.push_str(&format!(
-            "Authorization: Basic {}\r\n",
-            b64(&format!("{u}:{p}"))
-        ));
-    }
-    if let Some(b) = body {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
-            b.len()
-        ));
-    } else {
-        req.push_str("\r\n");
-    }
-    s.write_all(req.as_bytes())?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other(format!("no header end in {raw:?}")))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other("bad status line"))?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    Ok(Reply {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    })
-}
-
-pub const ADMIN: Option<(&str, &str)> = Some(("admin", "mariadb"));
 
 /// A MaxScale installation in a temporary directory.
 pub struct Sim {
@@ -275,44 +161,13 @@ impl Sim {
     }
 
     pub fn req(&self, method: &str, path: &str, body: Option<&str>) -> Reply {
-        request(
-            self.admin_port,
-            method,
-            path,
-            body,
-            ADMIN,
-            Duration::from_secs(5),
-        )
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+        admin_request(self.admin_port, method, path, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
+    /// Steering: `PUT /sim/...` with a text body.
     pub fn put_sim(&self, path: &str, body: &str) -> Reply {
-        let mut s = TcpStream::connect(("127.0.0.1", self.admin_port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        let auth = b64("admin:mariadb");
-        let req = format!(
-            "PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(req.as_bytes()).expect("write");
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).expect("read");
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.as_bytes().to_vec())
-            .unwrap_or_default();
-        Reply {
-            status,
-            headers: Vec::new(),
-            body,
-        }
+        self.req("PUT", path, Some(body))
     }
 
     pub fn passive(&self) -> bool {
