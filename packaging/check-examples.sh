@@ -35,7 +35,6 @@ fi
 
 WORK=$(mktemp -d /tmp/ocfm-examples.XXXXXX)
 chmod 0755 "$WORK"
-STARTED_PCMK=0
 VIP=""
 
 cleanup() {
@@ -44,18 +43,13 @@ cleanup() {
     ms_cleanup
     unvip
     rm -rf "$WORK"
-    if (( STARTED_PCMK )); then
-        pcmk_stop >/dev/null 2>&1 || log "WARNING: single-node Pacemaker did not stop cleanly"
-    fi
+    pcmk_release
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-if ! "$PCMK_SINGLE" status >/dev/null 2>&1; then
-    pcmk_start || die "single-node Pacemaker did not start"
-    STARTED_PCMK=1
-fi
+pcmk_acquire || die "single-node Pacemaker did not start"
 
 on_lo() { [[ $(ip -o addr show dev lo) == *" $1/"* ]]; }
 promoted() { local s; s=$(crm_mon -1 2>/dev/null | grep -A3 "$1"); [[ $s == *"Promoted: [ "* ]]; }

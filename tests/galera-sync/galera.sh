@@ -55,7 +55,7 @@ cleanup() {
         done
     fi
     crm configure delete --force dvip dvip3 cl-gs1 gs1 gs2 gs2d gs2t gs3 >/dev/null 2>&1
-    pcmk_stop >/dev/null 2>&1 || log "WARNING: single-node Pacemaker did not stop cleanly"
+    pcmk_release
     "$CLUSTER" down >/dev/null 2>&1 || log "WARNING: local Galera did not stop cleanly"
     if (( ADDED_HACLIENT )); then gpasswd -d mysql haclient >/dev/null 2>&1; fi
     rm -rf "$GS_DIR"
@@ -86,7 +86,7 @@ mkdir -p "$GS_DIR"
 printf 'ocftest-pw\n' >"$GS_DIR/ocftest.pw"
 chmod 0600 "$GS_DIR/ocftest.pw"
 
-pcmk_start || die "single-node Pacemaker did not start"
+pcmk_acquire || die "single-node Pacemaker did not start"
 pcmk_reset || die "cannot reset the CIB"
 WSREP_NOTIFY_CMD=$NOTIFY_CMD "$CLUSTER" up || die "local Galera did not come up"
 for n in 1 2 3; do

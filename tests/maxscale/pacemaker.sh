@@ -19,7 +19,6 @@ need_cmd crm pcs crm_resource crm_attribute crm_mon cargo python3 curl
 AGENT_DIR=${OCF_AGENT_DIR:-/usr/lib/ocf/resource.d/mariadb}
 WORK=$(mktemp -d /tmp/ocfm-ms-pcmk.XXXXXX)
 chmod 0755 "$WORK"
-STARTED_PCMK=0
 NODE=$(uname -n)
 
 cleanup() {
@@ -28,9 +27,7 @@ cleanup() {
     pcs resource delete mst-clone --force >/dev/null 2>&1
     ms_cleanup
     rm -rf "$WORK"
-    if (( STARTED_PCMK )); then
-        pcmk_stop >/dev/null 2>&1 || log "WARNING: single-node Pacemaker did not stop cleanly"
-    fi
+    pcmk_release
     exit "$rc"
 }
 trap cleanup EXIT
@@ -40,10 +37,7 @@ log "building the agent and the simulator (release); installing the agent"
 (cd "$top" && cargo build --release --quiet -p maxscale -p maxscale-sim) || die "build failed"
 install -D -m 0755 "${CARGO_TARGET_DIR:-$top/target}/release/maxscale" "$AGENT_DIR/maxscale"
 
-if ! "$PCMK_SINGLE" status >/dev/null 2>&1; then
-    pcmk_start || die "single-node Pacemaker did not start"
-    STARTED_PCMK=1
-fi
+pcmk_acquire || die "single-node Pacemaker did not start"
 
 pid_of() { cat "$MS_DIR/run/maxscale.pid" 2>/dev/null; }
 passive() {

@@ -24,3 +24,16 @@ crm_mon_has() { crm_mon -1 --show-detail 2>/dev/null | grep -qF -- "$1"; }
 pcmk_start() { "$PCMK_SINGLE" start; }
 pcmk_reset() { "$PCMK_SINGLE" reset; }
 pcmk_stop() { "$PCMK_SINGLE" stop; }
+
+# pcmk_acquire starts the single-node cluster unless it already runs; pcmk_release stops it only
+# if pcmk_acquire started it, so a test leaves a cluster it found running as it found it.
+PCMK_STARTED_HERE=0
+pcmk_acquire() {
+  "$PCMK_SINGLE" status >/dev/null 2>&1 && return 0
+  pcmk_start || return 1
+  PCMK_STARTED_HERE=1
+}
+pcmk_release() {
+  (( PCMK_STARTED_HERE )) || return 0
+  pcmk_stop >/dev/null 2>&1 || log "WARNING: single-node Pacemaker did not stop cleanly"
+}

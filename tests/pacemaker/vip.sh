@@ -14,11 +14,11 @@ VIP1=127.0.0.77 VIP2=127.0.0.78 AGENT=/usr/lib/ocf/resource.d/mariadb/vip
 
 cleanup() {
   crm configure delete --force v_crm v_pcs v_bad >/dev/null 2>&1
-  pcmk_stop >/dev/null 2>&1
+  pcmk_release
   for a in $VIP1 $VIP2; do ip addr del "$a/32" dev lo 2>/dev/null; done
 }
 trap cleanup EXIT
-pcmk_start || die "single-node Pacemaker did not start"
+pcmk_acquire || die "single-node Pacemaker did not start"
 pcmk_reset || die "cannot reset the CIB"
 
 on_lo() { ip -o addr show dev lo | grep -q " $1/32 "; }

@@ -134,9 +134,15 @@ sampler_start() { # FILE
     (
         local end=$(( SECONDS + ${SAMPLER_SECONDS:-300} ))
         while (( SECONDS < end )); do
-            local t=$EPOCHREALTIME a out=""
-            for a in $(maxscale_active_nodes); do
-                net_is_cut "$a" && a+=":cut"
+            local t=$EPOCHREALTIME n t0 a out=""
+            for n in "${NODES[@]}"; do
+                t0=${EPOCHREALTIME/[.,]/}
+                [[ $(maxscale_passive "$n") == false ]] || continue
+                a=$n
+                net_is_cut "$n" && a+=":cut"
+                # A frozen (SIGSTOPped) MaxScale answers a queued request only when it resumes,
+                # during its stop: that answer is not the state at this sample's time.
+                (( ${EPOCHREALTIME/[.,]/} - t0 > 500000 )) && a+=":late"
                 out+=" $a"
             done
             printf '%s%s\n' "$t" "$out" >>"$f"
@@ -147,12 +153,13 @@ sampler_start() { # FILE
     SC_BG+=("$SAMPLER_PID")
 }
 sampler_stop() { kill "${SAMPLER_PID:-0}" 2>/dev/null || true; wait "${SAMPLER_PID:-0}" 2>/dev/null || true; }
-# samples with more than one active MaxScale among the nodes the network reaches
-sampler_dual() { awk '{ n = 0; for (i = 2; i <= NF; i++) if ($i !~ /:cut$/) n++ } n > 1' "$1"; }
+# samples with more than one active MaxScale among the nodes the network reaches (answers
+# marked :late came from a MaxScale that was frozen until then, see sampler_start)
+sampler_dual() { awk '{ n = 0; for (i = 2; i <= NF; i++) if ($i !~ /:(cut|late)/) n++ } n > 1' "$1"; }
 # seconds during which a cut-off node still had passive=false while another node was active
 # (no fencing: the cut-off node demotes only once its partition has lost quorum)
 sampler_cut_overlap() {
-    awk '{ r = 0; c = 0; for (i = 2; i <= NF; i++) if ($i ~ /:cut$/) c++; else r++ }
+    awk '{ r = 0; c = 0; for (i = 2; i <= NF; i++) if ($i ~ /:cut/) c++; else r++ }
          r >= 1 && c >= 1 { if (!first) first = $1; last = $1 }
          END { if (first) printf "%.1f\n", last - first + 0.25; else print 0 }' "$1"
 }
