@@ -254,6 +254,25 @@ fn telling_lines(text: &str) -> String {
 pub fn stop_process(ctx: &Context, s: &Settings, p: &Process) -> OcfResult<()> {
     let reserve =
         (ctx.deadline.remaining() / 4).clamp(Duration::from_millis(500), Duration::from_secs(5));
+    // A frozen (SIGSTOPped) MaxScale acts on SIGTERM only once resumed, and resumed it runs in
+    // the role it had: an active one would be a second active MaxScale for its shutdown window
+    // while Pacemaker has already promoted another (seen in the lab). It is killed as it is.
+    if p.current_state() == Some(daemon_process::ProcessState::Stopped) {
+        tracing::warn!(
+            "MaxScale (pid {}) is stopped (SIGSTOP): SIGKILL, not resumed",
+            p.pid
+        );
+        daemon_process::signal(p, nix::sys::signal::Signal::SIGKILL)
+            .map_err(|e| to_ocf(e, "stop"))?;
+        if !daemon_process::wait_gone(p, ctx.deadline.at()) {
+            return Err(OcfError::generic(format!(
+                "MaxScale (pid {}) is still there after SIGKILL",
+                p.pid
+            )));
+        }
+        let _ = s.pid_file().remove_if(p.pid);
+        return Ok(());
+    }
     tracing::info!("stopping MaxScale (pid {})", p.pid);
     let outcome =
         daemon_process::stop(p, ctx.deadline.at(), reserve, true).map_err(|e| to_ocf(e, "stop"))?;
