@@ -59,7 +59,7 @@ inject() { # FAULT NODE
         hang) "$LABCMD" hang-maxscale "$2" >/dev/null ;;
         move) # the administrator's move of the active side to another node
             local to; to=$(other_node "$2")
-            if in_node n1 cibadmin -Q -o resources | grep -q 'id="maxscale-clone"'; then
+            if in_node n1 cibadmin -Q -o resources | grep 'id="maxscale-clone"' >/dev/null; then
                 in_node n1 crm_resource --move --resource maxscale-clone --promoted --node "$to" >/dev/null 2>&1
             else
                 in_node n1 crm resource move maxscale_service "$to" >/dev/null 2>&1

@@ -79,7 +79,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 # wsrep_notify_cmd runs as mysql: attrd accepts members of haclient.
-if ! id -nG mysql | tr ' ' '\n' | grep -qx haclient; then
+if ! id -nG mysql | tr ' ' '\n' | grep -x haclient >/dev/null; then
     usermod -aG haclient mysql && ADDED_HACLIENT=1
 fi
 mkdir -p "$GS_DIR"

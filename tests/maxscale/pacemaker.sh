@@ -83,7 +83,7 @@ ms_setup "$WORK/clone"
 mapfile -t P < <(params)
 pcs resource create mst-clone ocf:mariadb:maxscale "${P[@]}" promotable >/dev/null 2>&1 \
     || t_fail "pcs resource create failed"
-promoted() { crm_mon -1 2>/dev/null | grep -A3 'mst-clone' | grep -Eq 'Promoted: \[ .*\]|Masters: \['; }
+promoted() { crm_mon -1 2>/dev/null | grep -A3 'mst-clone' | grep -E 'Promoted: \[ .*\]|Masters: \[' >/dev/null; }
 if wait_until 60 "one promoted instance" promoted; then
     n=$(crm_mon -1 2>/dev/null | grep -A3 'mst-clone' | grep -Ec 'Promoted:|Masters:')
     assert_eq 1 "$n" "exactly one promoted line"

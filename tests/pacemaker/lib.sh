@@ -5,10 +5,10 @@
 PCMK_SINGLE=${PCMK_SINGLE:-$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/single-node.sh}
 
 # rsc_running RSC: Pacemaker reports RSC started on some node
-rsc_running() { crm_resource --locate -r "$1" 2>/dev/null | grep -q 'is running on'; }
+rsc_running() { crm_resource --locate -r "$1" 2>/dev/null | grep 'is running on' >/dev/null; }
 
 # rsc_stopped RSC: Pacemaker reports RSC running nowhere
-rsc_stopped() { crm_resource --locate -r "$1" 2>&1 | grep -q 'is NOT running'; }
+rsc_stopped() { crm_resource --locate -r "$1" 2>&1 | grep 'is NOT running' >/dev/null; }
 
 # fail_count RSC: the resource's fail count on this node (0 when none)
 fail_count() {
@@ -19,7 +19,7 @@ fail_count() {
 fail_count_at_least() { local n; n=$(fail_count "$1"); [[ $n == INFINITY ]] || (( n >= $2 )); }
 
 # crm_mon_has TEXT: the one-shot status (with failed actions) mentions TEXT
-crm_mon_has() { crm_mon -1 --show-detail 2>/dev/null | grep -qF -- "$1"; }
+crm_mon_has() { crm_mon -1 --show-detail 2>/dev/null | grep -F -- "$1" >/dev/null; }
 
 pcmk_start() { "$PCMK_SINGLE" start; }
 pcmk_reset() { "$PCMK_SINGLE" reset; }

@@ -21,7 +21,7 @@ trap cleanup EXIT
 pcmk_acquire || die "single-node Pacemaker did not start"
 pcmk_reset || die "cannot reset the CIB"
 
-on_lo() { ip -o addr show dev lo | grep -q " $1/32 "; }
+on_lo() { ip -o addr show dev lo | grep " $1/32 " >/dev/null; }
 
 t_begin "crm configure primitive starts the VIP"
 crm configure primitive v_crm ocf:mariadb:vip \

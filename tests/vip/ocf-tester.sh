@@ -65,7 +65,7 @@ tester() {
     fi
     assert_eq 0 "$rc" "ocf-tester exit code" || return
     grep -q "passed all tests" <<<"$out" || t_fail "no 'passed all tests' line"
-    if ip -n "$NS_A" -o addr show | grep -q " ${vip}/"; then
+    if ip -n "$NS_A" -o addr show | grep " ${vip}/" >/dev/null; then
         t_fail "$vip still configured after ocf-tester"
     fi
 }

@@ -53,7 +53,7 @@ cluster_write_conf() {
     install -o hacluster -g haclient -m 0660 /dev/null "$d/pacemaker-log/pacemaker.log"
 }
 
-quorate() { in_node "$1" corosync-quorumtool -s 2>/dev/null | grep -Eq 'Quorate:[[:space:]]+Yes'; }
+quorate() { in_node "$1" corosync-quorumtool -s 2>/dev/null | grep -E 'Quorate:[[:space:]]+Yes' >/dev/null; }
 
 # all three nodes Online and a DC, seen from NODE (default n1)
 cluster_ready() {

@@ -84,6 +84,6 @@ need_up() { lab_is_up || die "the lab is not up (run: tests/lab/lab up)"; }
 agent_ok() {
     local a=$OCF_MARIADB/$1
     [[ -x $a ]] || return 1
-    OCF_ROOT=/usr/lib/ocf timeout 10 "$a" meta-data 2>/dev/null | grep -q '<resource-agent'
+    OCF_ROOT=/usr/lib/ocf timeout 10 "$a" meta-data 2>/dev/null | grep '<resource-agent' >/dev/null
 }
 agents_ok() { local a; for a in "$@"; do agent_ok "$a" || return 1; done; }

@@ -97,13 +97,13 @@ node_etc_files() {
 
 net_cut() { ip -n "$SW" link set "p${1#n}" down; }
 net_heal() { ip -n "$SW" link set "p${1#n}" up; }
-net_is_cut() { ! ip -n "$SW" -o link show "p${1#n}" 2>/dev/null | grep -q '[<,]UP[,>]'; }
+net_is_cut() { ! ip -n "$SW" -o link show "p${1#n}" 2>/dev/null | grep '[<,]UP[,>]' >/dev/null; }
 
 # which node's kernel holds the VIP (several when it is duplicated)
 vip_holders() {
     local n out=()
     for n in "${NODES[@]}"; do
-        ip -n "$NSP-$n" -o -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/" && out+=("$n")
+        ip -n "$NSP-$n" -o -4 addr show dev eth0 2>/dev/null | grep " $VIP/" >/dev/null && out+=("$n")
     done
     echo "${out[*]}"
 }

@@ -93,8 +93,8 @@ promoted_not() { local w; w=$(promoted_where "$1" 2>/dev/null) || return 1; [[ -
 vip_on() { [[ $(vip_holders) == "$1" ]]; }
 vip_not_on() { local h; h=$(vip_holders); [[ -n $h && $h != "$1" && $h != *" "* ]]; }
 only_active_is() { [[ $(maxscale_active_nodes) == "$1" ]]; }
-crm_mon_has() { in_node "$(any_node)" crm_mon -1 2>/dev/null | grep -q -- "$1"; }
-crm_mon_lacks() { ! in_node "$(any_node)" crm_mon -1 2>/dev/null | grep -q -- "$1"; }
+crm_mon_has() { in_node "$(any_node)" crm_mon -1 2>/dev/null | grep -- "$1" >/dev/null; }
+crm_mon_lacks() { ! in_node "$(any_node)" crm_mon -1 2>/dev/null | grep -- "$1" >/dev/null; }
 other_node() { local n; for n in "${NODES[@]}"; do [[ " $* " == *" $n "* ]] || { echo "$n"; return; }; done; }
 # node attribute NAME of NODE as Pacemaker has it (empty when not set)
 node_attr() { in_node "$(any_node)" attrd_updater -Q -n "$1" -N "$2" 2>/dev/null | sed -n 's/.*value="\([^"]*\)".*/\1/p'; }
@@ -115,7 +115,7 @@ probe_start() { # FILE [probe options...]
 probe_stop() { kill "${PROBE_PID:-0}" 2>/dev/null || true; wait "${PROBE_PID:-0}" 2>/dev/null || true; }
 probe_answers() { # FILE NODE: the last probe answer came from NODE
     [[ -s $1 ]] || return 1
-    tail -1 "$1" | grep -Eq " OK $2( |$)"
+    grep -Eq " OK $2( |$)" <<<"$(tail -1 "$1")"
 }
 # outage window of a probe log after EPOCH: sets OUTAGE (seconds) and OUTAGE_LINE
 outage() { # FILE EPOCH

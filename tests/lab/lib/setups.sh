@@ -49,7 +49,7 @@ cib_reset() {
     local conf seed keep="" name val nodes="" id uname _rest
     # stop every resource while its definition still exists (demote with its clone meta data,
     # then stop); deleting running resources would leave Pacemaker to stop orphans
-    if in_node n1 cibadmin -Q -o resources 2>/dev/null | grep -q '<primitive'; then
+    if in_node n1 cibadmin -Q -o resources 2>/dev/null | grep '<primitive' >/dev/null; then
         in_node n1 crm_attribute --type crm_config --name stop-all-resources --update true >/dev/null
         wait_until 90 "all resources stopped (stop-all-resources=true)" no_resources_active \
             || log "WARNING: not every resource stopped; removing the configuration anyway"

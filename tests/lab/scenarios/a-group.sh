@@ -43,7 +43,7 @@ wait_for 10 "client answered by $Y" probe_answers "$P" "$Y"
 outage "$P" "$T"
 log "graceful move: outage $OUTAGE s"
 in_node n1 crm resource clear maxscale_service >/dev/null 2>&1 || t_fail "crm resource clear failed"
-no_move_constraint() { ! in_node n1 cibadmin -Q -o constraints 2>/dev/null | grep -q cli-prefer; }
+no_move_constraint() { ! in_node n1 cibadmin -Q -o constraints 2>/dev/null | grep cli-prefer >/dev/null; }
 wait_for 10 "move constraint removed" no_move_constraint
 t_pass
 
