@@ -97,9 +97,43 @@ measure_once() { # SETUP FAULT PROBE-OPTS...
     sleep 0.3
     probe_stop
     outage "$P" "$T" >/dev/null 2>&1
+    # On node loss, the part after Corosync's detection: what Pacemaker and the agents add to
+    # token + consensus, without the token's own run-to-run spread.
+    local after=-
+    if [[ $fault == cut* ]]; then
+        after=$(after_membership "$(other_node "$X")" "$T" \
+            "$(sed -n 's/.*first_ok_after=\([0-9.]*\).*/\1/p' <<<"$OUTAGE_LINE")")
+    fi
     undo "$fault" "$X"
-    log "$setup $fault on $X: $OUTAGE s"
-    echo "$OUTAGE"
+    log "$setup $fault on $X: $OUTAGE s (after the new membership: $after s)"
+    echo "$OUTAGE $after"
+}
+
+# after_membership NODE EPOCH FIRST_OK: seconds from the first "A new membership ... was formed"
+# that NODE's Corosync logged after EPOCH (hires timestamps: local time, no year) to the
+# client's first answer after the outage; "-" when either is missing.
+after_membership() {
+    "$PY" - "$(node_dir "$1")/corosync-log/corosync.log" "$2" "${3:--}" <<'EOF'
+import sys, datetime
+path, since, first_ok = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+year = datetime.datetime.fromtimestamp(since).year
+try:
+    lines = open(path, errors="replace").read().splitlines()
+except OSError:
+    lines = []
+for line in lines:
+    if "A new membership" not in line:
+        continue
+    try:  # "Nov 23 17:24:28.474 [pid] node corosync notice  [TOTEM ] A new membership ..."
+        stamp = "%d %s" % (year, " ".join(line.split()[:3]))
+        t = datetime.datetime.strptime(stamp, "%Y %b %d %H:%M:%S.%f").timestamp()
+    except ValueError:
+        continue
+    if t >= since and first_ok != "-":
+        print("%.2f" % (float(first_ok) - t))
+        sys.exit()
+print("-")
+EOF
 }
 
 median() { # values (">25" counts as 25+ and sorts last)
@@ -117,7 +151,7 @@ print(">%.1f" % float(m[1:]) if m.startswith(">") else "%.2f" % float(m))' "$@"
 
 bench_setup() { # SETUP PROBE-OPTS... -- FAULT...
     local setup=$1; shift
-    local popts=() f r v
+    local popts=() f r v after
     while [[ $1 != -- ]]; do popts+=("$1"); shift; done
     shift
     lab_configure "$setup" >/dev/null 2>&1 || { log "cannot configure $setup (agents installed?)"; return; }
@@ -125,9 +159,10 @@ bench_setup() { # SETUP PROBE-OPTS... -- FAULT...
     for r in $(seq 1 "$RUNS"); do
         for f in "$@"; do
             if [[ $f == cut1000 ]]; then "$LABCMD" token 1000 >/dev/null 2>&1; fi
-            v=$(measure_once "$setup" "$f" ${popts[@]+"${popts[@]}"})
+            read -r v after < <(measure_once "$setup" "$f" ${popts[@]+"${popts[@]}"})
             if [[ $f == cut1000 ]]; then "$LABCMD" token "$(cat "$LAB/token.up")" >/dev/null 2>&1; fi
-            RES[$setup|$f]+="$v "
+            RES[$setup|$f]+="${v:--} "
+            [[ $f != cut* ]] || RES[$setup|$f+]+="${after:--} "
         done
     done
 }
@@ -164,6 +199,8 @@ cell() { # SETUP FAULT -> "median (all runs)"
     echo "| graceful move | $(cell b-promotable move) | $(cell legacy-group move) |"
     echo "| node link cut, default token ($TOKEN_MS ms + consensus $CONS_MS ms) | $(cell b-promotable cut) | $(cell legacy-group cut) |"
     echo "| node link cut, token=1000 ($TOKEN1K_MS ms + consensus $CONS1K_MS ms) | $(cell b-promotable cut1000) | $(cell legacy-group cut1000) |"
+    echo "| … of which after Corosync's new membership, default token | $(cell b-promotable cut+) | $(cell legacy-group cut+) |"
+    echo "| … of which after Corosync's new membership, token=1000 | $(cell b-promotable cut1000+) | $(cell legacy-group cut1000+) |"
     echo
     echo "Our agents: promotable ocf:mariadb:maxscale clone (monitor 2 s Promoted / 3 s Unpromoted,"
     echo "migration-threshold=1) + ocf:mariadb:vip with the Promoted instance; for Galera, the galera-sync"

@@ -30,6 +30,7 @@
 # crm_attribute, attrd_updater) talk to it directly, as root.
 set -euo pipefail
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib/common.sh"
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib/cluster-conf.sh"
 
 DIR=$OCFM_STATE/pcmk
 NODE=$(uname -n)
@@ -95,35 +96,11 @@ write_corosync_conf() {
         fi
     fi
     mkdir -p /etc/corosync
-    cat >"$CONF.tmp" <<EOF
-# written by ocf-mariadb tests/pacemaker/single-node.sh; the original is
-# restored by 'single-node.sh stop' (from $CONF_ORIG)
-totem {
-    version: 2
-    cluster_name: ocfm-single
-    transport: knet
-    crypto_cipher: none
-    crypto_hash: none
-}
-nodelist {
-    node {
-        name: $NODE
-        nodeid: 1
-        ring0_addr: 127.0.0.1
-    }
-}
-quorum {
-    provider: corosync_votequorum
-}
-logging {
-    fileline: off
-    to_stderr: no
-    to_syslog: no
-    to_logfile: yes
-    logfile: $DIR/corosync.log
-    timestamp: on
-}
-EOF
+    {
+        echo "# written by ocf-mariadb tests/pacemaker/single-node.sh; the original is"
+        echo "# restored by 'single-node.sh stop' (from $CONF_ORIG)"
+        corosync_conf ocfm-single "$DIR/corosync.log" on "" "$NODE:1:127.0.0.1"
+    } >"$CONF.tmp"
     mv -f "$CONF.tmp" "$CONF"
 }
 
@@ -147,11 +124,8 @@ seed_cib() {
     fi
     rm -f "$CIBDIR"/cib*
     : >"$DIR/cib-owned"
-    cibadmin --empty >"$SEED"
-    local kv
-    for kv in stonith-enabled=false dc-deadtime=2s no-quorum-policy=ignore cluster-recheck-interval=10s; do
-        CIB_file=$SEED crm_attribute --type crm_config --name "${kv%%=*}" --update "${kv#*=}" >/dev/null
-    done
+    cib_seed "$SEED" stonith-enabled=false dc-deadtime=2s no-quorum-policy=ignore \
+        cluster-recheck-interval=10s || die "cannot write the seed CIB $SEED"
     install -o hacluster -g haclient -m 0600 "$SEED" "$CIBDIR/cib.xml"
 }
 

@@ -2,54 +2,29 @@
 # tests/lab/lib/cluster.sh - Corosync 3 (knet) + Pacemaker 2.1 on n1..n3, started directly
 # (no systemd), each daemon without CAP_SYS_BOOT (pacemakerd's panic path calls reboot()).
 
-corosync_conf() {
-    local n=$1 m token=""
-    [[ -n ${TOKEN:-} ]] && token="    token: $TOKEN"
-    cat <<EOF
-# written by tests/lab/lab
-totem {
-    version: 2
-    cluster_name: mariadb-lab
-    transport: knet
-    crypto_cipher: none
-    crypto_hash: none
-$token
-}
-nodelist {
-$(for m in "${NODES[@]}"; do printf '    node {\n        name: %s\n        nodeid: %s\n        ring0_addr: %s\n    }\n' "$m" "$(node_idx "$m")" "$(node_ip "$m")"; done)
-}
-quorum {
-    provider: corosync_votequorum
-}
-logging {
-    fileline: off
-    to_stderr: no
-    to_syslog: no
-    to_logfile: yes
-    logfile: /var/log/corosync/corosync.log
-    timestamp: hires
-}
-EOF
+# the node list is the same on every node; TOKEN (ms) shortens failure detection for a run
+lab_corosync_conf() {
+    local m nodes=()
+    for m in "${NODES[@]}"; do nodes+=("$m:$(node_idx "$m"):$(node_ip "$m")"); done
+    echo "# written by tests/lab/lab"
+    corosync_conf mariadb-lab /var/log/corosync/corosync.log hires "${TOKEN:-}" "${nodes[@]}"
 }
 
 # the CIB every node starts from: no fencing device in the lab, dc-deadtime 2s (an empty CIB
 # means waiting 20 s for the DC election), quick rechecks
-cib_seed() {
-    local f=$LAB/cib-seed.xml kv
+lab_cib_seed() {
+    local f=$LAB/cib-seed.xml
     if [[ ! -s $f ]]; then
-        cibadmin --empty >"$f.tmp"
-        for kv in stonith-enabled=false dc-deadtime=2s cluster-recheck-interval=10s; do
-            CIB_file=$f.tmp crm_attribute --type crm_config --name "${kv%%=*}" --update "${kv#*=}" >/dev/null
-        done
-        mv "$f.tmp" "$f"
+        cib_seed "$f.tmp" stonith-enabled=false dc-deadtime=2s cluster-recheck-interval=10s &&
+            mv "$f.tmp" "$f"
     fi
     echo "$f"
 }
 
 cluster_write_conf() {
     local n=$1 d; d=$(node_dir "$n")
-    corosync_conf "$n" >"$d/corosync/corosync.conf"
-    install -o hacluster -g haclient -m 0600 "$(cib_seed)" "$d/pacemaker/cib/cib.xml"
+    lab_corosync_conf >"$d/corosync/corosync.conf"
+    install -o hacluster -g haclient -m 0600 "$(lab_cib_seed)" "$d/pacemaker/cib/cib.xml"
     install -o hacluster -g haclient -m 0660 /dev/null "$d/pacemaker-log/pacemaker.log"
 }
 
@@ -89,7 +64,7 @@ cluster_set_token() {
     TOKEN=$1
     [[ $TOKEN == default ]] && TOKEN=""
     for n in "${NODES[@]}"; do
-        corosync_conf "$n" >"$(node_dir "$n")/corosync/corosync.conf"
+        lab_corosync_conf >"$(node_dir "$n")/corosync/corosync.conf"
     done
     in_node n1 corosync-cfgtool -R >/dev/null
     echo "${TOKEN:-default}" >"$LAB/token"

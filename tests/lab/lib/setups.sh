@@ -54,7 +54,7 @@ cib_reset() {
         wait_until 90 "all resources stopped (stop-all-resources=true)" no_resources_active \
             || log "WARNING: not every resource stopped; removing the configuration anyway"
     fi
-    seed=$(cib_seed)
+    seed=$(lab_cib_seed)
     conf=$(CIB_file=$seed cibadmin --query --scope configuration)
     for name in dc-version cluster-infrastructure cluster-name have-watchdog; do
         val=$(in_node n1 crm_attribute --type crm_config --name "$name" --query --quiet 2>/dev/null) || continue
