@@ -202,11 +202,8 @@ pub fn decide(args: &NotifyArgs, donor_ok: bool) -> Decision {
 /// Runs the command; always returns 0.
 pub fn run(args: &[OsString], mut env: Env) -> i32 {
     // Never let the server wait for us, whatever happens below.
-    std::thread::spawn(|| {
-        std::thread::sleep(HARD_LIMIT);
-        eprintln!("galera-sync wsrep-notify: gave up after {HARD_LIMIT:?}");
-        std::process::exit(0);
-    });
+    let gave_up = format!("galera-sync wsrep-notify: gave up after {HARD_LIMIT:?}");
+    ocf::watchdog::arm(HARD_LIMIT, 0, &gave_up);
     std::panic::set_hook(Box::new(|info| {
         eprintln!("galera-sync wsrep-notify: internal error: {info}");
         std::process::exit(0);

@@ -118,17 +118,10 @@ fn context(
     ))
 }
 
-/// Exits with `code` when `timeout` passes, whatever is blocking.
-fn watchdog(timeout: Duration, code: i32, what: &'static str) {
-    std::thread::spawn(move || {
-        std::thread::sleep(timeout);
-        let _ = writeln!(
-            std::io::stderr(),
-            "{what}: no result within {:.1}s",
-            timeout.as_secs_f64()
-        );
-        std::process::exit(code);
-    });
+/// Exits 1 when `timeout` passes, whatever is blocking: Keepalived waits for its scripts.
+fn watchdog(timeout: Duration, what: &str) {
+    let message = format!("{what}: no result within {:.1}s", timeout.as_secs_f64());
+    ocf::watchdog::arm(timeout, 1, &message);
 }
 
 pub fn check(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
@@ -140,7 +133,7 @@ pub fn check(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    watchdog(timeout, 1, "keepalived-check");
+    watchdog(timeout, "keepalived-check");
     let ctx = match context(info, env, a.params.as_ref(), timeout) {
         Ok(c) => c,
         Err(code) => return code,
@@ -172,7 +165,7 @@ pub fn notify(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    watchdog(timeout, 1, "keepalived-notify");
+    watchdog(timeout, "keepalived-notify");
     let ctx = match context(info, env, a.params.as_ref(), timeout) {
         Ok(c) => c,
         Err(code) => return code,

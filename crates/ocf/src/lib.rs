@@ -19,6 +19,7 @@ pub mod params;
 pub mod rc;
 pub mod run;
 pub mod state;
+pub mod watchdog;
 
 pub use action::Action;
 pub use agent::{ActionSpec, Agent, AgentInfo, Context, Role, Status};

@@ -14,6 +14,7 @@ use crate::error::OcfError;
 use crate::log::{OcfLog, EXIT_REASON_TARGET};
 use crate::metadata;
 use crate::rc::OcfRc;
+use crate::watchdog;
 
 /// Runs the agent for this process: reads argv and the environment, installs logging, a panic
 /// hook and the timeout watchdog, and returns the OCF exit code.
@@ -82,7 +83,7 @@ pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> 
     }
     let deadline = Deadline::from_timeout(env.timeout().unwrap_or(DEFAULT_TIMEOUT));
     if mode == Mode::Process {
-        start_watchdog(action, deadline, env.exit_reason_prefix().to_string());
+        start_watchdog(action, deadline, env.exit_reason_prefix());
     }
     let prefix = env.exit_reason_prefix().to_string();
     let ctx = Context::new(info, action, env, deadline);
@@ -135,66 +136,15 @@ fn finish(ctx: &Context, result: Result<Status, OcfError>, prefix: &str) -> i32 
     }
 }
 
-fn start_watchdog(action: Action, deadline: Deadline, prefix: String) {
+fn start_watchdog(action: Action, deadline: Deadline, prefix: &str) {
     let after = deadline
         .hard_limit()
         .saturating_duration_since(std::time::Instant::now());
     let message = format!(
-        "{prefix}{action} did not finish within its {:.1}s timeout\n",
+        "{prefix}{action} did not finish within its {:.1}s timeout",
         deadline.timeout().as_secs_f64()
     );
-    watchdog::arm(after, message);
-}
-
-/// Exits with a reason shortly before Pacemaker's SIGKILL if the action still blocks.
-/// A SIGALRM timer instead of a sleeping thread: one syscall per exec, no thread to spawn, and
-/// children (fork + exec) neither inherit the timer nor keep the handler.
-mod watchdog {
-    use std::sync::OnceLock;
-    use std::time::Duration;
-
-    use crate::rc::OcfRc;
-
-    // Formatted before the timer is armed: the handler may only call async-signal-safe functions.
-    static MESSAGE: OnceLock<Box<[u8]>> = OnceLock::new();
-
-    extern "C" fn on_alarm(_: libc::c_int) {
-        if let Some(m) = MESSAGE.get() {
-            // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer lives forever.
-            unsafe { libc::write(libc::STDERR_FILENO, m.as_ptr().cast(), m.len()) };
-        }
-        // SAFETY: as above; exiting without unwinding or atexit handlers is the point.
-        unsafe { libc::_exit(OcfRc::ErrGeneric.code().into()) };
-    }
-
-    pub(super) fn arm(after: Duration, message: String) {
-        if MESSAGE
-            .set(message.into_bytes().into_boxed_slice())
-            .is_err()
-        {
-            return; // armed once per process
-        }
-        // A zero it_value disarms the timer: fire at once instead when the limit is already past.
-        let after = after.max(Duration::from_micros(1));
-        let timer = libc::itimerval {
-            it_interval: libc::timeval {
-                tv_sec: 0,
-                tv_usec: 0,
-            },
-            it_value: libc::timeval {
-                tv_sec: libc::time_t::try_from(after.as_secs()).unwrap_or(libc::time_t::MAX),
-                tv_usec: libc::suseconds_t::from(after.subsec_micros()),
-            },
-        };
-        // SAFETY: a zeroed sigaction is valid (empty mask, no flags); the handler is an
-        // `extern "C" fn(c_int)` as sa_sigaction expects without SA_SIGINFO.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_alarm as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            libc::sigaction(libc::SIGALRM, &action, std::ptr::null_mut());
-            libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut());
-        }
-    }
+    watchdog::arm(after, OcfRc::ErrGeneric.code().into(), &message);
 }
 
 fn install_panic_hook(agent: &'static str, prefix: String) {

@@ -3,6 +3,7 @@
 //! runs in a child: this test binary re-executed with a filter selecting `hanging_agent`.
 
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -51,23 +52,36 @@ fn hanging_agent() {
     panic!("the hanging monitor returned {code} instead of being ended by the watchdog");
 }
 
-#[test]
-fn a_blocked_action_exits_1_with_a_reason_before_its_timeout() {
+/// Runs `hanging_agent` in a child with a 1 s timeout; `hostile`: the child starts with SIGALRM
+/// blocked and ignored, as a parent such as mariadbd can leave it (both survive exec).
+fn run_hanging_child(hostile: bool) -> (Option<i32>, String, Duration) {
     let started = Instant::now();
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--exact",
-            "hanging_agent",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .env("OCF_RESKEY_CRM_meta_timeout", "1000")
-        .env("OCF_RESKEY_CRM_meta_interval", "10000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the child");
+    let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
+    cmd.args([
+        "--exact",
+        "hanging_agent",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(CHILD, "1")
+    .env("OCF_RESKEY_CRM_meta_timeout", "1000")
+    .env("OCF_RESKEY_CRM_meta_interval", "10000")
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    if hostile {
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                libc::sigaddset(&mut set, libc::SIGALRM);
+                libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                libc::signal(libc::SIGALRM, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn().expect("spawn the child");
     // Bounded here too: without a working watchdog the child would sleep for a minute.
     let status = loop {
         if let Some(s) = child.try_wait().expect("wait") {
@@ -76,18 +90,29 @@ fn a_blocked_action_exits_1_with_a_reason_before_its_timeout() {
         if started.elapsed() > Duration::from_secs(10) {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the watchdog did not end the action within 10 s");
+            panic!("the watchdog did not end the action within 10 s (hostile parent: {hostile})");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let elapsed = started.elapsed();
     let stderr = std::io::read_to_string(child.stderr.take().expect("stderr")).expect("read");
-    assert_eq!(status.code(), Some(1), "exit code; stderr: {stderr}");
-    assert!(
-        stderr.contains("ocf-exit-reason:monitor did not finish within its 1.0s timeout"),
-        "no exit reason in: {stderr}"
-    );
-    // 1 s timeout, 100 ms margin: the timer fires at 950 ms; the bound leaves room for a slow
-    // start of the child, and still fails a watchdog that waits for the 60 s sleep.
-    assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+    (status.code(), stderr, started.elapsed())
+}
+
+#[test]
+fn a_blocked_action_exits_1_with_a_reason_before_its_timeout() {
+    for hostile in [false, true] {
+        let (code, stderr, elapsed) = run_hanging_child(hostile);
+        assert_eq!(
+            code,
+            Some(1),
+            "exit code (hostile: {hostile}); stderr: {stderr}"
+        );
+        assert!(
+            stderr.contains("ocf-exit-reason:monitor did not finish within its 1.0s timeout"),
+            "no exit reason (hostile: {hostile}) in: {stderr}"
+        );
+        // 1 s timeout, 100 ms margin: the timer fires at 950 ms; the bound leaves room for a
+        // slow start of the child, and still fails a watchdog that waits for the 60 s sleep.
+        assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+    }
 }
