@@ -102,7 +102,7 @@ measure_once() { # SETUP FAULT PROBE-OPTS...
     local after=-
     if [[ $fault == cut* ]]; then
         after=$(after_membership "$(other_node "$X")" "$T" \
-            "$(sed -n 's/.*first_ok_after=\([0-9.]*\).*/\1/p' <<<"$OUTAGE_LINE")")
+            "$(sed -n 's/.*outage_to=\([0-9.]*\).*/\1/p' <<<"$OUTAGE_LINE")")
     fi
     undo "$fault" "$X"
     log "$setup $fault on $X: $OUTAGE s (after the new membership: $after s)"

@@ -16,7 +16,8 @@
   probe.py analyze FILE [--since EPOCH] [--until EPOCH]
       The outage window after EPOCH: the longest gap between two consecutive OK answers that
       ends after EPOCH (the answer before and the first answer after the outage), plus the node
-      answering before and after. Prints: outage_s=1.234 before=n1 after=n2 first_ok_after=...
+      answering before and after. Prints: outage_s=1.234 before=n1 after=n2 outage_from=EPOCH
+      outage_to=EPOCH (the first answer after) attempts=N fails=N final=nN (open=1: not over)
 """
 import os
 import re
