@@ -24,6 +24,18 @@ pub struct Section {
 }
 
 impl Section {
+    /// Monitors and services need `user` and `password`; MaxScale names each one missing.
+    fn require_credentials(&self, errors: &mut Vec<String>) {
+        for required in ["user", "password"] {
+            if self.get(required).is_none() {
+                errors.push(format!(
+                    "Mandatory parameter '{required}' is not defined for '{}'.",
+                    self.name
+                ));
+            }
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries
             .iter()
@@ -739,14 +751,7 @@ pub fn build(path: &Path, sections: &[Section]) -> Result<Config, Vec<String>> {
                         continue;
                     }
                 };
-                for required in ["user", "password"] {
-                    if s.get(required).is_none() {
-                        errors.push(format!(
-                            "Mandatory parameter '{required}' is not defined for '{}'.",
-                            s.name
-                        ));
-                    }
-                }
+                s.require_credentials(&mut errors);
                 let interval = s.get("monitor_interval").unwrap_or("2000ms");
                 let Some(interval_ms) = duration_ms(interval).filter(|ms| *ms > 0) else {
                     errors.push(format!(
@@ -795,14 +800,7 @@ pub fn build(path: &Path, sections: &[Section]) -> Result<Config, Vec<String>> {
                     ));
                     continue;
                 };
-                for required in ["user", "password"] {
-                    if s.get(required).is_none() {
-                        errors.push(format!(
-                            "Mandatory parameter '{required}' is not defined for '{}'.",
-                            s.name
-                        ));
-                    }
-                }
+                s.require_credentials(&mut errors);
                 let mut servers = s.get("servers").map(list).unwrap_or_default();
                 servers.extend(s.get("targets").map(list).unwrap_or_default());
                 cfg.services.push(ServiceCfg {

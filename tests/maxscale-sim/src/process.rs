@@ -340,13 +340,7 @@ pub fn claim_pid_file(piddir: &Path) -> bool {
     let lock = match existing {
         Some(l) => l,
         None => {
-            let file = match OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(0o777)
-                .open(&path)
-            {
+            let file = match open_lock_file(&path) {
                 Ok(f) => f,
                 Err(e) => {
                     log::alert(&format!(
@@ -396,6 +390,17 @@ pub fn claim_pid_file(piddir: &Path) -> bool {
     true
 }
 
+/// Pid and lock files: created if missing, never truncated before the lock is held; mode 0777
+/// minus the umask, as MaxScale creates them.
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o777)
+        .open(path)
+}
+
 enum LockedOrNot {
     Locked(Flock<File>),
     Plain(File),
@@ -419,13 +424,7 @@ pub fn lock_directories(dirs: &[&Path]) -> bool {
         }
         seen.push(dir);
         let path = dir.join("maxscale.lock");
-        let file = match OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o777)
-            .open(&path)
-        {
+        let file = match open_lock_file(&path) {
             Ok(f) => f,
             Err(e) => {
                 log::error(&format!(

@@ -291,25 +291,11 @@ fn sigterm_is_graceful() {
 fn foreground_exit_codes() {
     let sim = Sim::with(|s| s.global_extra = "sim_shutdown_delay_ms=3000".into());
     // -d: graceful SIGTERM → 0.
-    let mut child = sim
-        .cmd()
-        .arg("-d")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = sim.spawn_foreground();
     assert!(wait_for(Duration::from_secs(5), || sim
         .pid()
         .is_some_and(|p| p == child.id() as i32)));
-    assert!(wait_for(Duration::from_secs(5), || request(
-        sim.admin_port,
-        "GET",
-        "/v1/maxscale",
-        None,
-        ADMIN,
-        Duration::from_secs(1)
-    )
-    .is_ok()));
+    assert!(wait_for(Duration::from_secs(5), || sim.api_answers()));
     // A second SIGTERM during the (long) shutdown exits 1 at once, still removing the pid file.
     kill(child.id() as i32, Signal::SIGTERM);
     std::thread::sleep(Duration::from_millis(100));
@@ -321,22 +307,8 @@ fn foreground_exit_codes() {
     assert!(!sim.pidfile().exists());
 
     let sim = Sim::new();
-    let mut child = sim
-        .cmd()
-        .arg("-d")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    assert!(wait_for(Duration::from_secs(5), || request(
-        sim.admin_port,
-        "GET",
-        "/v1/maxscale",
-        None,
-        ADMIN,
-        Duration::from_secs(1)
-    )
-    .is_ok()));
+    let mut child = sim.spawn_foreground();
+    assert!(wait_for(Duration::from_secs(5), || sim.api_answers()));
     // SIGHUP is ignored.
     kill(child.id() as i32, Signal::SIGHUP);
     std::thread::sleep(Duration::from_millis(50));

@@ -152,6 +152,22 @@ impl Sim {
         self.cmd().args(extra).output().expect("run maxscale-sim")
     }
 
+    /// Run in the foreground (`-d`), output discarded; the caller waits for the child.
+    pub fn spawn_foreground(&self) -> std::process::Child {
+        self.cmd()
+            .arg("-d")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn maxscale-sim -d")
+    }
+
+    /// Whether the REST API answers at all (any status), within 1 s.
+    pub fn api_answers(&self) -> bool {
+        let t = Duration::from_secs(1);
+        request(self.admin_port, "GET", "/v1/maxscale", None, ADMIN, t).is_ok()
+    }
+
     pub fn pid(&self) -> Option<i32> {
         std::fs::read_to_string(self.pidfile()).ok()?.parse().ok()
     }
