@@ -19,7 +19,7 @@ T0=$(now_us)
 scripts=()
 if (( $# )); then
     for a in "$@"; do
-        f=$(compgen -G "$LAB_HOME/scenarios/${a}*.sh" | head -1) || true
+        read -r f < <(compgen -G "$LAB_HOME/scenarios/${a}*.sh") || f=
         [[ -n $f ]] || die "no scenario matches '$a'"
         scripts+=("$f")
     done

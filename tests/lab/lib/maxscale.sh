@@ -135,7 +135,7 @@ maxscale_stop() {
 
 maxscale_signal() { # NODE SIGNAL
     local pid
-    pid=$(maxscale_pid "$1") || pid=$(maxscale_pids_all "$1" | head -1)
+    pid=$(maxscale_pid "$1") || read -r pid < <(maxscale_pids_all "$1") || true
     [[ -n $pid ]] || die "no MaxScale running on $1"
     kill "-$2" "$pid"
     log "maxscale on $1 (pid $pid): SIG$2"

@@ -14,7 +14,7 @@ setup_file() {
     echo "$f"
 }
 setup_names() { local f; for f in "$LAB_HOME"/setups/*.sh; do f=${f##*/}; printf '%s ' "${f%.sh}"; done; }
-setup_header() { sed -n "s/^# $2:[[:space:]]*//p" "$(setup_file "$1")" | head -1; }
+setup_header() { sed -n "/^# $2:/{s/^# $2:[[:space:]]*//p;q}" "$(setup_file "$1")"; }
 
 setup_missing_agents() {
     local a miss=()
