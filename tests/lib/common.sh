@@ -317,6 +317,19 @@ assert_eq() {
     t_fail "${msg:+$msg: }expected '$exp', got '$act'"
 }
 
+# assert_ocf_tester RC OUTPUT: ocf-tester exited 0 and said "passed all tests". Prints its
+# summary lines (all of its output when it failed, or with VERBOSE=1).
+assert_ocf_tester() {
+    local rc=$1 out=$2
+    if [[ $rc -ne 0 || ${VERBOSE:-0} == 1 ]]; then
+        printf '%s\n' "$out" | sed 's/^/    /'
+    else
+        grep -E '^(\*|.* passed all tests)' <<<"$out" | sed 's/^/    /'
+    fi
+    assert_eq 0 "$rc" "ocf-tester exit code" || return
+    [[ $out == *"passed all tests"* ]] || t_fail "no 'passed all tests' line"
+}
+
 assert_rc() {
     local exp=$1; shift
     local rc=0

@@ -38,13 +38,7 @@ tester() {
     t_begin "ocf-tester $name"
     local out rc=0
     out=$(ocf-tester -v -n ms-test "${MS_OPTS[@]}" "$@" "$AGENT" 2>&1) || rc=$?
-    if [[ $rc -ne 0 || ${VERBOSE:-0} == 1 ]]; then
-        printf '%s\n' "$out" | sed 's/^/    /'
-    else
-        grep -E '^(\*|.* passed all tests)' <<<"$out" | sed 's/^/    /'
-    fi
-    assert_eq 0 "$rc" "ocf-tester exit code" || return
-    grep -q "passed all tests" <<<"$out" || t_fail "no 'passed all tests' line"
+    assert_ocf_tester "$rc" "$out" || return
     if [[ -s $MS_DIR/run/maxscale.pid ]] && kill -0 "$(cat "$MS_DIR/run/maxscale.pid")" 2>/dev/null; then
         t_fail "MaxScale still running after ocf-tester"
     fi

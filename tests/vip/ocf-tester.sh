@@ -58,13 +58,7 @@ tester() {
     t_begin "ocf-tester $name"
     local out rc=0
     out=$(in_a ocf-tester -v -n vip-test "$@" "$AGENT" 2>&1) || rc=$?
-    if [[ $rc -ne 0 || ${VERBOSE:-0} == 1 ]]; then
-        printf '%s\n' "$out" | sed 's/^/    /'
-    else
-        grep -E '^(\*|.* passed all tests)' <<<"$out" | sed 's/^/    /'
-    fi
-    assert_eq 0 "$rc" "ocf-tester exit code" || return
-    grep -q "passed all tests" <<<"$out" || t_fail "no 'passed all tests' line"
+    assert_ocf_tester "$rc" "$out" || return
     if ip -n "$NS_A" -o addr show | grep " ${vip}/" >/dev/null; then
         t_fail "$vip still configured after ocf-tester"
     fi
