@@ -25,7 +25,7 @@ T0=$(now_us)
 PKGS=(pacemaker corosync crmsh pcs resource-agents pacemaker-cli-utils
       mariadb-server mariadb-client galera-4 rsync arping iproute2 iputils-ping
       socat procps psmisc util-linux libxml2-utils libcap2-bin hyperfine
-      keepalived time curl man-db groff-base rpm python3 strace)
+      keepalived time curl man-db groff-base rpm python3 strace openssl)
 # shellcheck disable=SC2206
 [[ -n ${EXTRA_PKGS:-} ]] && PKGS+=(${EXTRA_PKGS})
 

@@ -367,60 +367,47 @@ fn openssl(dir: &std::path::Path, args: &[&str]) -> bool {
 }
 
 /// A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA.
-fn pki() -> Option<Pki> {
+/// A self-signed CA certificate and key: NAME.pem and NAME.key in DIR.
+fn self_signed_ca(dir: &std::path::Path, name: &str, cn: &str) -> bool {
+    let (key, pem, subj) = (
+        format!("{name}.key"),
+        format!("{name}.pem"),
+        format!("/CN={cn}"),
+    );
+    openssl(
+        dir,
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &pem,
+            "-days", "2", "-subj", &subj,
+        ],
+    )
+}
+
+/// A CA, a second unrelated CA and a server certificate for 127.0.0.1, made with the openssl
+/// command (tests/setup/install-deps.sh installs it): the HTTPS tests fail without it.
+fn pki() -> Pki {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ok = openssl(
-        d,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=test-ca",
-        ],
-    ) && openssl(
-        d,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "other.key",
-            "-out",
-            "other.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=other-ca",
-        ],
-    ) && openssl(
-        d,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "srv.key",
-            "-out",
-            "srv.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-    ) && std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").is_ok()
+    let ok = self_signed_ca(d, "ca", "test-ca")
+        && self_signed_ca(d, "other", "other-ca")
+        && openssl(
+            d,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "srv.key",
+                "-out",
+                "srv.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        )
+        && std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").is_ok()
         && openssl(
             d,
             &[
@@ -441,10 +428,7 @@ fn pki() -> Option<Pki> {
                 "ext.cnf",
             ],
         );
-    if !ok {
-        eprintln!("openssl unavailable: HTTPS tests skipped");
-        return None;
-    }
+    assert!(ok, "openssl could not make the test certificates");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(d.join("srv.pem"))
         .unwrap()
@@ -455,17 +439,17 @@ fn pki() -> Option<Pki> {
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .unwrap();
-    Some(Pki {
+    Pki {
         ca: d.join("ca.pem"),
         other_ca: d.join("other.pem"),
         _dir: dir,
         server: Arc::new(server),
-    })
+    }
 }
 
 #[test]
 fn https_verified_against_the_ca_file() {
-    let Some(pki) = pki() else { return };
+    let pki = pki();
     let s = start(
         Arc::new(|_: &Seen| Reply::Send(200, "application/json", MAXSCALE.into())),
         Some(pki.server.clone()),
@@ -502,7 +486,7 @@ fn https_verified_against_the_ca_file() {
 
 #[test]
 fn http_to_an_https_port_fails_cleanly() {
-    let Some(pki) = pki() else { return };
+    let pki = pki();
     let s = start(
         Arc::new(|_: &Seen| Reply::Send(200, "", String::new())),
         Some(pki.server.clone()),
