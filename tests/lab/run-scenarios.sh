@@ -3,7 +3,8 @@
 # against one lab: `lab up` once (or reuse a running lab), each scenario configures its own
 # setup (`lab configure` resets the cluster first), then `lab down` (unless the lab was already
 # up, or LAB_KEEP=1). Scenarios whose agents are not installed are reported as skipped.
-# Exit 0 when no scenario failed. Per-scenario time limit: SCENARIO_TIMEOUT (600 s).
+# Exit 0 when no scenario failed (and, with SCENARIOS_STRICT=1, none was skipped: the test
+# command sets it). Per-scenario time limit: SCENARIO_TIMEOUT (600 s).
 #
 #   tests/lab/run-scenarios.sh                 # all of tests/lab/scenarios/*.sh
 #   tests/lab/run-scenarios.sh b d             # only b-*.sh and d-*.sh
@@ -68,4 +69,9 @@ printf '   %s\n' "${results[@]}"
 passed=$(printf '%s\n' "${results[@]}" | grep -c ' PASS ' || true)
 skipped=$(printf '%s\n' "${results[@]}" | grep -c ' SKIP ' || true)
 echo "$passed passed, $failed failed, $skipped skipped"
+# The test command installs every agent, so there a skipped scenario is a failure.
+if [[ -n ${SCENARIOS_STRICT:-} ]] && (( skipped > 0 )); then
+    echo "SCENARIOS_STRICT: $skipped scenario(s) skipped"
+    exit 1
+fi
 (( failed == 0 ))
