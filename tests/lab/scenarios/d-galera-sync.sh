@@ -103,6 +103,9 @@ notify_part() {
 }
 if [[ $(cat "$LAB/wsrep-notify" 2>/dev/null) == 1 ]]; then
     notify_part
+elif [[ -n ${SCENARIOS_STRICT:-} ]]; then
+    t_begin "wsrep_notify_cmd is set in the lab"
+    t_fail "the lab's Galera runs without wsrep_notify_cmd (galera-sync was not installed at lab up, or LAB_WSREP_NOTIFY=0)"
 else
     echo "SKIP: the lab's Galera runs without wsrep_notify_cmd (galera-sync was not installed at lab up, or LAB_WSREP_NOTIFY=0)"
 fi
