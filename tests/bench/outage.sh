@@ -10,6 +10,10 @@
 #   seed 002 (Galera)      setups/legacy-vip.sh: ocf:heartbeat:IPaddr2, no health check
 # Same monitor intervals on both sides (2 s for MaxScale, 2 s galera-sync, VIP 2-5 s).
 # A window that has not closed after BENCH_WAIT (25) s is shown as ">25".
+# For a link cut, the part after the surviving nodes' Corosync logged the new membership is
+# split at the DC's first recovery action: Pacemaker's decision (the same code in both setups;
+# 0.1 s or about 1.1 s in the lab's logs, by the order in which the DC's controller learns of
+# the loss), then the agents' operations up to the client's first answer.
 # Uses a running lab if there is one (and leaves it up), else brings one up and takes it down.
 # Output: the table on stdout, also written to $OCFM_STATE/outage-table.md.
 . "$(dirname "$(readlink -f "$0")")/../lab/lib/scenario.sh"
@@ -97,42 +101,57 @@ measure_once() { # SETUP FAULT PROBE-OPTS...
     sleep 0.3
     probe_stop
     outage "$P" "$T" >/dev/null 2>&1
-    # On node loss, the part after Corosync's detection: what Pacemaker and the agents add to
-    # token + consensus, without the token's own run-to-run spread.
-    local after=-
+    # On node loss, what follows Corosync's detection (token + consensus): Pacemaker's decision,
+    # then the agents' operations, each without the token's run-to-run spread.
+    local split="- -"
     if [[ $fault == cut* ]]; then
-        after=$(after_membership "$(other_node "$X")" "$T" \
-            "$(sed -n 's/.*outage_to=\([0-9.]*\).*/\1/p' <<<"$OUTAGE_LINE")")
+        split=$(after_membership "$T" "$(sed -n 's/.*outage_to=\([0-9.]*\).*/\1/p' <<<"$OUTAGE_LINE")" \
+            "$(other_node "$X")" "$(other_node "$X" "$(other_node "$X")")")
     fi
     undo "$fault" "$X"
-    log "$setup $fault on $X: $OUTAGE s (after the new membership: $after s)"
-    echo "$OUTAGE $after"
+    log "$setup $fault on $X: $OUTAGE s (membership -> first action -> client answered: $split s)"
+    echo "$OUTAGE $split"
 }
 
-# after_membership NODE EPOCH FIRST_OK: seconds from the first "A new membership ... was formed"
-# that NODE's Corosync logged after EPOCH (hires timestamps: local time, no year) to the
-# client's first answer after the outage; "-" when either is missing.
+# after_membership EPOCH FIRST_OK NODE...: two durations, from the first "A new membership ...
+# was formed" that Corosync logged after EPOCH on the surviving NODEs to the DC's first
+# "Initiating ..." of the recovery (Pacemaker's decision), and from there to the client's first
+# answer FIRST_OK (the agents' operations); "- -" when a mark is missing. Log timestamps are
+# local time without a year.
 after_membership() {
-    "$PY" - "$(node_dir "$1")/corosync-log/corosync.log" "$2" "${3:--}" <<'EOF'
+    local since=$1 first_ok=$2 n logs=(); shift 2
+    for n in "$@"; do
+        logs+=("$(node_dir "$n")/corosync-log/corosync.log" "$(node_dir "$n")/pacemaker-log/pacemaker.log")
+    done
+    "$PY" - "$since" "${first_ok:--}" "${logs[@]}" <<'EOF'
 import sys, datetime
-path, since, first_ok = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+since, first_ok, paths = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
 year = datetime.datetime.fromtimestamp(since).year
-try:
-    lines = open(path, errors="replace").read().splitlines()
-except OSError:
-    lines = []
-for line in lines:
-    if "A new membership" not in line:
-        continue
-    try:  # "Nov 23 17:24:28.474 [pid] node corosync notice  [TOTEM ] A new membership ..."
-        stamp = "%d %s" % (year, " ".join(line.split()[:3]))
-        t = datetime.datetime.strptime(stamp, "%Y %b %d %H:%M:%S.%f").timestamp()
-    except ValueError:
-        continue
-    if t >= since and first_ok != "-":
-        print("%.2f" % (float(first_ok) - t))
-        sys.exit()
-print("-")
+def first(marker):
+    best = None
+    for path in paths:
+        try:
+            lines = open(path, errors="replace").read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if marker not in line:
+                continue
+            try:  # "Nov 23 17:24:28.474 ..."
+                stamp = "%d %s" % (year, " ".join(line.split()[:3]))
+                t = datetime.datetime.strptime(stamp, "%Y %b %d %H:%M:%S.%f").timestamp()
+            except ValueError:
+                continue
+            if t >= since:
+                best = t if best is None else min(best, t)
+                break
+    return best
+membership = first("A new membership")
+action = first("(execute_rsc_action)")
+if membership is None or action is None or first_ok == "-" or action < membership:
+    print("- -")
+else:
+    print("%.2f %.2f" % (action - membership, float(first_ok) - action))
 EOF
 }
 
@@ -151,7 +170,7 @@ print(">%.1f" % float(m[1:]) if m.startswith(">") else "%.2f" % float(m))' "$@"
 
 bench_setup() { # SETUP PROBE-OPTS... -- FAULT...
     local setup=$1; shift
-    local popts=() f r v after
+    local popts=() f r v decide act
     while [[ $1 != -- ]]; do popts+=("$1"); shift; done
     shift
     lab_configure "$setup" >/dev/null 2>&1 || { log "cannot configure $setup (agents installed?)"; return; }
@@ -159,10 +178,13 @@ bench_setup() { # SETUP PROBE-OPTS... -- FAULT...
     for r in $(seq 1 "$RUNS"); do
         for f in "$@"; do
             if [[ $f == cut1000 ]]; then "$LABCMD" token 1000 >/dev/null 2>&1; fi
-            read -r v after < <(measure_once "$setup" "$f" ${popts[@]+"${popts[@]}"})
+            read -r v decide act < <(measure_once "$setup" "$f" ${popts[@]+"${popts[@]}"})
             if [[ $f == cut1000 ]]; then "$LABCMD" token "$(cat "$LAB/token.up")" >/dev/null 2>&1; fi
             RES[$setup|$f]+="${v:--} "
-            [[ $f != cut* ]] || RES[$setup|$f+]+="${after:--} "
+            if [[ $f == cut* ]]; then
+                RES[$setup|$f+decide]+="${decide:--} "
+                RES[$setup|$f+act]+="${act:--} "
+            fi
         done
     done
 }
@@ -199,8 +221,10 @@ cell() { # SETUP FAULT -> "median (all runs)"
     echo "| graceful move | $(cell b-promotable move) | $(cell legacy-group move) |"
     echo "| node link cut, default token ($TOKEN_MS ms + consensus $CONS_MS ms) | $(cell b-promotable cut) | $(cell legacy-group cut) |"
     echo "| node link cut, token=1000 ($TOKEN1K_MS ms + consensus $CONS1K_MS ms) | $(cell b-promotable cut1000) | $(cell legacy-group cut1000) |"
-    echo "| … of which after Corosync's new membership, default token | $(cell b-promotable cut+) | $(cell legacy-group cut+) |"
-    echo "| … of which after Corosync's new membership, token=1000 | $(cell b-promotable cut1000+) | $(cell legacy-group cut1000+) |"
+    echo "| … of which Pacemaker's decision (new membership → first recovery action), default token | $(cell b-promotable cut+decide) | $(cell legacy-group cut+decide) |"
+    echo "| … of which the agents' part (first recovery action → client answered), default token | $(cell b-promotable cut+act) | $(cell legacy-group cut+act) |"
+    echo "| … of which Pacemaker's decision, token=1000 | $(cell b-promotable cut1000+decide) | $(cell legacy-group cut1000+decide) |"
+    echo "| … of which the agents' part, token=1000 | $(cell b-promotable cut1000+act) | $(cell legacy-group cut1000+act) |"
     echo
     echo "Our agents: promotable ocf:mariadb:maxscale clone (monitor 2 s Promoted / 3 s Unpromoted,"
     echo "migration-threshold=1) + ocf:mariadb:vip with the Promoted instance; for Galera, the galera-sync"
