@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use daemon_process::{Found, ParentExit, Process, StopOutcome};
+use daemon_process::{Found, ParentExit, Process, StopOutcome, WhenFrozen};
 use ocf::{Context, OcfError, OcfResult};
 
 use crate::failure::to_ocf;
@@ -248,34 +248,18 @@ fn telling_lines(text: &str) -> String {
     chosen.join(" | ")
 }
 
-/// Stops `p`: SIGTERM (and SIGCONT), a second SIGTERM halfway (MaxScale then exits at once),
-/// SIGKILL with a reserve before the deadline, and a confirmation that it is gone. Still
-/// alive after SIGKILL: 1 (Pacemaker fences the node: better than two MaxScales).
+/// Stops `p`: SIGTERM, a second SIGTERM halfway (MaxScale then exits at once), SIGKILL with a
+/// reserve before the deadline, and a confirmation that it is gone; a frozen one is killed at
+/// once. Still alive after SIGKILL: 1 (Pacemaker fences the node: better than two MaxScales).
 pub fn stop_process(ctx: &Context, s: &Settings, p: &Process) -> OcfResult<()> {
     let reserve =
         (ctx.deadline.remaining() / 4).clamp(Duration::from_millis(500), Duration::from_secs(5));
     // A frozen (SIGSTOPped) MaxScale acts on SIGTERM only once resumed, and resumed it runs in
     // the role it had: an active one would be a second active MaxScale for its shutdown window
     // while Pacemaker has already promoted another (seen in the lab). It is killed as it is.
-    if p.current_state() == Some(daemon_process::ProcessState::Stopped) {
-        tracing::warn!(
-            "MaxScale (pid {}) is stopped (SIGSTOP): SIGKILL, not resumed",
-            p.pid
-        );
-        daemon_process::signal(p, nix::sys::signal::Signal::SIGKILL)
-            .map_err(|e| to_ocf(e, "stop"))?;
-        if !daemon_process::wait_gone(p, ctx.deadline.at()) {
-            return Err(OcfError::generic(format!(
-                "MaxScale (pid {}) is still there after SIGKILL",
-                p.pid
-            )));
-        }
-        let _ = s.pid_file().remove_if(p.pid);
-        return Ok(());
-    }
     tracing::info!("stopping MaxScale (pid {})", p.pid);
-    let outcome =
-        daemon_process::stop(p, ctx.deadline.at(), reserve, true).map_err(|e| to_ocf(e, "stop"))?;
+    let outcome = daemon_process::stop(p, ctx.deadline.at(), reserve, true, WhenFrozen::Kill)
+        .map_err(|e| to_ocf(e, "stop"))?;
     match outcome {
         StopOutcome::AlreadyGone => tracing::info!("MaxScale (pid {}) was already gone", p.pid),
         StopOutcome::Terminated { after } => {
@@ -283,6 +267,11 @@ pub fn stop_process(ctx: &Context, s: &Settings, p: &Process) -> OcfResult<()> {
         }
         StopOutcome::Killed { after } => tracing::warn!(
             "MaxScale (pid {}) ignored SIGTERM; killed with SIGKILL after {after:?}",
+            p.pid
+        ),
+        StopOutcome::KilledFrozen { after } => tracing::warn!(
+            "MaxScale (pid {}) was stopped (SIGSTOP): killed with SIGKILL, not resumed, after \
+             {after:?}",
             p.pid
         ),
         StopOutcome::StillAlive { state } => {

@@ -20,7 +20,7 @@ mod stop;
 pub use pidfile::{PidFile, PidFileContent};
 pub use proc::{boot_time, comm_of, expected_comm, ProcStat, ProcessState};
 pub use spawn::{spawn_detached, DaemonStart, ParentExit};
-pub use stop::{signal, stop, wait_gone, StopOutcome};
+pub use stop::{signal, stop, wait_gone, StopOutcome, WhenFrozen};
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};

@@ -44,6 +44,16 @@ pub fn wait_gone(process: &Process, deadline: Instant) -> bool {
     }
 }
 
+/// What [`stop`] does with a process it finds stopped (SIGSTOP, state T).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFrozen {
+    /// SIGCONT after the SIGTERM, so that it can act on it and shut down gracefully.
+    Resume,
+    /// SIGKILL at once, without resuming it: resumed, it would go on as it was for its shutdown
+    /// window (for MaxScale: an active one next to the one promoted in its place).
+    Kill,
+}
+
 /// How [`stop`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopOutcome {
@@ -53,6 +63,8 @@ pub enum StopOutcome {
     Terminated { after: Duration },
     /// It needed SIGKILL.
     Killed { after: Duration },
+    /// It was stopped (SIGSTOP) and, with [`WhenFrozen::Kill`], killed without being resumed.
+    KilledFrozen { after: Duration },
     /// Still there after SIGKILL (uninterruptible sleep, or the deadline was too short).
     StillAlive { state: Option<ProcessState> },
 }
@@ -60,14 +72,25 @@ pub enum StopOutcome {
 /// SIGTERM (plus SIGCONT, so a stopped process can act on it), wait until
 /// `deadline - kill_reserve`, then SIGKILL and wait until `deadline`. With `repeat_term`, a
 /// second SIGTERM is sent halfway through the graceful wait (some daemons, MaxScale among them,
-/// exit immediately on a second SIGTERM).
+/// exit immediately on a second SIGTERM). A process found stopped is handled as `when_frozen`
+/// says.
 pub fn stop(
     process: &Process,
     deadline: Instant,
     kill_reserve: Duration,
     repeat_term: bool,
+    when_frozen: WhenFrozen,
 ) -> Result<StopOutcome, Error> {
     let start = Instant::now();
+    if when_frozen == WhenFrozen::Kill && process.current_state() == Some(ProcessState::Stopped) {
+        return kill_and_wait(
+            process,
+            start,
+            deadline,
+            || StopOutcome::AlreadyGone,
+            |after| StopOutcome::KilledFrozen { after },
+        );
+    }
     if !signal(process, Signal::SIGTERM)? {
         return Ok(StopOutcome::AlreadyGone);
     }
@@ -90,18 +113,34 @@ pub fn stop(
             after: start.elapsed(),
         });
     }
-    if !signal(process, Signal::SIGKILL)? {
-        return Ok(StopOutcome::Terminated {
+    kill_and_wait(
+        process,
+        start,
+        deadline,
+        || StopOutcome::Terminated {
             after: start.elapsed(),
-        });
+        },
+        |after| StopOutcome::Killed { after },
+    )
+}
+
+/// SIGKILL and wait until `deadline`: `killed(time since start)` when it is gone, `gone()` when
+/// it was gone before the signal, `StillAlive` otherwise.
+fn kill_and_wait(
+    process: &Process,
+    start: Instant,
+    deadline: Instant,
+    gone: impl FnOnce() -> StopOutcome,
+    killed: impl FnOnce(Duration) -> StopOutcome,
+) -> Result<StopOutcome, Error> {
+    if !signal(process, Signal::SIGKILL)? {
+        return Ok(gone());
     }
     // SIGKILL of a live process is delivered at once; give it at least a moment even when
     // the deadline has passed, so "still alive" is a fact and not a race.
     let kill_deadline = deadline.max(Instant::now() + Duration::from_millis(200));
     if wait_gone(process, kill_deadline) {
-        Ok(StopOutcome::Killed {
-            after: start.elapsed(),
-        })
+        Ok(killed(start.elapsed()))
     } else {
         Ok(StopOutcome::StillAlive {
             state: process.current_state(),
@@ -131,12 +170,20 @@ mod tests {
             Instant::now() + Duration::from_secs(5),
             Duration::from_secs(1),
             false,
+            WhenFrozen::Resume,
         )
         .unwrap();
         assert!(matches!(r, StopOutcome::Terminated { .. }), "{r:?}");
         child.wait().unwrap();
         assert_eq!(
-            stop(&p, Instant::now(), Duration::ZERO, false).unwrap(),
+            stop(
+                &p,
+                Instant::now(),
+                Duration::ZERO,
+                false,
+                WhenFrozen::Resume
+            )
+            .unwrap(),
             StopOutcome::AlreadyGone
         );
     }
@@ -150,6 +197,7 @@ mod tests {
             Instant::now() + Duration::from_millis(800),
             Duration::from_millis(300),
             true,
+            WhenFrozen::Resume,
         )
         .unwrap();
         assert!(matches!(r, StopOutcome::Killed { .. }), "{r:?}");
@@ -168,10 +216,36 @@ mod tests {
             Instant::now() + Duration::from_secs(5),
             Duration::from_secs(1),
             false,
+            WhenFrozen::Resume,
         )
         .unwrap();
         assert!(matches!(r, StopOutcome::Terminated { .. }), "{r:?}");
         child.wait().unwrap();
+    }
+
+    #[test]
+    fn a_stopped_process_is_killed_without_resuming_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("got-term");
+        let script = format!(
+            "trap 'touch {}; exit 0' TERM; while :; do sleep 0.05; done",
+            mark.display()
+        );
+        let (mut child, p) = spawn(&["sh", "-c", &script]);
+        kill(Pid::from_raw(p.pid), Signal::SIGSTOP).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(p.current_state(), Some(ProcessState::Stopped));
+        let r = stop(
+            &p,
+            Instant::now() + Duration::from_secs(5),
+            Duration::from_secs(1),
+            true,
+            WhenFrozen::Kill,
+        )
+        .unwrap();
+        assert!(matches!(r, StopOutcome::KilledFrozen { .. }), "{r:?}");
+        child.wait().unwrap();
+        assert!(!mark.exists(), "it ran again and handled SIGTERM");
     }
 
     #[test]
