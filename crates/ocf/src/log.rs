@@ -237,9 +237,16 @@ mod tests {
         log.stderr = false; // under `cargo test` stderr may be a terminal
         log.file = Some(path.clone());
         log.emit(Level::WARN, false, "link down");
-        log.emit(Level::INFO, false, "peer: \u{1b}[2Jocf-exit-reason:fake\nsecond");
+        log.emit(
+            Level::INFO,
+            false,
+            "peer: \u{1b}[2Jocf-exit-reason:fake\nsecond",
+        );
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("peer: [2Jocf-exit-reasonfake | second"), "{text}");
+        assert!(
+            text.contains("peer: [2Jocf-exit-reasonfake | second"),
+            "{text}"
+        );
         assert!(text.contains("vip(myvip)["), "{text}");
         assert!(text.contains("]:    WARNING: link down\n"), "{text}");
         assert_eq!(local_date().len(), 16);

@@ -509,4 +509,40 @@ mod tests {
         assert_eq!(TimeSpan::default_text(TimeSpan::millis(0)), "0s");
         assert_eq!(TimeSpan::default_text(TimeSpan::millis(2000)), "2s");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            // Whatever a user or a peer puts into a parameter: no panic, and an error is a
+            // configuration error whose text is one clean, short line.
+            #[test]
+            fn any_text_parses_or_is_a_clean_configuration_error(text in any::<String>()) {
+                let p = params(&[("ip", "x"), ("count", &text), ("flag", &text), ("wait", &text)]);
+                for e in [
+                    p.get(&COUNT).err(),
+                    p.get(&FLAG).err(),
+                    p.get(&WAIT).err(),
+                    p.check_all(TABLE).err(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    let m = e.to_string();
+                    prop_assert_eq!(e.rc(), OcfRc::ErrConfigured);
+                    prop_assert!(!m.chars().any(char::is_control), "{:?}", m);
+                    prop_assert!(m.len() < 200, "{}", m.len());
+                    prop_assert!(!m.contains("ocf-exit-reason:"));
+                }
+                prop_assert!(p.get_lenient(&COUNT).is_some());
+            }
+
+            #[test]
+            fn time_spans_round_trip(ms in 0u64..86_400_000) {
+                let text = TimeSpan::default_text(TimeSpan::millis(ms));
+                prop_assert_eq!(TimeSpan::parse_text(&text), Some(Duration::from_millis(ms)));
+            }
+        }
+    }
 }

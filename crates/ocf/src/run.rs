@@ -40,6 +40,7 @@ pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> 
     let prefix = env.exit_reason_prefix().to_string();
     let Some(word) = args.get(1).map(|a| a.to_string_lossy().into_owned()) else {
         let _ = write!(std::io::stderr(), "{}", usage(info));
+        exit_reason(&prefix, &format!("{}: no action given", info.name));
         return OcfRc::ErrArgs.code().into();
     };
     // Non-OCF commands first: they have their own arguments and exit codes.
