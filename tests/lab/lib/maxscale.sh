@@ -161,10 +161,12 @@ maxscale_journals_exist() {
 now_ns() { local t=$EPOCHREALTIME; echo "${t//[.,]/}000"; }
 
 # maxscale_journal_overlaps SINCE_NS [NODE:FROM_NS:TO_NS...] : merge the nodes' journals and
-# print, one per line, "<from_ns> <ms> <node>/<pid> <node>/<pid>" for every stretch after
-# SINCE_NS in which two MaxScales served passive=false at once (ms "open": both still do). An
-# instance serves from `ready` until `gone` the value of its last record. Windows NODE:FROM:TO
-# (the node cut off) are not counted for that node. A summary goes to stderr.
+# print, one per line, "<from_ns> <ms> <node>/<pid> <node>/<pid>" for every stretch in which
+# two MaxScales served passive=false at once (ms "open": both still do). An instance serves from
+# `ready` until `gone` the value of its last record. Instances that were ready before SINCE_NS
+# belong to what ran before (another setup) and are not counted; the check starts when the last
+# of them is gone (one still there is reported as "previous"). Windows NODE:FROM:TO (the node
+# cut off) are not counted for that node. A summary goes to stderr.
 maxscale_journal_overlaps() {
     local since=$1 n files=()
     shift
@@ -186,9 +188,22 @@ for f in files:
         if len(p) >= 4:
             records.append((int(p[0]), p[1], p[2], p[3], p[4] if len(p) > 4 else ""))
 records.sort()
+ready_at, gone_at = {}, {}
+for ts, node, pid, event, arg in records:
+    if event == "ready":
+        ready_at.setdefault((node, pid), ts)
+    elif event == "gone":
+        gone_at[(node, pid)] = ts
+previous = {i for i, t in ready_at.items() if t < since}
+lingering = sorted(i for i in previous if i not in gone_at)
+for node, pid in lingering:
+    print("%d previous %s/%s -" % (since, node, pid))
+since = max([since] + [gone_at[i] for i in previous if i in gone_at])
 false_since, intervals = {}, []  # instance -> start of its passive=false stretch (None: true)
 for ts, node, pid, event, arg in records:
     inst = (node, pid)
+    if inst in previous:
+        continue
     if event == "gone":
         start = false_since.pop(inst, None)
         if start is not None:
@@ -225,8 +240,8 @@ for i, (x, a1, b1) in enumerate(pieces):
             out.append("%d %s %s/%s %s/%s" % (lo, ms, x[0], x[1], y[0], y[1]))
 for line in sorted(out):
     print(line)
-print("passive journals: %d records, %d instances, %d passive=false stretches, %d overlaps"
-      % (len(records), len({(r[1], r[2]) for r in records}), len(intervals), len(out)),
+print("passive journals: %d records, %d instances (%d before), %d passive=false stretches, "
+      "%d overlaps" % (len(records), len(ready_at), len(previous), len(intervals), len(out)),
       file=sys.stderr)
 PYEOF
 }
