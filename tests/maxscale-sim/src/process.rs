@@ -88,10 +88,10 @@ impl StartupPipe {
     /// Report, and ask the parent to exit only `delay_ms` later (`sim_parent_exit_delay_ms`).
     pub fn report_with_delay(&mut self, code: i32, delay_ms: u64) {
         if let Some(mut f) = self.0.take() {
+            // Always all 12 bytes: the parent then never waits for the pipe's EOF, which a
+            // process forked meanwhile (the journal's watcher) could hold back for a moment.
             let mut msg = code.to_ne_bytes().to_vec();
-            if delay_ms > 0 {
-                msg.extend_from_slice(&delay_ms.to_ne_bytes());
-            }
+            msg.extend_from_slice(&delay_ms.to_ne_bytes());
             let _ = f.write_all(&msg);
         }
     }
@@ -141,7 +141,10 @@ pub fn daemonize() -> Result<StartupPipe, String> {
             if got == buf.len() {
                 let mut d = [0u8; 8];
                 d.copy_from_slice(&buf[4..]);
-                std::thread::sleep(std::time::Duration::from_millis(u64::from_ne_bytes(d)));
+                let delay = u64::from_ne_bytes(d);
+                if delay > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(delay));
+                }
             }
             std::process::exit(code);
         }

@@ -1184,7 +1184,11 @@ fn passive_flag_holds_from_the_first_answer() {
         .iter()
         .rposition(|l| l == "ready passive=true")
         .expect("ready");
-    assert_eq!(e[second + 1], "first-answer passive=true", "{e:?}");
+    // (The first instance's `gone` may come in between: its watcher writes it.)
+    assert!(
+        e[second..].contains(&"first-answer passive=true".to_string()),
+        "{e:?}"
+    );
     assert!(
         !e[second..].iter().any(|l| l.ends_with("passive=false")),
         "{e:?}"
@@ -1240,7 +1244,7 @@ fn a_patch_to_the_current_value_persists_nothing() {
 
 #[test]
 fn the_parent_can_exit_late() {
-    let sim = Sim::with(|s| s.global_extra = "sim_parent_exit_delay_ms=1500".into());
+    let sim = Sim::with(|s| s.global_extra = "sim_parent_exit_delay_ms=3000".into());
     let t = Instant::now();
     let mut parent = sim
         .cmd()
@@ -1258,7 +1262,7 @@ fn the_parent_can_exit_late() {
     assert_eq!(parent.wait().unwrap().code(), Some(0));
     let exited = t.elapsed();
     assert!(
-        exited >= answered + Duration::from_millis(500) && exited >= Duration::from_millis(1500),
+        exited >= answered + Duration::from_millis(1000) && exited >= Duration::from_millis(3000),
         "answered after {answered:?}, parent exited after {exited:?}"
     );
     sim.stop();
@@ -1319,6 +1323,10 @@ fn the_journal_records_every_change_and_a_sigkill() {
     assert!(wait_for(Duration::from_secs(20), reaped));
     assert_rc(&sim.start(), 0);
     sim.stop();
+    // The watcher writes `gone` once it sees the end, a moment after it on a loaded machine.
+    assert!(wait_for(Duration::from_secs(5), || events(&sim)
+        .last()
+        .is_some_and(|e| e == "gone")));
     let e = events(&sim);
     let n = e.len();
     assert_eq!(
@@ -1351,12 +1359,20 @@ fn the_journal_watcher_goes_with_its_maxscale() {
             })
             .collect()
     };
+    // It names itself and closes what it inherited right after the fork: on a loaded
+    // machine that can take a moment.
+    assert!(
+        wait_for(Duration::from_secs(5), || watchers().len() == 1),
+        "one watcher, a child of the MaxScale: {:?}",
+        watchers()
+    );
     let w = watchers();
-    assert_eq!(w.len(), 1, "one watcher, a child of the MaxScale");
-    let fds = std::fs::read_dir(format!("/proc/{}/fd", w[0]))
-        .unwrap()
-        .count();
-    assert!(fds <= 5, "stdio, its pipe and the journal only: {fds}");
+    let fds = || std::fs::read_dir(format!("/proc/{}/fd", w[0])).map_or(0, |d| d.count());
+    assert!(
+        wait_for(Duration::from_secs(5), || fds() <= 5),
+        "stdio, its pipe and the journal only: {}",
+        fds()
+    );
     sim.stop();
     assert!(wait_for(Duration::from_secs(5), || !alive(w[0])));
 }
@@ -1395,21 +1411,24 @@ fn fault_endless_body_with_and_without_length() {
         assert!(body.len() > 10 << 20, "{fault}: {} bytes", body.len());
         assert!(body.starts_with(b"{\"data\": [{\"id\": \"server1\""));
     }
-    // Clearing the fault ends a body in progress.
-    let port = sim.admin_port;
-    let reader = std::thread::spawn(move || {
-        raw_exchange(
-            port,
-            &raw_get(port, "/v1/maxscale"),
-            Duration::from_secs(30),
-            usize::MAX,
-        )
-    });
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(sim.put_sim("/sim/fault", "none").status, 204);
-    let t = Instant::now();
-    let raw = reader.join().unwrap();
-    assert!(t.elapsed() < Duration::from_secs(20) && raw.len() > 1 << 16);
+    // Clearing the fault ends a body in progress: the simulator closes the connection.
+    {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", sim.admin_port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(&raw_get(sim.admin_port, "/v1/maxscale"))
+            .unwrap();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut got = 0;
+        while got < 1 << 20 {
+            got += s.read(&mut buf).unwrap();
+        }
+        assert_eq!(sim.put_sim("/sim/fault", "none").status, 204);
+        let t = Instant::now();
+        while s.read(&mut buf).unwrap() > 0 {
+            assert!(t.elapsed() < Duration::from_secs(20), "the body goes on");
+        }
+    }
     assert_eq!(sim.get("/v1/maxscale").status, 200);
     sim.stop();
 }
@@ -1423,7 +1442,7 @@ fn fault_trickle_sends_the_body_a_byte_at_a_time() {
     let raw = raw_exchange(
         sim.admin_port,
         &raw_get(sim.admin_port, "/v1/maxscale"),
-        Duration::from_millis(1000),
+        Duration::from_millis(2000),
         usize::MAX,
     );
     let (head, body) = head_and_body(&raw);
@@ -1436,7 +1455,7 @@ fn fault_trickle_sends_the_body_a_byte_at_a_time() {
         .unwrap();
     assert!(cl > 1000, "the whole document is announced: {cl}");
     assert!(
-        !body.is_empty() && body.len() <= 25,
+        !body.is_empty() && body.len() <= 40,
         "about one byte per 50 ms: {}",
         body.len()
     );
