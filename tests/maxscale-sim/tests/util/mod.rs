@@ -264,14 +264,17 @@ pub fn kill(pid: i32, sig: nix::sys::signal::Signal) {
     let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
 }
 
-/// True while the process exists and is not a zombie.
+/// True while the process exists and is not a zombie whose threads are all gone. A group leader
+/// shows Z as soon as it has exited, while its other threads may still be on their way out and
+/// hold its sockets (seen under load: a port still bound "after" the exit).
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
             let state = stat
                 .rsplit_once(')')
                 .and_then(|(_, r)| r.split_whitespace().next());
-            !matches!(state, Some("Z") | Some("X") | None)
+            let threads = std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count());
+            !(matches!(state, Some("Z") | Some("X") | None) && threads <= 1)
         }
         Err(_) => false,
     }
