@@ -83,10 +83,18 @@ pub fn sst_script(pid: i32, comm: &str) -> Option<String> {
         return None;
     }
     let args = cmdline_of(pid);
+    // argv[0] or argv[1] of the interpreter, or the first words of a `sh -c` string
+    // (`wsrep_sst_rsync --role …`, or `bash …/wsrep_sst_rsync …`).
+    let mut words = args
+        .get(2)
+        .map(|a| a.split_whitespace())
+        .into_iter()
+        .flatten();
     let candidates = [
         args.first().map(String::as_str),
         args.get(1).map(String::as_str),
-        args.get(2).and_then(|a| a.split_whitespace().next()),
+        words.next(),
+        words.next(),
     ];
     for c in candidates.into_iter().flatten() {
         let b = basename(c);
@@ -306,12 +314,10 @@ mod tests {
             .unwrap();
         let pid = i32::try_from(child.id()).unwrap();
         let mut users = Vec::new();
-        for _ in 0..100 {
-            users = datadir_users(&data, &[]).unwrap();
-            if !users.is_empty() {
-                break;
-            }
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while users.is_empty() && std::time::Instant::now() < until {
             std::thread::sleep(std::time::Duration::from_millis(10));
+            users = datadir_users(&data, &[]).unwrap();
         }
         assert_eq!(users.len(), 1, "{users:?}");
         assert_eq!(users[0].pid, pid);
@@ -335,32 +341,37 @@ mod tests {
     fn sst_scripts_are_found_behind_their_shell() {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("wsrep_sst_fake");
-        std::fs::write(&script, "#!/usr/bin/env bash\nsleep 30\n").unwrap();
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        // As the server runs it: sh -c '<script> --role joiner', in the datadir.
+        std::fs::write(&script, "sleep 30\n").unwrap();
+        // As the server runs it: `sh -c '<script> --role joiner'` in the datadir, the script
+        // run by bash (its `#!/usr/bin/env bash`). Named explicitly here: executing a file
+        // just written can fail with ETXTBSY while other test threads fork.
         let mut sh = Command::new("sh")
-            .args(["-c", &format!("{} --role 'joiner'; true", script.display())])
+            .args([
+                "-c",
+                &format!("bash {} --role 'joiner'; true", script.display()),
+            ])
             .current_dir(dir.path())
             .spawn()
             .unwrap();
         let pid = i32::try_from(sh.id()).unwrap();
+        // Until the forks have exec'd (a forked child briefly has its parent's name and
+        // command line): then exactly the script's bash, not its sleep.
+        let want = vec![("bash".to_string(), "wsrep_sst_fake".to_string())];
         let mut found = Vec::new();
-        for _ in 0..200 {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < until {
             let table = process_table().unwrap();
-            found = descendants(&table, pid)
-                .into_iter()
-                .filter_map(|p| sst_script(p.pid, &p.comm).map(|s| (p.comm, s)))
+            let kids = descendants(&table, pid);
+            found = kids
+                .iter()
+                .filter_map(|p| sst_script(p.pid, &p.comm).map(|s| (p.comm.clone(), s)))
                 .collect();
-            if !found.is_empty() {
+            if found == want && kids.iter().any(|k| k.comm == "sleep") {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        assert_eq!(
-            found,
-            vec![("bash".to_string(), "wsrep_sst_fake".to_string())]
-        );
+        assert_eq!(found, want);
         assert_eq!(sst_script(pid, "sh").as_deref(), Some("wsrep_sst_fake"));
         let users = datadir_users(dir.path(), &[]).unwrap();
         assert!(
@@ -386,9 +397,11 @@ mod tests {
             .unwrap();
         let pid = i32::try_from(sh.id()).unwrap();
         let mut kids = Vec::new();
-        for _ in 0..100 {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < until {
             kids = descendants(&process_table().unwrap(), pid);
-            if kids.len() == 2 {
+            // Both forked and exec'd.
+            if kids.len() == 2 && kids.iter().all(|k| k.comm == "sleep") {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));

@@ -438,10 +438,24 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let bin = dir.join("fake-mariadbd");
         let script = format!(
-            "#!/bin/sh\nfor a in \"$@\"; do case $a in --log-error=*) log=${{a#--log-error=}};; esac; done\n{body}\n"
+            "#!/bin/sh\n[ \"$1\" = --probe ] && exit 0\nfor a in \"$@\"; do case $a in --log-error=*) log=${{a#--log-error=}};; esac; done\n{body}\n"
         );
         fs::write(&bin, script).unwrap();
         fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
+        // A file just written may not be executable yet (ETXTBSY) while another test thread's
+        // fork still holds the write descriptor; once one exec succeeded, none can fail so.
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            match std::process::Command::new(&bin).arg("--probe").status() {
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && Instant::now() < until => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                other => {
+                    assert!(other.unwrap().success());
+                    break;
+                }
+            }
+        }
         let data = dir.join("data");
         fs::create_dir_all(&data).unwrap();
         let mut cfg = ServerConfig::new(&data, dir.join("sock"), dir.join("pid"));

@@ -546,9 +546,13 @@ fn server_created_socket(server: &Process, socket: &Path) -> bool {
     modified + daemon_process::PID_FILE_SLACK >= started
 }
 
+/// `--role joiner` as arguments of the script, or inside the one string of its `sh -c`
+/// wrapper (`… --role 'joiner' …`).
 fn role_of(args: &[String]) -> Option<String> {
-    let i = args.iter().position(|a| a == "--role")?;
-    args.get(i + 1).cloned()
+    let words: Vec<&str> = args.iter().flat_map(|a| a.split_whitespace()).collect();
+    let i = words.iter().position(|w| *w == "--role")?;
+    let role = words.get(i + 1)?.trim_matches(|c| c == '\'' || c == '"');
+    (!role.is_empty()).then(|| role.to_string())
 }
 
 /// How [`stop_server`] ended.
@@ -919,5 +923,14 @@ mod tests {
             .collect();
         assert_eq!(role_of(&a).as_deref(), Some("joiner"));
         assert_eq!(role_of(&a[..2]), None);
+        let wrapper: Vec<String> = [
+            "sh",
+            "-c",
+            "wsrep_sst_rsync --role 'donor' --address '127.0.0.1:4444'",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(role_of(&wrapper).as_deref(), Some("donor"));
     }
 }

@@ -281,7 +281,10 @@ fn kill_all_while_committing_with_a_stale_node() {
     };
     let w1 = common::Writer::start(n1, 1);
     let w2 = common::Writer::start(n2, 2);
-    std::thread::sleep(Duration::from_millis(1500));
+    // Both clients committing, for a while.
+    w1.wait_acked(200);
+    w2.wait_acked(200);
+    std::thread::sleep(Duration::from_millis(300));
     // Both at once.
     let (p1, p2) = (n1.pid(), n2.pid());
     for p in [p1, p2] {

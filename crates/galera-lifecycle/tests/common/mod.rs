@@ -42,7 +42,9 @@ pub fn skip_reason() -> Option<String> {
 macro_rules! need_galera {
     () => {
         if let Some(why) = common::skip_reason() {
-            eprintln!("SKIPPED {}: {why}", module_path!());
+            // Straight to the file descriptor: the test harness captures eprintln!.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "SKIPPED {}: {why}", module_path!());
             return;
         }
     };
@@ -72,14 +74,22 @@ pub fn template_path() -> &'static Path {
     template()
 }
 
-/// An initialised datadir (mariadb-install-db), made once per test process and copied.
+/// An initialised datadir (mariadb-install-db), made once per test process and copied. A
+/// static is never dropped, so the directory is removed at process exit.
 fn template() -> &'static Path {
-    static T: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &T.get_or_init(|| {
-        let dir = tempdir("glc-template");
-        let data = dir.path().join("data");
+    static T: OnceLock<PathBuf> = OnceLock::new();
+    extern "C" fn remove_template() {
+        if let Some(p) = T.get() {
+            let _ = std::fs::remove_dir_all(p.parent().unwrap_or(p));
+        }
+    }
+    T.get_or_init(|| {
+        let dir = tempdir("glc-template").keep();
+        // SAFETY: registers a plain function without arguments; it only removes a directory.
+        unsafe { libc::atexit(remove_template) };
+        let data = dir.join("data");
         std::fs::create_dir(&data).unwrap();
-        chown_mysql(dir.path());
+        chown_mysql(&dir);
         chown_mysql(&data);
         let out = Command::new("mariadb-install-db")
             .args([
@@ -96,9 +106,8 @@ fn template() -> &'static Path {
             "mariadb-install-db: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        (dir, data)
+        data
     })
-    .1
 }
 
 pub fn tempdir(prefix: &str) -> tempfile::TempDir {
@@ -464,6 +473,7 @@ wsrep_sst_method = rsync
 /// A client that commits rows in a loop on one node and records every acknowledged id.
 pub struct Writer {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    acked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     handle: Option<std::thread::JoinHandle<Vec<u64>>>,
 }
 
@@ -472,6 +482,8 @@ impl Writer {
         let mut conn = node.sql();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let s = stop.clone();
+        let acked_count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = acked_count.clone();
         let handle = std::thread::spawn(move || {
             use mysql::prelude::Queryable;
             let mut acked = Vec::new();
@@ -480,7 +492,10 @@ impl Writer {
                 v += 1;
                 match conn.exec_drop("INSERT INTO t.a (writer, v) VALUES (?, ?)", (writer, v)) {
                     // Acknowledged: the server answered OK to the autocommit INSERT.
-                    Ok(()) => acked.push(conn.last_insert_id()),
+                    Ok(()) => {
+                        acked.push(conn.last_insert_id());
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
                     Err(_) => break,
                 }
             }
@@ -488,7 +503,17 @@ impl Writer {
         });
         Writer {
             stop,
+            acked: acked_count,
             handle: Some(handle),
+        }
+    }
+
+    /// Waits (bounded) until at least `n` commits were acknowledged.
+    pub fn wait_acked(&self, n: usize) {
+        let until = Instant::now() + Duration::from_secs(60);
+        while self.acked.load(Ordering::SeqCst) < n {
+            assert!(Instant::now() < until, "fewer than {n} commits in 60 s");
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
