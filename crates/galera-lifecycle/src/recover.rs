@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::config::{opt, ServerConfig};
+use crate::config::{opt, ConfigError, ServerConfig};
 use crate::datadir::{datadir_users, DatadirUser};
 use crate::position::Position;
 
@@ -75,6 +75,8 @@ pub enum RecoverError {
     Spawn { program: String, source: io::Error },
     #[error("cannot inspect processes: {0}")]
     Proc(io::Error),
+    #[error("{0}")]
+    Config(#[from] ConfigError),
 }
 
 /// What one run's log says.
@@ -169,6 +171,7 @@ pub fn recover(
     deadline: Instant,
 ) -> Result<Recovered, RecoverError> {
     let started = Instant::now();
+    cfg.validate()?;
     let users = datadir_users(&cfg.datadir, &cfg.extra_lock_files).map_err(RecoverError::Proc)?;
     if !users.is_empty() {
         return Err(RecoverError::InUse { users });

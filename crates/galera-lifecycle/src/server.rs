@@ -23,7 +23,7 @@ use daemon_process::{
 };
 
 use crate::checks::PrimaryView;
-use crate::config::{opt, ServerConfig};
+use crate::config::{opt, ConfigError, ServerConfig};
 use crate::datadir::{
     canonical, cmdline_of, cwd_of, datadir_users, descendants, process_table, sst_script,
     DatadirUser, SERVER_PROGRAMS,
@@ -115,6 +115,10 @@ pub enum StartError {
     CannotRuleOutAhead { local: Position },
     #[error("the bootstrap grant is for {granted}, but this node's data is at {local}")]
     GrantMismatch { granted: Position, local: String },
+    #[error("the bootstrap grant is for node {granted}, not for {local}")]
+    GrantForAnotherNode { granted: String, local: String },
+    #[error("{0}")]
+    Config(#[from] ConfigError),
     #[error("datadir in use: {}", users.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(", "))]
     InUse { users: Vec<DatadirUser> },
     #[error("mariadbd exited during start ({exit}): {log_tail}")]
@@ -174,6 +178,7 @@ impl StartPlan {
         local: &LocalState,
         primary: Option<&PrimaryView>,
     ) -> Result<StartPlan, StartError> {
+        cfg.validate()?;
         let mut args = server_args(cfg);
         let trust = local.grastate.as_ref().map(GraState::trust);
         let ahead = |mine: &Position, pv: &PrimaryView| match mine.compare(&pv.position) {
@@ -237,12 +242,22 @@ impl StartPlan {
         Ok(StartPlan::new(cfg, args, PlanKind::Join { transfer }))
     }
 
-    /// A bootstrap of a new Primary component from this node, as the election granted.
+    /// A bootstrap of a new Primary component from this node (`local_node`, the name the
+    /// election knows it by), as the election granted.
     pub fn bootstrap(
         cfg: &ServerConfig,
+        local_node: &str,
         local: &LocalState,
         grant: &Grant,
     ) -> Result<StartPlan, StartError> {
+        cfg.validate()?;
+        // Equal positions on two nodes would pass the position check below.
+        if grant.node() != local_node {
+            return Err(StartError::GrantForAnotherNode {
+                granted: grant.node().to_string(),
+                local: local_node.to_string(),
+            });
+        }
         let mine = local.known_position().or_else(|| {
             // No grastate.dat at all: the recovered position is the data's.
             (local.grastate.is_none())
@@ -798,7 +813,7 @@ mod tests {
             Some("U:33"),
             true,
         );
-        let p = StartPlan::bootstrap(&cfg(), &crashed, &grant).unwrap();
+        let p = StartPlan::bootstrap(&cfg(), "n1", &crashed, &grant).unwrap();
         let a = args(&p);
         assert_eq!(a.last().map(String::as_str), Some("--wsrep-new-cluster"));
         assert_eq!(
@@ -811,13 +826,13 @@ mod tests {
             None,
             true,
         );
-        StartPlan::bootstrap(&cfg(), &clean, &grant).unwrap();
+        StartPlan::bootstrap(&cfg(), "n1", &clean, &grant).unwrap();
         let behind = local(
             Some("uuid: U\nseqno: 30\nsafe_to_bootstrap: 1\n"),
             None,
             true,
         );
-        let e = StartPlan::bootstrap(&cfg(), &behind, &grant).unwrap_err();
+        let e = StartPlan::bootstrap(&cfg(), "n1", &behind, &grant).unwrap_err();
         assert!(matches!(e, StartError::GrantMismatch { .. }), "{e}");
         let unsafe_ = local(
             Some("uuid: 00000000-0000-0000-0000-000000000000\nseqno: -1\nsafe_to_bootstrap: 1\n"),
@@ -825,11 +840,21 @@ mod tests {
             true,
         );
         assert!(matches!(
-            StartPlan::bootstrap(&cfg(), &unsafe_, &grant),
+            StartPlan::bootstrap(&cfg(), "n1", &unsafe_, &grant),
             Err(StartError::GrantMismatch { .. })
         ));
         let no_grastate = local(None, Some("U:33"), true);
-        StartPlan::bootstrap(&cfg(), &no_grastate, &grant).unwrap();
+        StartPlan::bootstrap(&cfg(), "n1", &no_grastate, &grant).unwrap();
+        assert!(matches!(
+            StartPlan::bootstrap(&cfg(), "n2", &no_grastate, &grant),
+            Err(StartError::GrantForAnotherNode { .. })
+        ));
+        let mut bad = cfg();
+        bad.additional = vec!["--wsrep-new-cluster".into()];
+        assert!(matches!(
+            StartPlan::bootstrap(&bad, "n1", &no_grastate, &grant),
+            Err(StartError::Config(_))
+        ));
     }
 
     #[test]

@@ -163,7 +163,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
     else {
         panic!()
     };
-    StartPlan::bootstrap(&n3.cfg(), &local_state(n3, None), &g3)
+    StartPlan::bootstrap(&n3.cfg(), "n3", &local_state(n3, None), &g3)
         .unwrap()
         .start(secs(1))
         .unwrap();
@@ -350,6 +350,7 @@ fn kill_all_while_committing_with_a_stale_node() {
 
     let plan = StartPlan::bootstrap(
         &winner.cfg(),
+        &winner.name,
         &local_state(winner, recovered[wi].clone()),
         &grant,
     )
@@ -466,7 +467,7 @@ fn prepared_transactions_are_rolled_back() {
     let Decision::Bootstrap(grant) = elect(&alone, &facts(), &Policy::default()).decision else {
         panic!()
     };
-    StartPlan::bootstrap(&n1.cfg(), &local_state(n1, Some(r)), &grant)
+    StartPlan::bootstrap(&n1.cfg(), "n1", &local_state(n1, Some(r)), &grant)
         .unwrap()
         .start(secs(1))
         .unwrap();
