@@ -99,8 +99,7 @@ fn daemon_start_pid_file_and_api() {
 
 #[test]
 fn second_instance_is_refused_with_4() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     let pid = sim.pid().unwrap();
     assert_rc(&sim.start(), 4);
     assert!(sim
@@ -247,8 +246,7 @@ fn listener_port_conflict_exits_3_unless_ignored() {
 
 #[test]
 fn sigterm_is_graceful() {
-    let sim = Sim::with(|s| s.global_extra = "sim_shutdown_delay_ms=400".into());
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started_with(|s| s.global_extra = "sim_shutdown_delay_ms=400".into());
     let pid = sim.pid().unwrap();
     kill(pid, Signal::SIGTERM);
     // During the shutdown window the REST API answers 503.
@@ -362,8 +360,7 @@ fn root_and_user_handling() {
 
 #[test]
 fn auth_failures_are_401() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     let to = Duration::from_secs(5);
     for auth in [None, Some(("admin", "wrong")), Some(("nobody", "mariadb"))] {
         for (m, body) in [("GET", None), ("PATCH", Some(r#"{"data":{}}"#))] {
@@ -392,8 +389,7 @@ fn auth_failures_are_401() {
 
 #[test]
 fn not_found_shapes() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     for (m, p) in [
         ("GET", "/v1/nosuchthing"),
         ("GET", "/v1/maxscale/nosuchthing"),
@@ -420,8 +416,7 @@ fn not_found_shapes() {
 
 #[test]
 fn patch_passive_is_persisted_and_survives_restart() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     assert!(!sim.passive());
     let r = sim.req(
         "PATCH",
@@ -479,8 +474,7 @@ fn patch_passive_is_persisted_and_survives_restart() {
 
 #[test]
 fn patch_errors() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     let detail = |body: &str| {
         let r = sim.req("PATCH", "/v1/maxscale", Some(body));
         assert_eq!(r.status, 400, "{body}");
@@ -523,8 +517,7 @@ fn patch_errors() {
 
 #[test]
 fn server_and_monitor_state_steering() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     assert_eq!(sim.server_state("server1"), "Master, Running");
     assert_eq!(sim.server_state("server2"), "Slave, Running");
     let mon = sim.get("/v1/monitors/MariaDB-Monitor").json();
@@ -675,8 +668,7 @@ fn galera_initial_states_and_locks() {
 
 #[test]
 fn fault_modes() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     let short = Duration::from_millis(300);
     let get = |timeout| request(sim.admin_port, "GET", "/v1/maxscale", None, ADMIN, timeout);
 
@@ -741,8 +733,7 @@ fn fault_modes() {
 
 #[test]
 fn fault_from_config() {
-    let sim = Sim::with(|s| s.global_extra = "sim_fault=status:500".into());
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started_with(|s| s.global_extra = "sim_fault=status:500".into());
     assert_eq!(sim.get("/v1/maxscale").status, 500);
     assert_eq!(sim.get("/sim/fault").text().trim(), "status:500");
     sim.stop();
@@ -752,8 +743,7 @@ fn fault_from_config() {
 
 #[test]
 fn listener_names_the_node() {
-    let sim = Sim::with(|s| s.global_extra = "sim_node_name=node-a".into());
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started_with(|s| s.global_extra = "sim_node_name=node-a".into());
     assert_eq!(
         sim.listener_line(),
         "maxscale-sim node-a RW-Split-Listener passive=false\n"
@@ -777,8 +767,7 @@ fn listener_names_the_node() {
 #[test]
 fn older_versions_differ_where_maxscale_did() {
     // 6.x: a failed PATCH /v1/maxscale is a 403; `system` is absent, `config_sync` present.
-    let sim = Sim::with(|s| s.global_extra = "sim_version=6.4.15".into());
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started_with(|s| s.global_extra = "sim_version=6.4.15".into());
     let r = sim.req(
         "PATCH",
         "/v1/maxscale",
@@ -792,8 +781,7 @@ fn older_versions_differ_where_maxscale_did() {
     sim.stop();
 
     // 2.4: passive could be set with a string, there is no top-level /v1/listeners.
-    let sim = Sim::with(|s| s.global_extra = "sim_version=2.4.19".into());
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started_with(|s| s.global_extra = "sim_version=2.4.19".into());
     let r = sim.req(
         "PATCH",
         "/v1/maxscale",
@@ -811,8 +799,7 @@ fn older_versions_differ_where_maxscale_did() {
 
 #[test]
 fn read_only_account() {
-    let sim = Sim::with(|s| s.global_extra = "sim_basic_user=viewer:secret".into());
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started_with(|s| s.global_extra = "sim_basic_user=viewer:secret".into());
     let to = Duration::from_secs(5);
     let viewer = Some(("viewer", "secret"));
     assert_eq!(
@@ -1392,8 +1379,7 @@ fn head_and_body(raw: &[u8]) -> (String, &[u8]) {
 
 #[test]
 fn fault_endless_body_with_and_without_length() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     for (fault, length) in [("endless", None), ("endless-length", Some("1099511627776"))] {
         assert_eq!(sim.put_sim("/sim/fault", fault).status, 204);
         let raw = raw_exchange(
@@ -1435,8 +1421,7 @@ fn fault_endless_body_with_and_without_length() {
 
 #[test]
 fn fault_trickle_sends_the_body_a_byte_at_a_time() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     assert_eq!(sim.put_sim("/sim/fault", "trickle:50").status, 204);
     assert_eq!(sim.get("/sim/fault").text().trim(), "trickle:50");
     let raw = raw_exchange(
@@ -1465,8 +1450,7 @@ fn fault_trickle_sends_the_body_a_byte_at_a_time() {
 
 #[test]
 fn fault_hostile_error_details() {
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     for (kind, needle) in [
         ("esc", "\u{1b}[31m"),
         ("nul", "before NUL\u{0}after"),
@@ -1508,8 +1492,7 @@ fn fault_hostile_error_details() {
 fn a_tls_client_gets_no_answer_from_the_plain_http_api() {
     // The REST API is plain HTTP. A TLS ClientHello never completes a request head, so the
     // simulator keeps reading: the TLS client waits for a ServerHello that never comes.
-    let sim = Sim::new();
-    assert_rc(&sim.start(), 0);
+    let sim = Sim::started();
     let hello = [
         0x16u8, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03, 0x00, 0x01, 0x02,
     ];

@@ -51,6 +51,18 @@ impl Sim {
         Sim::with(|_| {})
     }
 
+    /// A default installation, started (start asserted to answer 0).
+    pub fn started() -> Sim {
+        Sim::started_with(|_| {})
+    }
+
+    /// [`Sim::with`], started (start asserted to answer 0).
+    pub fn started_with(f: impl FnOnce(&mut Sim)) -> Sim {
+        let sim = Sim::with(f);
+        assert_rc(&sim.start(), 0);
+        sim
+    }
+
     /// Build, letting `f` adjust `[maxscale]` lines or sections before the config is written.
     pub fn with(f: impl FnOnce(&mut Sim)) -> Sim {
         let dir = tempfile::Builder::new()
