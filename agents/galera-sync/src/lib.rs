@@ -105,7 +105,7 @@ impl GaleraSyncAgent {
         let file = state_file(ctx);
         let before = State::parse(&file.read().unwrap_or_default());
         let client = config.client()?;
-        let fetched = client.fetch(ctx.deadline.budget(QUERY_CAP));
+        let fetched = client.fetch(ctx.deadline.capped(QUERY_CAP).at());
         let health = classify(&fetched, config.policy);
         let value = health.value();
         let last = before.published;

@@ -82,7 +82,7 @@ pub fn run(args: &[OsString], mut env: Env) -> i32 {
         }
     };
     let started = Instant::now();
-    let fetched = client.fetch(args.timeout);
+    let fetched = client.fetch(started + args.timeout);
     let health = classify(&fetched, config.policy);
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let status = fetched.as_ref().ok();
