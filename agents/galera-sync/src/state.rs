@@ -12,6 +12,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use ocf::state::StateFile;
+
+use crate::error::GaleraSyncError;
+
 /// Republish an unchanged 1 after this long.
 pub const REFRESH: Duration = Duration::from_secs(60);
 
@@ -54,6 +58,19 @@ impl State {
     }
 }
 
+/// This resource's state file.
+pub fn state_file(ctx: &ocf::Context) -> StateFile {
+    StateFile::new(&ctx.env, ctx.info.name, ctx.instance(), "state")
+}
+
+pub fn write_state(file: &StateFile, state: &State) -> Result<(), GaleraSyncError> {
+    file.write(&state.render())
+        .map_err(|source| GaleraSyncError::StateFile {
+            path: file.path().to_path_buf(),
+            source,
+        })
+}
+
 pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -62,14 +79,15 @@ pub fn now_secs() -> u64 {
 }
 
 /// Why `value` must be published now, or `None` when attrd already has it.
+/// `forced`: start or a probe, which always publish (the reason is logged).
 pub fn why_publish(
     value: u8,
     last: Option<Published>,
     now: u64,
-    force: bool,
+    forced: Option<&'static str>,
 ) -> Option<&'static str> {
-    if force {
-        return Some("start or probe");
+    if forced.is_some() {
+        return forced;
     }
     let Some(last) = last else {
         return Some("nothing published yet");
@@ -110,20 +128,20 @@ mod tests {
     fn publish_decisions() {
         let p = |value, at| Some(Published { value, at });
         assert_eq!(
-            why_publish(1, None, 100, false),
+            why_publish(1, None, 100, None),
             Some("nothing published yet")
         );
-        assert_eq!(why_publish(1, p(1, 100), 100, true), Some("start or probe"));
-        assert_eq!(why_publish(1, p(1, 90), 100, false), None, "unchanged 1");
-        assert_eq!(why_publish(0, p(1, 90), 100, false), Some("value changed"));
-        assert_eq!(why_publish(1, p(0, 90), 100, false), Some("value changed"));
-        assert!(why_publish(0, p(0, 99), 100, false).is_some(), "0 always");
+        assert_eq!(why_publish(1, p(1, 100), 100, Some("start")), Some("start"));
+        assert_eq!(why_publish(1, p(1, 90), 100, None), None, "unchanged 1");
+        assert_eq!(why_publish(0, p(1, 90), 100, None), Some("value changed"));
+        assert_eq!(why_publish(1, p(0, 90), 100, None), Some("value changed"));
+        assert!(why_publish(0, p(0, 99), 100, None).is_some(), "0 always");
         assert_eq!(
-            why_publish(1, p(1, 100 - REFRESH.as_secs()), 100, false),
+            why_publish(1, p(1, 100 - REFRESH.as_secs()), 100, None),
             Some("periodic refresh")
         );
         assert_eq!(
-            why_publish(1, p(1, 200), 100, false),
+            why_publish(1, p(1, 200), 100, None),
             Some("periodic refresh")
         );
     }

@@ -421,3 +421,51 @@ fn wsrep_notify_survives_hostile_input_and_a_hanging_attrd() {
     assert_eq!(r.rc, 0);
     assert!(r.elapsed < Duration::from_secs(1), "{:?}", r.elapsed);
 }
+
+#[test]
+fn unknown_and_unimplemented_actions() {
+    let rig = Rig::new();
+    for a in [
+        "notify",
+        "promote",
+        "demote",
+        "reload",
+        "reload-agent",
+        "migrate_to",
+        "migrate_from",
+    ] {
+        assert_eq!(rig.rc(a, &[]), 3, "{a}");
+    }
+    assert_eq!(rig.rc("frobnicate", &[]), 3);
+    let methods = rig.run(&["methods"], &[]);
+    assert_eq!(
+        methods.stdout,
+        "start\nstop\nmonitor\nmeta-data\nvalidate-all\nmethods\nusage\n"
+    );
+}
+
+#[test]
+fn invalid_configuration_never_fails_stop_or_probe() {
+    let rig = Rig::new();
+    // Invalid on purpose: a probe never says "not configured", and stop still works.
+    let bad = [("OCF_RESKEY_attribute", "bad name")];
+    assert_eq!(rig.rc("monitor", &[PROBE, bad[0]]), 7);
+    assert_eq!(rig.rc("stop", &bad), 0);
+    assert_eq!(rig.rc("stop", &bad), 0);
+    assert_eq!(rig.rc("validate-all", &bad), 6);
+    let out = rig.run(&["start"], &bad);
+    out.assert_rc(6, "start")
+        .assert_reason("parameter 'attribute' must be 1-128 letters");
+    assert_eq!(
+        std::fs::read_dir(rig.rsctmp()).unwrap().count(),
+        0,
+        "no state left"
+    );
+    let pw = rig.dir.path().join("nope");
+    let env = [("OCF_RESKEY_password_file", pw.to_str().unwrap())];
+    rig.run(&["validate-all"], &env)
+        .assert_rc(2, "validate")
+        .assert_reason("password_file ");
+    assert_eq!(rig.rc("start", &env), 2);
+    assert_eq!(rig.rc("stop", &env), 0);
+}
