@@ -6,14 +6,21 @@ use ocf::{Context, Status};
 use crate::config::Config;
 use crate::error::GaleraSyncError;
 use crate::publish::refresh;
-use crate::state::{state_file, State};
+use crate::state::{Found, StateFile};
 
 pub fn monitor(ctx: &Context) -> Result<Status, GaleraSyncError> {
-    let file = state_file(ctx);
-    if !file.exists() {
-        return Ok(Status::NotRunning);
-    }
-    let before = State::parse(&file.read().unwrap_or_default());
+    let file = StateFile::of(ctx);
+    let before = match file.find() {
+        Found::Started(state) => state,
+        Found::Absent => return Ok(Status::NotRunning),
+        Found::Unusable(why) => {
+            tracing::warn!(
+                "state file {} {why}: not started here",
+                file.path().display()
+            );
+            return Ok(Status::NotRunning);
+        }
+    };
     let config = Config::from_params(&ctx.params)?;
     let client = config.client()?;
     // A probe publishes: after a Pacemaker restart the transient attribute is gone.

@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use galera_status::{classify, Client, Health};
 use ocf::attrs::NodeAttribute;
-use ocf::state::StateFile;
 use ocf::Context;
 
 use crate::config::Config;
 use crate::error::GaleraSyncError;
-use crate::state::{now_secs, why_publish, write_state, Published, State};
+use crate::state::{now_secs, why_publish, Published, State, StateFile};
 
 /// The longest one status query may take: a server that cannot answer `SHOW GLOBAL STATUS`
 /// within this is not fit for a VIP, and the monitor stays well inside its timeout.
@@ -79,7 +78,7 @@ pub fn refresh(
         }
     };
     if after != before {
-        write_state(file, &after)?;
+        file.write(&after)?;
     }
     Ok(health)
 }

@@ -1,12 +1,12 @@
-//! stop: remove the attribute and the state file. Succeeds with invalid parameters (a failed
-//! stop gets the node fenced).
+//! stop: remove the attribute and the state file. Succeeds whenever nothing can be started
+//! here, whatever the parameters or HA_RSCTMP look like (a failed stop gets the node fenced).
 
 use ocf::{Context, Status};
 
 use crate::config::Publishing;
 use crate::error::GaleraSyncError;
 use crate::publish::{attribute, ATTRD_CAP};
-use crate::state::state_file;
+use crate::state::StateFile;
 
 pub fn stop(ctx: &Context) -> Result<Status, GaleraSyncError> {
     match Publishing::from_params(&ctx.params) {
@@ -20,10 +20,7 @@ pub fn stop(ctx: &Context) -> Result<Status, GaleraSyncError> {
         // Nothing can have been published under an invalid name.
         Err(e) => tracing::warn!("not removing any attribute: {e}"),
     }
-    let file = state_file(ctx);
-    file.remove().map_err(|source| GaleraSyncError::StateFile {
-        path: file.path().to_path_buf(),
-        source,
-    })?;
+    // Fails only when a state file is there and stays: the next monitor would say "running".
+    StateFile::of(ctx).remove()?;
     Ok(Status::Success)
 }

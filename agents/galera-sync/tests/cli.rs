@@ -108,12 +108,21 @@ impl Rig {
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         Run::of(&mut self.cmd(args, env))
     }
+    /// As an unprivileged user (root bypasses permissions): nobody must be able to reach the
+    /// binary and the rig.
+    fn run_as_nobody(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        use std::os::unix::process::CommandExt;
+        let mut c = self.cmd(args, env);
+        c.uid(NOBODY).gid(NOBODY);
+        Run::of(&mut c)
+    }
     fn rc(&self, action: &str, env: &[(&str, &str)]) -> i32 {
         self.run(&[action], env).rc
     }
 }
 
 const RECURRING: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "2000");
+const NOBODY: u32 = 65534;
 const PROBE: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "0");
 
 #[test]
@@ -468,4 +477,113 @@ fn invalid_configuration_never_fails_stop_or_probe() {
         .assert_reason("password_file ");
     assert_eq!(rig.rc("start", &env), 2);
     assert_eq!(rig.rc("stop", &env), 0);
+}
+
+/// issue 9 §2: HA_RSCTMP that cannot hold a state file, or a resource id too long for a file
+/// name. Nothing can have been started through it: stop 0, monitor 7; start fails with a
+/// reason.
+#[test]
+fn an_unusable_state_directory_never_fails_stop() {
+    let rig = Rig::new();
+    let file = rig.dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let long = format!("{}/{}", rig.rsctmp().display(), "n".repeat(5000));
+    let long_id = "r".repeat(300);
+    let cases: [(&str, String, &str, i32, &str); 4] = [
+        (
+            "a regular file",
+            file.display().to_string(),
+            "gs",
+            5,
+            "HA_RSCTMP ",
+        ),
+        (
+            "through a file",
+            format!("{}/below", file.display()),
+            "gs",
+            5,
+            "HA_RSCTMP ",
+        ),
+        ("too long", long, "gs", 5, "HA_RSCTMP "),
+        (
+            "a long id",
+            rig.rsctmp().display().to_string(),
+            &long_id,
+            6,
+            "resource id too long",
+        ),
+    ];
+    for (what, rsctmp, id, start_rc, reason) in &cases {
+        let env = [
+            ("HA_RSCTMP", rsctmp.as_str()),
+            ("OCF_RESOURCE_INSTANCE", *id),
+        ];
+        let stop = rig.run(&["stop"], &env);
+        stop.assert_rc(0, &format!("stop, HA_RSCTMP {what}"));
+        assert_eq!(
+            rig.rc("monitor", &[env[0], env[1], PROBE]),
+            7,
+            "probe, {what}"
+        );
+        assert_eq!(
+            rig.rc("monitor", &[env[0], env[1], RECURRING]),
+            7,
+            "monitor, {what}"
+        );
+        rig.run(&["start"], &env)
+            .assert_rc(*start_rc, &format!("start, {what}"))
+            .assert_reason(reason);
+        assert_eq!(
+            rig.rc("stop", &env),
+            0,
+            "stop after the failed start, {what}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x", "left alone");
+}
+
+#[test]
+fn odd_things_at_the_state_file_path() {
+    let rig = Rig::new();
+    let state = rig.rsctmp().join("galera-sync-gs.state");
+    // A FIFO: a monitor that opened it for reading would block until its timeout.
+    nix::unistd::mkfifo(&state, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let t = Instant::now();
+    assert_eq!(rig.rc("monitor", &[RECURRING]), 7);
+    assert_eq!(rig.rc("monitor", &[PROBE]), 7);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(rig.rc("stop", &[]), 0);
+    // start replaces what it never made.
+    assert_eq!(rig.rc("start", &[]), 0);
+    assert!(rig.state("gs").unwrap().starts_with("started\n"));
+    assert_eq!(rig.rc("stop", &[]), 0);
+    // A directory: left alone, not started; start cannot replace it.
+    std::fs::create_dir(&state).unwrap();
+    assert_eq!(rig.rc("monitor", &[RECURRING]), 7);
+    assert_eq!(rig.rc("stop", &[]), 0);
+    rig.run(&["start"], &[])
+        .assert_rc(5, "start over a directory")
+        .assert_reason("state file ");
+    assert!(state.is_dir());
+}
+
+#[test]
+fn a_state_directory_nobody_may_enter() {
+    let rig = Rig::new();
+    use std::os::unix::fs::PermissionsExt;
+    let open = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    open(rig.dir.path(), 0o755);
+    open(&rig.bin(), 0o777);
+    open(&rig.rsctmp(), 0o000);
+    let probe = rig.run_as_nobody(&["monitor"], &[PROBE]);
+    probe.assert_rc(7, "probe");
+    rig.run_as_nobody(&["stop"], &[]).assert_rc(0, "stop");
+    rig.run_as_nobody(&["start"], &[])
+        .assert_rc(4, "start")
+        .assert_reason("HA_RSCTMP ");
+    // Root may: the same resource starts.
+    assert_eq!(rig.rc("start", &[]), 0);
+    assert!(rig.state("gs").is_some());
 }
