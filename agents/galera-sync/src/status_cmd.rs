@@ -1,9 +1,10 @@
 //! `galera-sync status [--params FILE] [--json] [--timeout TIME]`: the health and its reason,
-//! for people (one line) and tools (`--json`). Exit 0 healthy, 1 unhealthy, 2 usage or
-//! configuration error. Parameters come from `OCF_RESKEY_*`
+//! for people (one line) and tools (`--json`). Exit 0 healthy, 1 unhealthy, 2 usage,
+//! configuration or output error (one line on stderr). Parameters come from `OCF_RESKEY_*`
 //! and/or `--params FILE`; `--timeout` (default 5s) is a hard limit (ocf::cli).
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::time::Instant;
 
 use clap::Parser;
@@ -95,7 +96,12 @@ pub fn run(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
     } else {
         line(&health, status, &client.target().to_string())
     };
-    println!("{text}");
+    // A closed pipe or a full disk: say so in one line (never a panic), and do not claim a
+    // verdict nobody received.
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        return STATUS.usage_error(&format!("cannot write to stdout: {e}"));
+    }
     if health.is_healthy() {
         EXIT_HEALTHY
     } else {

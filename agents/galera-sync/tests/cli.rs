@@ -587,3 +587,44 @@ fn a_state_directory_nobody_may_enter() {
     assert_eq!(rig.rc("start", &[]), 0);
     assert!(rig.state("gs").is_some());
 }
+
+/// issue 9 §4: a full or closed stdout is an error with a one-line reason, not a panic.
+#[test]
+fn status_to_a_closed_or_full_stdout() {
+    let rig = Rig::new();
+    // A socket whose other end is closed: writes fail with EPIPE (SIGPIPE is ignored).
+    let closed = || {
+        let (kept, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        drop(peer);
+        std::process::Stdio::from(std::os::fd::OwnedFd::from(kept))
+    };
+    let full = || {
+        let f = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        std::process::Stdio::from(f)
+    };
+    let outs: [(&str, &dyn Fn() -> std::process::Stdio); 2] =
+        [("closed", &closed), ("full", &full)];
+    for (what, out) in outs {
+        for json in [false, true] {
+            let mut args = vec!["status"];
+            if json {
+                args.push("--json");
+            }
+            let mut cmd = rig.cmd(&args, &[]);
+            cmd.stdout(out());
+            let r = Run::of(&mut cmd);
+            assert_eq!(r.rc, 2, "{what}: {}", r.stderr);
+            let lines: Vec<&str> = r.stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{what}: {:?}", r.stderr);
+            assert!(
+                lines[0].starts_with("galera-sync status: cannot write to stdout: "),
+                "{what}: {}",
+                lines[0]
+            );
+            assert!(!r.stderr.contains("panic"), "{}", r.stderr);
+        }
+    }
+}
