@@ -16,6 +16,9 @@ use crate::state::{now_secs, why_publish, Published, State, StateFile};
 pub const QUERY_CAP: Duration = Duration::from_secs(5);
 /// The longest one attrd_updater call may take.
 pub const ATTRD_CAP: Duration = Duration::from_secs(5);
+/// What a query leaves of the action's time for publishing its verdict (at most half of what
+/// is left): a server that hangs must still be published as 0, also with a short timeout.
+pub const ATTRD_RESERVE: Duration = Duration::from_secs(1);
 
 /// The attribute on the local node, as wsrep-notify (which has no OCF environment) updates it:
 /// both must update the same attribute, and attrd knows its own node's name.
@@ -37,7 +40,8 @@ pub fn refresh(
     before: State,
     forced: Option<&'static str>,
 ) -> Result<Health, GaleraSyncError> {
-    let fetched = client.fetch(ctx.deadline.capped(QUERY_CAP).at());
+    let reserve = ATTRD_RESERVE.min(ctx.deadline.remaining() / 2);
+    let fetched = client.fetch(ctx.deadline.reserving(reserve).capped(QUERY_CAP).at());
     let health = classify(&fetched, config.policy);
     let value = health.value();
     let last = before.published;

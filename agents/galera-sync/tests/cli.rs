@@ -628,3 +628,29 @@ fn status_to_a_closed_or_full_stdout() {
         }
     }
 }
+
+/// A server that accepts and never answers takes the query's whole time; the verdict 0 must
+/// still reach attrd before the action's timeout, also a short one.
+#[test]
+fn a_hung_server_is_published_as_0_within_a_short_timeout() {
+    let rig = Rig::new();
+    let sock = rig.dir.path().join("silent.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let env = [
+        ("OCF_RESKEY_socket", sock.to_str().unwrap()),
+        ("OCF_RESKEY_CRM_meta_timeout", "3000"),
+    ];
+    assert_eq!(rig.rc("start", &env), 0);
+    rig.set_attr("galera-sync", "1");
+    rig.clear_calls();
+    let out = rig.run(&["monitor"], &[env[0], env[1], RECURRING]);
+    out.assert_rc(0, "monitor");
+    assert!(out.elapsed < Duration::from_secs(3), "{:?}", out.elapsed);
+    assert_eq!(
+        rig.calls(),
+        ["-n galera-sync -B 0 -d 0ms"],
+        "{}",
+        out.stderr
+    );
+    assert_eq!(rig.attr("galera-sync").as_deref(), Some("0"));
+}
