@@ -4,7 +4,8 @@
 //! The `ocf:pacemaker:ping` pattern: run as a clone; start records "started" under HA_RSCTMP
 //! and publishes; monitor re-reads Galera and publishes when the value changes, returning 0
 //! while started (7 when not) whatever Galera's state — an unhealthy or unreachable MariaDB is
-//! the value 0, not a resource failure; stop removes the attribute and the state file.
+//! the value 0, not a resource failure; stop removes the attribute and the state file;
+//! reload-agent applies changed connection and policy parameters without a restart.
 //!
 //! Two non-OCF commands: `wsrep-notify` (the server's `wsrep_notify_cmd`, pushing the value at
 //! once on every Galera state change) and `status` (health and reason for people and tools).
@@ -14,7 +15,7 @@
 //! would only make Pacemaker restart it in a loop. The value is retried at the next monitor.
 //!
 //! Files: params.rs (the declarations), config.rs (their checked values), error.rs (failures
-//! and their codes), state.rs (the state file's content), publish.rs (read, publish, record), one file
+//! and their codes), state.rs (the state file), publish.rs (read, publish, record), one file
 //! per action, notify.rs and status_cmd.rs (the commands).
 
 pub mod config;
@@ -23,6 +24,7 @@ pub mod monitor;
 pub mod notify;
 pub mod params;
 pub mod publish;
+pub mod reload;
 pub mod start;
 pub mod state;
 pub mod status_cmd;
@@ -56,6 +58,7 @@ pub static INFO: AgentInfo = AgentInfo {
         ActionSpec::new(Action::Start, 20),
         ActionSpec::new(Action::Stop, 20),
         ActionSpec::new(Action::Monitor, 20).interval(2),
+        ActionSpec::new(Action::ReloadAgent, 20),
         ActionSpec::new(Action::MetaData, 5),
         ActionSpec::new(Action::ValidateAll, 20),
     ],
@@ -91,6 +94,9 @@ impl Agent for GaleraSyncAgent {
     }
     fn validate(&self, ctx: &Context) -> Result<Status, GaleraSyncError> {
         validate::validate(ctx)
+    }
+    fn reload_agent(&self, ctx: &Context) -> Result<Status, GaleraSyncError> {
+        reload::reload_agent(ctx)
     }
     fn command(&self, name: &str, args: &[OsString], env: Env) -> Option<i32> {
         match name {

@@ -1,4 +1,7 @@
-//! The instance parameters, declared once: name, type, typed default, descriptions.
+//! The instance parameters, declared once: name, type, typed default, descriptions, and whether
+//! `reload-agent` applies a change. Everything but `attribute` is read by the monitor alone (to
+//! reach the server, judge it, and publish), so a change needs no restart; a renamed
+//! `attribute` does, because the old attribute must be removed by a stop.
 
 use std::path::PathBuf;
 
@@ -7,21 +10,27 @@ use ocf::{ParamInfo, ParamSpec, Port, TimeSpan};
 
 pub const SOCKET: ParamSpec<PathBuf> = ParamSpec::path("socket")
     .default(DEFAULT_SOCKET)
+    .reloadable()
     .short("MariaDB unix socket")
     .long(
         "The local MariaDB server's unix socket. Used unless 'host' is set. root connects over \
          it with unix_socket authentication, so no password is needed.",
     );
-pub const HOST: ParamSpec<String> = ParamSpec::string("host").short("MariaDB TCP host").long(
-    "Connect over TCP to this host (name or address) instead of the unix socket. A loopback \
+pub const HOST: ParamSpec<String> = ParamSpec::string("host")
+    .reloadable()
+    .short("MariaDB TCP host")
+    .long(
+        "Connect over TCP to this host (name or address) instead of the unix socket. A loopback \
          address really uses TCP.",
-);
+    );
 pub const PORT: ParamSpec<Port> = ParamSpec::new("port")
     .default(Port(DEFAULT_PORT))
+    .reloadable()
     .short("MariaDB TCP port")
     .long("The TCP port, used with 'host'.");
 pub const USER: ParamSpec<String> = ParamSpec::string("user")
     .default(DEFAULT_USER)
+    .reloadable()
     .short("MariaDB user")
     .long(
         "The MariaDB user that reads the status. It needs no privilege beyond logging in \
@@ -31,6 +40,7 @@ pub const USER: ParamSpec<String> = ParamSpec::string("user")
          connect.",
     );
 pub const PASSWORD_FILE: ParamSpec<PathBuf> = ParamSpec::path("password_file")
+    .reloadable()
     .short("File holding the user's password")
     .long(
         "A file whose content (without the trailing newline) is the user's password. The \
@@ -48,6 +58,7 @@ pub const ATTRIBUTE: ParamSpec<String> = ParamSpec::string("attribute")
     );
 pub const DONOR_OK: ParamSpec<bool> = ParamSpec::boolean("donor_ok")
     .default(Policy::DEFAULT.donor_ok)
+    .reloadable()
     .short("Donor/Desynced counts as healthy")
     .long(
         "Whether a node in state Donor/Desynced (2) — serving a state transfer, or desynced on \
@@ -57,6 +68,7 @@ pub const DONOR_OK: ParamSpec<bool> = ParamSpec::boolean("donor_ok")
 const RESERVE_DEFAULT: u32 = Policy::DEFAULT.connections_reserve as u32;
 pub const CONNECTIONS_RESERVE: ParamSpec<u32> = ParamSpec::new("connections_reserve")
     .default(RESERVE_DEFAULT)
+    .reloadable()
     .short("Free connections that must remain")
     .long(
         "The node is unhealthy when fewer than this many client connections are free \
@@ -65,6 +77,7 @@ pub const CONNECTIONS_RESERVE: ParamSpec<u32> = ParamSpec::new("connections_rese
     );
 pub const DAMPEN: ParamSpec<TimeSpan> = ParamSpec::new("dampen")
     .default(TimeSpan::millis(0))
+    .reloadable()
     .short("attrd dampening")
     .long(
         "How long attrd waits for further changes before writing the attribute to the CIB \
@@ -89,6 +102,16 @@ pub const ALL: &[&dyn ParamInfo] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_attribute_needs_a_restart() {
+        let fixed: Vec<&str> = ALL
+            .iter()
+            .filter(|p| !p.is_reloadable())
+            .map(|p| p.name())
+            .collect();
+        assert_eq!(fixed, ["attribute"]);
+    }
 
     #[test]
     fn defaults_come_from_the_library() {

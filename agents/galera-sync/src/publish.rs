@@ -1,5 +1,5 @@
 //! Read Galera, publish the value when needed, record what was published: what start, monitor
-//! share. Never fails for Galera's or attrd's sake; only for the state file.
+//! and reload-agent share. Never fails for Galera's or attrd's sake; only for the state file.
 
 use std::time::Duration;
 

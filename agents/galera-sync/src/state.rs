@@ -9,8 +9,8 @@
 //!
 //! When to publish (see [`why_publish`]):
 //! - the value differs from the one last published by this resource, or nothing was published;
-//! - start and probes always publish (after a Pacemaker restart on the node the transient
-//!   attribute is gone while HA_RSCTMP survives);
+//! - start, reload-agent and probes always publish (after a Pacemaker restart on the node the
+//!   transient attribute is gone while HA_RSCTMP survives);
 //! - 0 is re-published at every monitor: `wsrep-notify` may have pushed a 1 that only looked at
 //!   the wsrep state, while the connections or read_only still make the node unhealthy;
 //! - a 1 is re-published once it is [`REFRESH`] old, so an attribute lost by attrd (or blanked
@@ -74,7 +74,7 @@ pub fn now_secs() -> u64 {
 }
 
 /// Why `value` must be published now, or `None` when attrd already has it.
-/// `forced`: start or a probe, which always publish (the reason is logged).
+/// `forced`: start, reload-agent or a probe, which always publish (the reason is logged).
 pub fn why_publish(
     value: u8,
     last: Option<Published>,

@@ -439,7 +439,6 @@ fn unknown_and_unimplemented_actions() {
         "promote",
         "demote",
         "reload",
-        "reload-agent",
         "migrate_to",
         "migrate_from",
     ] {
@@ -449,7 +448,7 @@ fn unknown_and_unimplemented_actions() {
     let methods = rig.run(&["methods"], &[]);
     assert_eq!(
         methods.stdout,
-        "start\nstop\nmonitor\nmeta-data\nvalidate-all\nmethods\nusage\n"
+        "start\nstop\nmonitor\nreload-agent\nmeta-data\nvalidate-all\nmethods\nusage\n"
     );
 }
 
@@ -653,4 +652,36 @@ fn a_hung_server_is_published_as_0_within_a_short_timeout() {
         out.stderr
     );
     assert_eq!(rig.attr("galera-sync").as_deref(), Some("0"));
+}
+
+#[test]
+fn reload_agent_applies_monitor_parameters_at_once() {
+    let rig = Rig::new();
+    let xml = rig.run(&["meta-data"], &[]).stdout;
+    assert!(
+        xml.contains("<action name=\"reload-agent\" timeout=\"20s\"/>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<parameter name=\"connections_reserve\" reloadable=\"1\">"));
+    assert!(
+        xml.contains("<parameter name=\"attribute\">"),
+        "not reloadable"
+    );
+    // Not started: nothing to apply, nothing published.
+    assert_eq!(rig.rc("reload-agent", &[]), 0);
+    assert!(rig.calls().is_empty(), "{:?}", rig.calls());
+    assert_eq!(rig.rc("start", &[]), 0);
+    rig.clear_calls();
+    // The new dampening reaches attrd with the reload, not at some later change.
+    let env = [
+        ("OCF_RESKEY_dampen", "4s"),
+        ("OCF_RESKEY_connections_reserve", "0"),
+    ];
+    assert_eq!(rig.rc("reload-agent", &env), 0);
+    assert_eq!(rig.calls(), ["-n galera-sync -B 0 -d 4000ms"]);
+    // Checked like validate-all.
+    rig.run(&["reload-agent"], &[("OCF_RESKEY_dampen", "soon")])
+        .assert_rc(6, "invalid")
+        .assert_reason("parameter 'dampen'");
+    assert!(rig.state("gs").is_some(), "still started");
 }
