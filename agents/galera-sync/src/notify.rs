@@ -31,6 +31,7 @@ use ocf::log::OcfLog;
 use ocf::{AgentInfo, Deadline, Env, Params};
 
 use crate::config::Publishing;
+use crate::error::params_file_reason;
 use crate::publish::attribute;
 
 /// The budget for querying and updating attrd.
@@ -221,7 +222,8 @@ pub fn run(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
         Err(e) => {
             // Without its parameters we could update the wrong attribute: say so, do nothing.
             OcfLog::from_env(info.name, &env).install();
-            tracing::error!("wsrep-notify: {e}; not updating any attribute");
+            let why = params_file_reason(&e);
+            tracing::error!("wsrep-notify: {why}; not updating any attribute");
             return 0;
         }
     };

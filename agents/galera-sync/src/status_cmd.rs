@@ -15,6 +15,7 @@ use ocf::{AgentInfo, Env};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::error::params_file_reason;
 use crate::publish::QUERY_CAP;
 
 pub const EXIT_HEALTHY: i32 = 0;
@@ -64,7 +65,7 @@ pub fn run(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
     let limit = STATUS.guard(args.common.timeout);
     let ctx = match STATUS.context(info, env, args.common.params.as_deref(), limit) {
         Ok(ctx) => ctx,
-        Err(e) => return STATUS.usage_error(&e),
+        Err(e) => return STATUS.usage_error(&params_file_reason(&e)),
     };
     let config = match Config::from_params(&ctx.params) {
         Ok(c) => c,
