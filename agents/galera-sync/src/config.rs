@@ -123,7 +123,7 @@ fn check_attribute_name(name: &str) -> Result<(), ParamError> {
 mod tests {
     use super::*;
     use galera_status::DEFAULT_SOCKET;
-    use ocf::Env;
+    use ocf::{Env, Failure, OcfRc};
 
     fn params(pairs: &[(&str, &str)]) -> Params {
         Params::from_env(&Env::from_pairs(pairs.iter().copied()))
@@ -194,5 +194,49 @@ mod tests {
             e.to_string(),
             "parameter 'socket' must be an absolute path, not 'x.sock'"
         );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A parameter name of the table (or an unknown one), and any text for it.
+        fn assignment() -> impl Strategy<Value = (String, String)> {
+            let names: Vec<String> = ALL
+                .iter()
+                .map(|p| p.name().to_string())
+                .chain(["bogus".to_string()])
+                .collect();
+            (
+                proptest::sample::select(names),
+                prop_oneof![
+                    any::<String>(),
+                    "[0-9a-z:/._ -]{0,12}",
+                    Just(String::new()),
+                    Just("9".repeat(400)),
+                ],
+            )
+        }
+
+        proptest! {
+            // Whatever the CIB holds: no panic, and a failure is a configuration error (6)
+            // whose reason is one clean line within Pacemaker's limit.
+            #[test]
+            fn from_params_fails_only_with_configuration_errors(
+                pairs in proptest::collection::vec(assignment(), 0..12)
+            ) {
+                let env = Env::from_pairs(
+                    pairs.iter().map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.clone())),
+                );
+                if let Err(e) = Config::from_params(&Params::from_env(&env)) {
+                    prop_assert!(matches!(e, GaleraSyncError::Param(_)), "{e:?}");
+                    prop_assert_eq!(e.rc(), OcfRc::ErrConfigured);
+                    let text = e.to_string();
+                    prop_assert!(text.len() <= ocf::reason::PACEMAKER_LIMIT, "{}", text);
+                    prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+                    prop_assert!(!text.contains("ocf-exit-reason:"), "{}", text);
+                }
+            }
+        }
     }
 }

@@ -486,4 +486,61 @@ mod tests {
         assert!(s.ends_with("..."));
         assert_eq!(sanitize("", 10), "");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use std::os::unix::ffi::OsStringExt;
+
+        /// Words as the server, a member name or a user could put them: the options this
+        /// parser knows (with and without `=`), booleans, and arbitrary bytes.
+        fn word() -> impl Strategy<Value = OsString> {
+            prop_oneof![
+                proptest::sample::select(vec![
+                    "--status",
+                    "--uuid",
+                    "--primary",
+                    "--index",
+                    "--members",
+                    "--params",
+                    "--attribute",
+                    "--dampen",
+                    "--donor-ok",
+                    "--donor_ok",
+                    "--",
+                    "--=",
+                    "-",
+                    "yes",
+                    "no",
+                    "synced",
+                    "donor",
+                    "=",
+                    "--status=",
+                    "--donor-ok=",
+                ])
+                .prop_map(OsString::from),
+                "--[a-z_=-]{0,12}".prop_map(OsString::from),
+                any::<String>().prop_map(OsString::from),
+                proptest::collection::vec(any::<u8>(), 0..24).prop_map(OsString::from_vec),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_argument_list_parses_without_a_panic(
+                words in proptest::collection::vec(word(), 0..16)
+            ) {
+                let parsed = NotifyArgs::parse(&words);
+                let _ = decide(&parsed, false);
+                let _ = decide(&parsed, true);
+                if let Some(m) = parsed.members_for_log() {
+                    prop_assert!(m.chars().count() <= MEMBERS_LOG_MAX + 3);
+                    prop_assert!(m.chars().all(|c| c.is_ascii_graphic()), "{:?}", m);
+                }
+                for i in &parsed.ignored {
+                    prop_assert!(!i.chars().any(char::is_control), "{:?}", i);
+                }
+            }
+        }
+    }
 }
