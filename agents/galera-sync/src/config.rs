@@ -1,90 +1,16 @@
-//! The instance parameters, declared once, and their typed, validated form.
+//! The typed, checked values built from the declarations in params.rs. Nothing on this node is
+//! looked at here (the password file is read by [`Config::client`], when an action needs it).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use galera_status::{Client, Policy, Target, DEFAULT_PORT, DEFAULT_SOCKET, DEFAULT_USER};
-use ocf::{ParamInfo, ParamSpec, Params, Port, TimeSpan};
+use galera_status::{Client, Policy, Target};
+use ocf::{ParamError, Params};
 
-use crate::error::AgentError;
-
-pub const SOCKET: ParamSpec<PathBuf> = ParamSpec::path("socket")
-    .default(DEFAULT_SOCKET)
-    .short("MariaDB unix socket")
-    .long(
-        "The local MariaDB server's unix socket. Used unless 'host' is set. root connects over \
-         it with unix_socket authentication, so no password is needed.",
-    );
-pub const HOST: ParamSpec<String> = ParamSpec::string("host").short("MariaDB TCP host").long(
-    "Connect over TCP to this host (name or address) instead of the unix socket. A loopback \
-     address really uses TCP.",
-);
-pub const PORT: ParamSpec<Port> = ParamSpec::new("port")
-    .default(Port(DEFAULT_PORT))
-    .short("MariaDB TCP port")
-    .long("The TCP port, used with 'host'.");
-pub const USER: ParamSpec<String> = ParamSpec::string("user")
-    .default(DEFAULT_USER)
-    .short("MariaDB user")
-    .long(
-        "The MariaDB user that reads the status. It needs no privilege beyond logging in \
-         (SHOW GLOBAL STATUS and @@read_only are open to every user); a user with \
-         CONNECTION ADMIN (or SUPER, e.g. root) can still log in when max_connections is \
-         reached, which lets the agent report the exhausted server instead of failing to \
-         connect.",
-    );
-pub const PASSWORD_FILE: ParamSpec<PathBuf> = ParamSpec::path("password_file")
-    .short("File holding the user's password")
-    .long(
-        "A file whose content (without the trailing newline) is the user's password. The \
-         password never appears in the process list, the environment or the logs. Leave unset \
-         for unix_socket authentication. Keep the file readable by root only.",
-    );
-pub const ATTRIBUTE: ParamSpec<String> = ParamSpec::string("attribute")
-    .default("galera-sync")
-    .short("Node attribute name")
-    .long(
-        "The transient node attribute this agent publishes: 1 while the local Galera node is \
-         healthy (Synced, Primary, ready, writable, enough free connections), 0 when not. A \
-         location rule such as 'not_defined galera-sync or galera-sync number:lte 0' keeps a \
-         VIP away from nodes that are not healthy.",
-    );
-pub const DONOR_OK: ParamSpec<bool> = ParamSpec::boolean("donor_ok")
-    .default(false)
-    .short("Donor/Desynced counts as healthy")
-    .long(
-        "Whether a node in state Donor/Desynced (2) — serving a state transfer, or desynced on \
-         purpose with wsrep_desync=ON for a backup — keeps the attribute at 1.",
-    );
-pub const CONNECTIONS_RESERVE: ParamSpec<u32> = ParamSpec::new("connections_reserve")
-    .default(2)
-    .short("Free connections that must remain")
-    .long(
-        "The node is unhealthy when fewer than this many client connections are free \
-         (max_connections minus the connected clients, not counting the agent's own \
-         connection). 0 disables the check.",
-    );
-pub const DAMPEN: ParamSpec<TimeSpan> = ParamSpec::new("dampen")
-    .default(TimeSpan::millis(0))
-    .short("attrd dampening")
-    .long(
-        "How long attrd waits for further changes before writing the attribute to the CIB \
-         (attrd_updater -d). The default 0s moves a VIP at once; a few seconds ride out a \
-         brief blip at the cost of a slower failover. Accepts a number with an optional unit \
-         ms, s, m or h (seconds when none).",
-    );
-
-pub const PARAMS: &[&dyn ParamInfo] = &[
-    &SOCKET,
-    &HOST,
-    &PORT,
-    &USER,
-    &PASSWORD_FILE,
-    &ATTRIBUTE,
-    &DONOR_OK,
-    &CONNECTIONS_RESERVE,
-    &DAMPEN,
-];
+use crate::error::GaleraSyncError;
+use crate::params::{
+    ALL, ATTRIBUTE, CONNECTIONS_RESERVE, DAMPEN, DONOR_OK, HOST, PASSWORD_FILE, PORT, SOCKET, USER,
+};
 
 /// Everything an action needs, checked.
 #[derive(Debug, Clone)]
@@ -105,71 +31,60 @@ pub struct Publishing {
     pub donor_ok: bool,
 }
 
-fn get<T: ocf::ParamType>(params: &Params, spec: &ParamSpec<T>) -> Result<T, AgentError> {
-    params
-        .get(spec)
-        .map_err(|e| AgentError::Config(e.to_string()))
-}
-
 impl Publishing {
-    pub fn from_params(params: &Params) -> Result<Publishing, AgentError> {
-        let attribute: String = get(params, &ATTRIBUTE)?;
+    pub fn from_params(params: &Params) -> Result<Publishing, GaleraSyncError> {
+        let attribute = params.get(&ATTRIBUTE)?;
         check_attribute_name(&attribute)?;
-        let dampen = get(params, &DAMPEN)?.0;
         Ok(Publishing {
             attribute,
-            dampen,
-            donor_ok: get(params, &DONOR_OK)?,
+            dampen: params.get(&DAMPEN)?.0,
+            donor_ok: params.get(&DONOR_OK)?,
         })
     }
 }
 
 impl Config {
-    pub fn from_params(params: &Params) -> Result<Config, AgentError> {
-        params
-            .check_all(PARAMS)
-            .map_err(|e| AgentError::Config(e.to_string()))?;
+    /// Fails only with configuration errors ([`GaleraSyncError::Param`]).
+    pub fn from_params(params: &Params) -> Result<Config, GaleraSyncError> {
+        params.check_all(ALL)?;
         let publishing = Publishing::from_params(params)?;
-        let target = match params.text(&HOST) {
-            Some(host) => {
-                let port = get(params, &PORT)?.0;
-                Target::Tcp {
-                    host: host.trim().to_string(),
-                    port,
-                }
-            }
+        let target = match params.get_opt(&HOST)? {
+            Some(host) => Target::Tcp {
+                host: host.trim().to_string(),
+                port: params.get(&PORT)?.0,
+            },
             None => {
-                let socket = get(params, &SOCKET)?;
+                let socket = params.get(&SOCKET)?;
                 if !socket.is_absolute() {
-                    return Err(AgentError::Config(format!(
-                        "parameter 'socket' must be an absolute path, not '{}'",
-                        ocf::reason::excerpt(&socket.to_string_lossy(), 40)
-                    )));
+                    return Err(ParamError::invalid(
+                        &SOCKET,
+                        &socket.to_string_lossy(),
+                        "an absolute path",
+                    )
+                    .into());
                 }
                 Target::Socket(socket)
             }
         };
-        let connections_reserve = u64::from(get(params, &CONNECTIONS_RESERVE)?);
-        let user: String = get(params, &USER)?;
         Ok(Config {
             target,
-            user,
-            password_file: params
-                .get_opt(&PASSWORD_FILE)
-                .map_err(|e| AgentError::Config(e.to_string()))?,
+            user: params.get(&USER)?,
+            password_file: params.get_opt(&PASSWORD_FILE)?,
             attribute: publishing.attribute,
             policy: Policy {
                 donor_ok: publishing.donor_ok,
-                connections_reserve,
+                connections_reserve: u64::from(params.get(&CONNECTIONS_RESERVE)?),
             },
             dampen: publishing.dampen,
         })
     }
 
     /// A client, with the password read from `password_file` (if any).
-    pub fn client(&self) -> Result<Client, AgentError> {
+    pub fn client(&self) -> Result<Client, GaleraSyncError> {
         let password = match &self.password_file {
-            Some(path) => Some(ocf::secret::read_file(path).map_err(AgentError::PasswordFile)?),
+            Some(path) => {
+                Some(ocf::secret::read_file(path).map_err(GaleraSyncError::PasswordFile)?)
+            }
             None => None,
         };
         Ok(Client::new(
@@ -180,11 +95,13 @@ impl Config {
     }
 }
 
+/// The longest attribute name: Pacemaker's own agents keep theirs far shorter.
+const ATTRIBUTE_MAX: usize = 128;
+
 /// Attribute names end up in CIB XML ids and on attrd_updater's command line: keep them to the
 /// characters Pacemaker's own agents use.
-fn check_attribute_name(name: &str) -> Result<(), AgentError> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
+fn check_attribute_name(name: &str) -> Result<(), ParamError> {
+    let ok = name.len() <= ATTRIBUTE_MAX
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
@@ -192,17 +109,21 @@ fn check_attribute_name(name: &str) -> Result<(), AgentError> {
     if ok {
         Ok(())
     } else {
-        Err(AgentError::Config(format!(
-            "parameter 'attribute' must start with a letter and hold only letters, digits, \
-             '-', '_', '.' or ':', not '{name}'"
-        )))
+        Err(ParamError::invalid(
+            &ATTRIBUTE,
+            name,
+            format!(
+                "1-{ATTRIBUTE_MAX} letters, digits, '-', '_', '.' or ':' starting with a letter"
+            ),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocf::Env;
+    use galera_status::DEFAULT_SOCKET;
+    use ocf::{Env, Failure, OcfRc};
 
     fn params(pairs: &[(&str, &str)]) -> Params {
         Params::from_env(&Env::from_pairs(pairs.iter().copied()))
@@ -214,7 +135,7 @@ mod tests {
         assert_eq!(c.target, Target::Socket(DEFAULT_SOCKET.into()));
         assert_eq!(c.user, "root");
         assert_eq!(c.attribute, "galera-sync");
-        assert_eq!(c.policy, Policy::default());
+        assert_eq!(c.policy, Policy::DEFAULT);
         assert_eq!(c.dampen, Duration::ZERO);
         assert!(c.password_file.is_none());
     }
@@ -257,7 +178,65 @@ mod tests {
         ] {
             let e = Config::from_params(&params(&[(k, v), ("OCF_RESKEY_host", "h")]))
                 .and_then(|_| Config::from_params(&params(&[(k, v)])));
-            assert!(matches!(e, Err(AgentError::Config(_))), "{k}={v}: {e:?}");
+            assert!(
+                matches!(e, Err(GaleraSyncError::Param(_))),
+                "{k}={v}: {e:?}"
+            );
+        }
+        let e = Config::from_params(&params(&[("OCF_RESKEY_attribute", "9lives")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "parameter 'attribute' must be 1-128 letters, digits, '-', '_', '.' or ':' starting \
+             with a letter, not '9lives'"
+        );
+        let e = Config::from_params(&params(&[("OCF_RESKEY_socket", "x.sock")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "parameter 'socket' must be an absolute path, not 'x.sock'"
+        );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A parameter name of the table (or an unknown one), and any text for it.
+        fn assignment() -> impl Strategy<Value = (String, String)> {
+            let names: Vec<String> = ALL
+                .iter()
+                .map(|p| p.name().to_string())
+                .chain(["bogus".to_string()])
+                .collect();
+            (
+                proptest::sample::select(names),
+                prop_oneof![
+                    any::<String>(),
+                    "[0-9a-z:/._ -]{0,12}",
+                    Just(String::new()),
+                    Just("9".repeat(400)),
+                ],
+            )
+        }
+
+        proptest! {
+            // Whatever the CIB holds: no panic, and a failure is a configuration error (6)
+            // whose reason is one clean line within Pacemaker's limit.
+            #[test]
+            fn from_params_fails_only_with_configuration_errors(
+                pairs in proptest::collection::vec(assignment(), 0..12)
+            ) {
+                let env = Env::from_pairs(
+                    pairs.iter().map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.clone())),
+                );
+                if let Err(e) = Config::from_params(&Params::from_env(&env)) {
+                    prop_assert!(matches!(e, GaleraSyncError::Param(_)), "{e:?}");
+                    prop_assert_eq!(e.rc(), OcfRc::ErrConfigured);
+                    let text = e.to_string();
+                    prop_assert!(text.len() <= ocf::reason::PACEMAKER_LIMIT, "{}", text);
+                    prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+                    prop_assert!(!text.contains("ocf-exit-reason:"), "{}", text);
+                }
+            }
         }
     }
 }

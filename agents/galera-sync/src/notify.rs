@@ -25,16 +25,28 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ocf::attrs::NodeAttribute;
+use ocf::action::Action;
+use ocf::cli::Command;
 use ocf::log::OcfLog;
-use ocf::{Deadline, Env, Params};
+use ocf::{AgentInfo, Deadline, Env, Params};
 
 use crate::config::Publishing;
+use crate::error::params_file_reason;
+use crate::publish::attribute;
 
 /// The budget for querying and updating attrd.
 pub const BUDGET: Duration = Duration::from_millis(900);
 /// Whatever happens, the process is gone after this long.
 pub const HARD_LIMIT: Duration = Duration::from_millis(1500);
+
+/// The server waits for us and must never be held up: the limit is fixed (no `--timeout`), and
+/// its expiry, like every other end, exits 0.
+pub const NOTIFY: Command = Command {
+    name: "galera-sync wsrep-notify",
+    default_timeout: HARD_LIMIT,
+    timeout_exit: 0,
+    action: Action::Notify,
+};
 /// Longest member text that is logged.
 const MEMBERS_LOG_MAX: usize = 512;
 
@@ -200,32 +212,29 @@ pub fn decide(args: &NotifyArgs, donor_ok: bool) -> Decision {
 }
 
 /// Runs the command; always returns 0.
-pub fn run(args: &[OsString], mut env: Env) -> i32 {
-    // Never let the server wait for us, whatever happens below.
-    let gave_up = format!("galera-sync wsrep-notify: gave up after {HARD_LIMIT:?}");
-    ocf::watchdog::arm(HARD_LIMIT, 0, &gave_up);
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!("galera-sync wsrep-notify: internal error: {info}");
-        std::process::exit(0);
-    }));
-    let deadline = Deadline::from_timeout(BUDGET + Duration::from_millis(100));
+pub fn run(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
+    // Never let the server wait for us, whatever happens below: the watchdog and the panic
+    // hook both end the process with 0.
+    NOTIFY.guard(None);
     let parsed = NotifyArgs::parse(args);
-    if let Some(path) = &parsed.params {
-        if let Err(e) = ocf::cli::merge_params_file(&mut env, path) {
+    let ctx = match NOTIFY.context(info, env.clone(), parsed.params.as_deref(), HARD_LIMIT) {
+        Ok(ctx) => ctx,
+        Err(e) => {
             // Without its parameters we could update the wrong attribute: say so, do nothing.
-            OcfLog::from_env("galera-sync", &env).install();
-            tracing::error!("wsrep-notify: {e}; not updating any attribute");
+            OcfLog::from_env(info.name, &env).install();
+            let why = params_file_reason(&e);
+            tracing::error!("wsrep-notify: {why}; not updating any attribute");
             return 0;
         }
-    }
-    OcfLog::from_env("galera-sync", &env).install();
+    };
+    OcfLog::from_env(info.name, &ctx.env).install();
     if !parsed.ignored.is_empty() {
         tracing::debug!("wsrep-notify: ignored {}", parsed.ignored.join(" "));
     }
     if let Some(m) = parsed.members_for_log() {
         tracing::debug!("wsrep-notify: members {m}");
     }
-    let mut overrides = env.clone();
+    let mut overrides = ctx.env.clone();
     if let Some(a) = &parsed.attribute {
         overrides.set("OCF_RESKEY_attribute", a.as_str());
     }
@@ -250,16 +259,12 @@ pub fn run(args: &[OsString], mut env: Env) -> i32 {
             return 0;
         }
     };
-    push(&publishing, value, &status, &deadline);
+    push(&publishing, value, &status, &ctx.deadline.capped(BUDGET));
     0
 }
 
 fn push(publishing: &Publishing, value: u8, status: &str, deadline: &Deadline) {
-    let attr = NodeAttribute {
-        name: publishing.attribute.clone(),
-        node: None,
-        dampen: Some(publishing.dampen),
-    };
+    let attr = attribute(&publishing.attribute, publishing.dampen);
     let name = &publishing.attribute;
     match attr.query(deadline) {
         Err(e) => {
@@ -480,5 +485,62 @@ mod tests {
         assert_eq!(s.len(), 515);
         assert!(s.ends_with("..."));
         assert_eq!(sanitize("", 10), "");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use std::os::unix::ffi::OsStringExt;
+
+        /// Words as the server, a member name or a user could put them: the options this
+        /// parser knows (with and without `=`), booleans, and arbitrary bytes.
+        fn word() -> impl Strategy<Value = OsString> {
+            prop_oneof![
+                proptest::sample::select(vec![
+                    "--status",
+                    "--uuid",
+                    "--primary",
+                    "--index",
+                    "--members",
+                    "--params",
+                    "--attribute",
+                    "--dampen",
+                    "--donor-ok",
+                    "--donor_ok",
+                    "--",
+                    "--=",
+                    "-",
+                    "yes",
+                    "no",
+                    "synced",
+                    "donor",
+                    "=",
+                    "--status=",
+                    "--donor-ok=",
+                ])
+                .prop_map(OsString::from),
+                "--[a-z_=-]{0,12}".prop_map(OsString::from),
+                any::<String>().prop_map(OsString::from),
+                proptest::collection::vec(any::<u8>(), 0..24).prop_map(OsString::from_vec),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_argument_list_parses_without_a_panic(
+                words in proptest::collection::vec(word(), 0..16)
+            ) {
+                let parsed = NotifyArgs::parse(&words);
+                let _ = decide(&parsed, false);
+                let _ = decide(&parsed, true);
+                if let Some(m) = parsed.members_for_log() {
+                    prop_assert!(m.chars().count() <= MEMBERS_LOG_MAX + 3);
+                    prop_assert!(m.chars().all(|c| c.is_ascii_graphic()), "{:?}", m);
+                }
+                for i in &parsed.ignored {
+                    prop_assert!(!i.chars().any(char::is_control), "{:?}", i);
+                }
+            }
+        }
     }
 }

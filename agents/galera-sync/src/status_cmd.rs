@@ -1,44 +1,49 @@
 //! `galera-sync status [--params FILE] [--json] [--timeout TIME]`: the health and its reason,
-//! for people (one line) and tools (`--json`). Exit 0 healthy, 1 unhealthy, 2 usage or
-//! configuration error. Parameters come from `OCF_RESKEY_*` and/or `--params FILE`.
+//! for people (one line) and tools (`--json`). Exit 0 healthy, 1 unhealthy, 2 usage,
+//! configuration or output error (one line on stderr). Parameters come from `OCF_RESKEY_*`
+//! and/or `--params FILE`; `--timeout` (default 5s) is a hard limit (ocf::cli).
 
 use std::ffi::OsString;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::time::Instant;
 
 use clap::Parser;
 use galera_status::{classify, Health, Reason, WsrepStatus};
-use ocf::{Env, Params};
+use ocf::action::Action;
+use ocf::cli::{Command, CommonArgs};
+use ocf::{AgentInfo, Env};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::error::params_file_reason;
+use crate::publish::QUERY_CAP;
 
 pub const EXIT_HEALTHY: i32 = 0;
 pub const EXIT_UNHEALTHY: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
+
+/// A server that does not answer within the limit is unhealthy (also when the watchdog ends
+/// it); by default it gets what a monitor gives one status query.
+pub const STATUS: Command = Command {
+    name: "galera-sync status",
+    default_timeout: QUERY_CAP,
+    timeout_exit: EXIT_UNHEALTHY,
+    action: Action::Monitor,
+};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "galera-sync status",
-    no_binary_name = true,
     disable_version_flag = true,
     about = "Print the local Galera node's health and the reason (exit 0 healthy, 1 not)"
 )]
 pub struct StatusArgs {
-    /// A file of key=value lines with the agent's parameters (socket, host, port, user,
-    /// password_file, donor_ok, connections_reserve); they win over OCF_RESKEY_* variables.
-    #[arg(long, value_name = "FILE")]
-    pub params: Option<PathBuf>,
+    // --params FILE (the agent's parameters: socket, host, port, user, password_file,
+    // donor_ok, connections_reserve) and --timeout TIME (how long to wait for the server).
+    #[command(flatten)]
+    pub common: CommonArgs,
     /// Print one JSON object instead of a line of text.
     #[arg(long)]
     pub json: bool,
-    /// How long to wait for the server (e.g. 5s, 500ms).
-    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_timeout)]
-    pub timeout: Duration,
-}
-
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    ocf::cli::parse_timeout(text)
 }
 
 #[derive(Debug, Serialize)]
@@ -52,41 +57,30 @@ struct Report<'a> {
     elapsed_ms: u64,
 }
 
-pub fn run(args: &[OsString], mut env: Env) -> i32 {
-    let args = match StatusArgs::try_parse_from(args) {
+pub fn run(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
+    let args: StatusArgs = match STATUS.parse(args) {
         Ok(a) => a,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
-            let _ = e.print();
-            return code;
-        }
+        Err(code) => return code,
     };
-    if let Some(path) = &args.params {
-        if let Err(e) = ocf::cli::merge_params_file(&mut env, path) {
-            eprintln!("galera-sync status: {e}");
-            return EXIT_USAGE;
-        }
-    }
-    let config = match Config::from_params(&Params::from_env(&env)) {
+    let limit = STATUS.guard(args.common.timeout);
+    let ctx = match STATUS.context(info, env, args.common.params.as_deref(), limit) {
+        Ok(ctx) => ctx,
+        Err(e) => return STATUS.usage_error(&params_file_reason(&e)),
+    };
+    let config = match Config::from_params(&ctx.params) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("galera-sync status: {e}");
-            return EXIT_USAGE;
-        }
+        Err(e) => return STATUS.usage_error(&e),
     };
     let client = match config.client() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("galera-sync status: {e}");
-            return EXIT_USAGE;
-        }
+        Err(e) => return STATUS.usage_error(&e),
     };
     let started = Instant::now();
-    let fetched = client.fetch(args.timeout);
+    let fetched = client.fetch(ctx.deadline.at());
     let health = classify(&fetched, config.policy);
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let status = fetched.as_ref().ok();
-    if args.json {
+    let text = if args.json {
         let report = Report {
             healthy: health.is_healthy(),
             value: health.value(),
@@ -97,14 +91,17 @@ pub fn run(args: &[OsString], mut env: Env) -> i32 {
             elapsed_ms,
         };
         match serde_json::to_string(&report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => {
-                eprintln!("galera-sync status: cannot write JSON: {e}");
-                return EXIT_USAGE;
-            }
+            Ok(text) => text,
+            Err(e) => return STATUS.usage_error(&format!("cannot write JSON: {e}")),
         }
     } else {
-        println!("{}", line(&health, status, &client.target().to_string()));
+        line(&health, status, &client.target().to_string())
+    };
+    // A closed pipe or a full disk: say so in one line (never a panic), and do not claim a
+    // verdict nobody received.
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        return STATUS.usage_error(&format!("cannot write to stdout: {e}"));
     }
     if health.is_healthy() {
         EXIT_HEALTHY
@@ -130,22 +127,28 @@ pub fn line(health: &Health, status: Option<&WsrepStatus>, target: &str) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ocf::cli::EXIT_USAGE;
+    use std::path::PathBuf;
+    use std::time::Duration;
 
-    fn parse(words: &[&str]) -> Result<StatusArgs, clap::Error> {
-        StatusArgs::try_parse_from(words.iter().map(OsString::from))
+    fn parse(words: &[&str]) -> Result<StatusArgs, i32> {
+        STATUS.parse(&words.iter().map(OsString::from).collect::<Vec<_>>())
     }
 
     #[test]
     fn arguments() {
         let a = parse(&[]).unwrap();
         assert!(!a.json);
-        assert_eq!(a.timeout, Duration::from_secs(5));
+        assert_eq!(a.common.timeout, None, "the default is STATUS's");
+        assert_eq!(STATUS.default_timeout, Duration::from_secs(5));
         let a = parse(&["--json", "--params", "/etc/gs.conf", "--timeout", "300ms"]).unwrap();
         assert!(a.json);
-        assert_eq!(a.params, Some(PathBuf::from("/etc/gs.conf")));
-        assert_eq!(a.timeout, Duration::from_millis(300));
-        assert!(parse(&["--timeout", "0"]).is_err());
-        assert!(parse(&["--bogus"]).is_err());
+        assert_eq!(a.common.params, Some(PathBuf::from("/etc/gs.conf")));
+        assert_eq!(a.common.timeout, Some(Duration::from_millis(300)));
+        let a = parse(&["--timeout", "2"]).unwrap();
+        assert_eq!(a.common.timeout, Some(Duration::from_secs(2)), "seconds");
+        assert_eq!(parse(&["--timeout", "0"]).unwrap_err(), EXIT_USAGE);
+        assert_eq!(parse(&["--bogus"]).unwrap_err(), EXIT_USAGE);
     }
 
     #[test]

@@ -108,12 +108,21 @@ impl Rig {
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         Run::of(&mut self.cmd(args, env))
     }
+    /// As an unprivileged user (root bypasses permissions): nobody must be able to reach the
+    /// binary and the rig.
+    fn run_as_nobody(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        use std::os::unix::process::CommandExt;
+        let mut c = self.cmd(args, env);
+        c.uid(NOBODY).gid(NOBODY);
+        Run::of(&mut c)
+    }
     fn rc(&self, action: &str, env: &[(&str, &str)]) -> i32 {
         self.run(&[action], env).rc
     }
 }
 
 const RECURRING: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "2000");
+const NOBODY: u32 = 65534;
 const PROBE: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "0");
 
 #[test]
@@ -420,4 +429,259 @@ fn wsrep_notify_survives_hostile_input_and_a_hanging_attrd() {
     let r = notify(&rig, &["--status", "synced"]);
     assert_eq!(r.rc, 0);
     assert!(r.elapsed < Duration::from_secs(1), "{:?}", r.elapsed);
+}
+
+#[test]
+fn unknown_and_unimplemented_actions() {
+    let rig = Rig::new();
+    for a in [
+        "notify",
+        "promote",
+        "demote",
+        "reload",
+        "migrate_to",
+        "migrate_from",
+    ] {
+        assert_eq!(rig.rc(a, &[]), 3, "{a}");
+    }
+    assert_eq!(rig.rc("frobnicate", &[]), 3);
+    let methods = rig.run(&["methods"], &[]);
+    assert_eq!(
+        methods.stdout,
+        "start\nstop\nmonitor\nreload-agent\nmeta-data\nvalidate-all\nmethods\nusage\n"
+    );
+}
+
+#[test]
+fn invalid_configuration_never_fails_stop_or_probe() {
+    let rig = Rig::new();
+    // Invalid on purpose: a probe never says "not configured", and stop still works.
+    let bad = [("OCF_RESKEY_attribute", "bad name")];
+    assert_eq!(rig.rc("monitor", &[PROBE, bad[0]]), 7);
+    assert_eq!(rig.rc("stop", &bad), 0);
+    assert_eq!(rig.rc("stop", &bad), 0);
+    assert_eq!(rig.rc("validate-all", &bad), 6);
+    let out = rig.run(&["start"], &bad);
+    out.assert_rc(6, "start")
+        .assert_reason("parameter 'attribute' must be 1-128 letters");
+    assert_eq!(
+        std::fs::read_dir(rig.rsctmp()).unwrap().count(),
+        0,
+        "no state left"
+    );
+    let pw = rig.dir.path().join("nope");
+    let env = [("OCF_RESKEY_password_file", pw.to_str().unwrap())];
+    rig.run(&["validate-all"], &env)
+        .assert_rc(2, "validate")
+        .assert_reason("password_file ");
+    assert_eq!(rig.rc("start", &env), 2);
+    assert_eq!(rig.rc("stop", &env), 0);
+}
+
+/// issue 9 §2: HA_RSCTMP that cannot hold a state file, or a resource id too long for a file
+/// name. Nothing can have been started through it: stop 0, monitor 7; start fails with a
+/// reason.
+#[test]
+fn an_unusable_state_directory_never_fails_stop() {
+    let rig = Rig::new();
+    let file = rig.dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let long = format!("{}/{}", rig.rsctmp().display(), "n".repeat(5000));
+    let long_id = "r".repeat(300);
+    let cases: [(&str, String, &str, i32, &str); 4] = [
+        (
+            "a regular file",
+            file.display().to_string(),
+            "gs",
+            5,
+            "HA_RSCTMP ",
+        ),
+        (
+            "through a file",
+            format!("{}/below", file.display()),
+            "gs",
+            5,
+            "HA_RSCTMP ",
+        ),
+        ("too long", long, "gs", 5, "HA_RSCTMP "),
+        (
+            "a long id",
+            rig.rsctmp().display().to_string(),
+            &long_id,
+            6,
+            "resource id too long",
+        ),
+    ];
+    for (what, rsctmp, id, start_rc, reason) in &cases {
+        let env = [
+            ("HA_RSCTMP", rsctmp.as_str()),
+            ("OCF_RESOURCE_INSTANCE", *id),
+        ];
+        let stop = rig.run(&["stop"], &env);
+        stop.assert_rc(0, &format!("stop, HA_RSCTMP {what}"));
+        assert_eq!(
+            rig.rc("monitor", &[env[0], env[1], PROBE]),
+            7,
+            "probe, {what}"
+        );
+        assert_eq!(
+            rig.rc("monitor", &[env[0], env[1], RECURRING]),
+            7,
+            "monitor, {what}"
+        );
+        rig.run(&["start"], &env)
+            .assert_rc(*start_rc, &format!("start, {what}"))
+            .assert_reason(reason);
+        assert_eq!(
+            rig.rc("stop", &env),
+            0,
+            "stop after the failed start, {what}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x", "left alone");
+}
+
+#[test]
+fn odd_things_at_the_state_file_path() {
+    let rig = Rig::new();
+    let state = rig.rsctmp().join("galera-sync-gs.state");
+    // A FIFO: a monitor that opened it for reading would block until its timeout.
+    nix::unistd::mkfifo(&state, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let t = Instant::now();
+    assert_eq!(rig.rc("monitor", &[RECURRING]), 7);
+    assert_eq!(rig.rc("monitor", &[PROBE]), 7);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(rig.rc("stop", &[]), 0);
+    // start replaces what it never made.
+    assert_eq!(rig.rc("start", &[]), 0);
+    assert!(rig.state("gs").unwrap().starts_with("started\n"));
+    assert_eq!(rig.rc("stop", &[]), 0);
+    // A directory: left alone, not started; start cannot replace it.
+    std::fs::create_dir(&state).unwrap();
+    assert_eq!(rig.rc("monitor", &[RECURRING]), 7);
+    assert_eq!(rig.rc("stop", &[]), 0);
+    rig.run(&["start"], &[])
+        .assert_rc(5, "start over a directory")
+        .assert_reason("state file ");
+    assert!(state.is_dir());
+}
+
+#[test]
+fn a_state_directory_nobody_may_enter() {
+    let rig = Rig::new();
+    use std::os::unix::fs::PermissionsExt;
+    let open = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    open(rig.dir.path(), 0o755);
+    open(&rig.bin(), 0o777);
+    open(&rig.rsctmp(), 0o000);
+    let probe = rig.run_as_nobody(&["monitor"], &[PROBE]);
+    probe.assert_rc(7, "probe");
+    rig.run_as_nobody(&["stop"], &[]).assert_rc(0, "stop");
+    rig.run_as_nobody(&["start"], &[])
+        .assert_rc(4, "start")
+        .assert_reason("HA_RSCTMP ");
+    // Root may: the same resource starts.
+    assert_eq!(rig.rc("start", &[]), 0);
+    assert!(rig.state("gs").is_some());
+}
+
+/// issue 9 §4: a full or closed stdout is an error with a one-line reason, not a panic.
+#[test]
+fn status_to_a_closed_or_full_stdout() {
+    let rig = Rig::new();
+    // A socket whose other end is closed: writes fail with EPIPE (SIGPIPE is ignored).
+    let closed = || {
+        let (kept, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        drop(peer);
+        std::process::Stdio::from(std::os::fd::OwnedFd::from(kept))
+    };
+    let full = || {
+        let f = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        std::process::Stdio::from(f)
+    };
+    let outs: [(&str, &dyn Fn() -> std::process::Stdio); 2] =
+        [("closed", &closed), ("full", &full)];
+    for (what, out) in outs {
+        for json in [false, true] {
+            let mut args = vec!["status"];
+            if json {
+                args.push("--json");
+            }
+            let mut cmd = rig.cmd(&args, &[]);
+            cmd.stdout(out());
+            let r = Run::of(&mut cmd);
+            assert_eq!(r.rc, 2, "{what}: {}", r.stderr);
+            let lines: Vec<&str> = r.stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{what}: {:?}", r.stderr);
+            assert!(
+                lines[0].starts_with("galera-sync status: cannot write to stdout: "),
+                "{what}: {}",
+                lines[0]
+            );
+            assert!(!r.stderr.contains("panic"), "{}", r.stderr);
+        }
+    }
+}
+
+/// A server that accepts and never answers takes the query's whole time; the verdict 0 must
+/// still reach attrd before the action's timeout, also a short one.
+#[test]
+fn a_hung_server_is_published_as_0_within_a_short_timeout() {
+    let rig = Rig::new();
+    let sock = rig.dir.path().join("silent.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let env = [
+        ("OCF_RESKEY_socket", sock.to_str().unwrap()),
+        ("OCF_RESKEY_CRM_meta_timeout", "3000"),
+    ];
+    assert_eq!(rig.rc("start", &env), 0);
+    rig.set_attr("galera-sync", "1");
+    rig.clear_calls();
+    let out = rig.run(&["monitor"], &[env[0], env[1], RECURRING]);
+    out.assert_rc(0, "monitor");
+    assert!(out.elapsed < Duration::from_secs(3), "{:?}", out.elapsed);
+    assert_eq!(
+        rig.calls(),
+        ["-n galera-sync -B 0 -d 0ms"],
+        "{}",
+        out.stderr
+    );
+    assert_eq!(rig.attr("galera-sync").as_deref(), Some("0"));
+}
+
+#[test]
+fn reload_agent_applies_monitor_parameters_at_once() {
+    let rig = Rig::new();
+    let xml = rig.run(&["meta-data"], &[]).stdout;
+    assert!(
+        xml.contains("<action name=\"reload-agent\" timeout=\"20s\"/>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<parameter name=\"connections_reserve\" reloadable=\"1\">"));
+    assert!(
+        xml.contains("<parameter name=\"attribute\">"),
+        "not reloadable"
+    );
+    // Not started: nothing to apply, nothing published.
+    assert_eq!(rig.rc("reload-agent", &[]), 0);
+    assert!(rig.calls().is_empty(), "{:?}", rig.calls());
+    assert_eq!(rig.rc("start", &[]), 0);
+    rig.clear_calls();
+    // The new dampening reaches attrd with the reload, not at some later change.
+    let env = [
+        ("OCF_RESKEY_dampen", "4s"),
+        ("OCF_RESKEY_connections_reserve", "0"),
+    ];
+    assert_eq!(rig.rc("reload-agent", &env), 0);
+    assert_eq!(rig.calls(), ["-n galera-sync -B 0 -d 4000ms"]);
+    // Checked like validate-all.
+    rig.run(&["reload-agent"], &[("OCF_RESKEY_dampen", "soon")])
+        .assert_rc(6, "invalid")
+        .assert_reason("parameter 'dampen'");
+    assert!(rig.state("gs").is_some(), "still started");
 }

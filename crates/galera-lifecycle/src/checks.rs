@@ -32,7 +32,7 @@ impl Credentials {
 
 /// Reads the status within `deadline`.
 pub fn fetch(client: &Client, deadline: Instant) -> Result<WsrepStatus, StatusError> {
-    client.fetch(deadline.saturating_duration_since(Instant::now()))
+    client.fetch(deadline)
 }
 
 /// The node's current position: `wsrep_cluster_state_uuid:wsrep_last_committed`.

@@ -103,27 +103,28 @@ impl Client {
         b
     }
 
-    /// Reads the status within `budget`, whatever the server does: each socket operation has
-    /// the budget as its timeout, and the whole exchange runs on a helper thread that is given
-    /// up on when the budget is spent (a blocked unix-socket connect or a slow name lookup have
-    /// no timeout of their own).
-    pub fn fetch(&self, budget: Duration) -> Result<WsrepStatus, StatusError> {
+    /// Reads the status before `deadline`, whatever the server does: each socket operation has
+    /// the time left as its timeout, and the whole exchange runs on a helper thread that is
+    /// given up on at the deadline (a blocked unix-socket connect or a slow name lookup have no
+    /// timeout of their own).
+    pub fn fetch(&self, deadline: Instant) -> Result<WsrepStatus, StatusError> {
         let target = self.target.to_string();
+        let started = Instant::now();
+        let budget = deadline.saturating_duration_since(started);
         if budget.is_zero() {
             return Err(StatusError::timeout(&target, "connect", budget));
         }
-        let started = Instant::now();
         let (tx, rx) = mpsc::sync_channel(1);
         let client = self.clone();
         let spawned = std::thread::Builder::new()
             .name("galera-status".into())
             .spawn(move || {
-                let _ = tx.send(client.fetch_blocking(budget));
+                let _ = tx.send(client.fetch_blocking(deadline));
             });
         if let Err(e) = spawned {
             // No thread (resource limits): do it inline; the socket timeouts still apply.
             drop(e);
-            return self.fetch_blocking(budget);
+            return self.fetch_blocking(deadline);
         }
         match rx.recv_timeout(budget) {
             Ok(result) => result,
@@ -135,9 +136,14 @@ impl Client {
         }
     }
 
-    /// The exchange itself, bounded only by the per-operation socket timeouts.
-    pub fn fetch_blocking(&self, budget: Duration) -> Result<WsrepStatus, StatusError> {
+    /// The exchange itself, bounded only by the per-operation socket timeouts (each the time
+    /// left before `deadline` when the connection is opened).
+    pub fn fetch_blocking(&self, deadline: Instant) -> Result<WsrepStatus, StatusError> {
         let target = self.target.to_string();
+        // The driver takes durations; a zero one would mean "no timeout".
+        let budget = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
         let mut conn = Conn::new(self.opts(budget))
             .map_err(|e| StatusError::from_connect(e, &target, &self.user, budget))?;
         let mut rows: Vec<(String, Option<String>)> = Vec::with_capacity(9);
@@ -163,6 +169,10 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn in_secs(s: u64) -> Instant {
+        Instant::now() + Duration::from_secs(s)
+    }
 
     #[test]
     fn targets_display() {
@@ -201,7 +211,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sock = dir.path().join("none.sock");
         let c = Client::new(Target::Socket(sock.clone()), "root", None);
-        let e = c.fetch(Duration::from_secs(2)).unwrap_err();
+        let e = c.fetch(in_secs(2)).unwrap_err();
         assert_eq!(
             e,
             StatusError::NoSocket {
@@ -211,7 +221,7 @@ mod tests {
         // A socket file nobody listens on: refused.
         let bound = std::os::unix::net::UnixListener::bind(&sock).unwrap();
         drop(bound);
-        let e = c.fetch(Duration::from_secs(2)).unwrap_err();
+        let e = c.fetch(in_secs(2)).unwrap_err();
         assert_eq!(e.kind(), "refused", "{e}");
         // A TCP port nobody listens on.
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -225,10 +235,7 @@ mod tests {
             "root",
             None,
         );
-        assert_eq!(
-            c.fetch(Duration::from_secs(2)).unwrap_err().kind(),
-            "refused"
-        );
+        assert_eq!(c.fetch(in_secs(2)).unwrap_err().kind(), "refused");
     }
 
     #[test]
@@ -239,11 +246,13 @@ mod tests {
         let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
         let c = Client::new(Target::Socket(sock), "root", None);
         let t = Instant::now();
-        let e = c.fetch(Duration::from_millis(300)).unwrap_err();
+        let e = c
+            .fetch(Instant::now() + Duration::from_millis(300))
+            .unwrap_err();
         assert_eq!(e.kind(), "timeout", "{e}");
         assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
         assert_eq!(
-            c.fetch(Duration::ZERO).unwrap_err().kind(),
+            c.fetch(Instant::now()).unwrap_err().kind(),
             "timeout",
             "no budget, no attempt"
         );
@@ -259,7 +268,7 @@ mod tests {
             drop(s);
         });
         let c = Client::new(Target::Socket(sock), "root", None);
-        let e = c.fetch(Duration::from_secs(2)).unwrap_err();
+        let e = c.fetch(in_secs(2)).unwrap_err();
         t.join().unwrap();
         assert!(matches!(e.kind(), "protocol" | "connect"), "{e}");
     }

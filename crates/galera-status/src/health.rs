@@ -17,12 +17,17 @@ pub struct Policy {
     pub connections_reserve: u64,
 }
 
+impl Policy {
+    /// The defaults: Donor/Desynced is unhealthy, two connections must stay free.
+    pub const DEFAULT: Policy = Policy {
+        donor_ok: false,
+        connections_reserve: 2,
+    };
+}
+
 impl Default for Policy {
     fn default() -> Self {
-        Policy {
-            donor_ok: false,
-            connections_reserve: 2,
-        }
+        Policy::DEFAULT
     }
 }
 

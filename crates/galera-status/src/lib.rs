@@ -11,9 +11,9 @@
 //! at least `connections_reserve` free client connections. Donor/Desynced (2) is healthy only
 //! with `donor_ok`. Everything else is unhealthy, with a typed [`Reason`].
 //!
-//! Every blocking step is bounded by the caller's budget: the TCP connect timeout, the socket
-//! read/write timeouts, and a watchdog around the whole exchange (a unix-socket `connect` and a
-//! host-name lookup have no timeout of their own).
+//! Every blocking step ends by the caller's deadline (an `Instant`): the TCP connect timeout,
+//! the socket read/write timeouts, and a watchdog around the whole exchange (a unix-socket
+//! `connect` and a host-name lookup have no timeout of their own).
 
 mod client;
 mod error;

@@ -183,7 +183,9 @@ impl Node {
     }
 
     pub fn status(&self) -> Option<WsrepStatus> {
-        self.client().fetch(Duration::from_secs(5)).ok()
+        self.client()
+            .fetch(Instant::now() + Duration::from_secs(5))
+            .ok()
     }
 
     pub fn is_synced(&self) -> bool {
