@@ -422,11 +422,7 @@ pub fn net_error(action: Action, e: vip_net::Error) -> OcfError {
     match e {
         E::PermissionDenied { .. } => OcfError::perm(reason),
         // Missing on this node only: never 6 (that would ban the resource everywhere).
-        E::NoSuchLink { .. }
-        | E::NoCandidate { .. }
-        | E::AmbiguousNic { .. }
-        | E::NoHardwareAddress { .. }
-        | E::Ipv6Disabled { .. } => {
+        E::NoHardwareAddress { .. } | E::Ipv6Disabled { .. } => {
             if action == Action::Monitor {
                 OcfError::not_running(reason)
             } else {
@@ -463,7 +459,9 @@ fn place(
                 .link_by_name(name, deadline)
                 .map_err(ne)?
                 .ok_or_else(|| {
-                    net_error(action, vip_net::Error::NoSuchLink { name: name.clone() })
+                    OcfError::not_installed(format!(
+                        "interface '{name}' does not exist on this node"
+                    ))
                 })?;
             let prefix = match t.prefix {
                 Some(p) => p,
@@ -495,7 +493,9 @@ fn place(
             let addrs = nl
                 .addresses(Some(Family::of(&t.ip)), deadline)
                 .map_err(ne)?;
-            let choice = vip_net::select_nic(&links, &addrs, t.ip, t.prefix).map_err(ne)?;
+            // Missing on this node only: never 6 (that would ban the resource everywhere).
+            let choice = vip_net::select_nic(&links, &addrs, t.ip, t.prefix)
+                .map_err(|e| OcfError::not_installed(e.to_string()))?;
             let link = links
                 .into_iter()
                 .find(|l| l.index == choice.ifindex)
@@ -966,17 +966,10 @@ mod tests {
     fn error_mapping() {
         use vip_net::Error as E;
         let m = |a, e| net_error(a, e).rc();
-        let missing = || E::NoSuchLink {
-            name: "eth9".into(),
-        };
+        let missing = || E::Ipv6Disabled { nic: "eth9".into() };
         assert_eq!(m(Action::Start, missing()), OcfRc::ErrInstalled);
         assert_eq!(m(Action::ValidateAll, missing()), OcfRc::ErrInstalled);
         assert_eq!(m(Action::Monitor, missing()), OcfRc::NotRunning);
-        let none = || E::NoCandidate {
-            vip: "10.0.0.1".parse().unwrap(),
-            prefix: None,
-        };
-        assert_eq!(m(Action::Start, none()), OcfRc::ErrInstalled);
         assert_eq!(
             m(
                 Action::Start,
