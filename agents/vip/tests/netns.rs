@@ -1,7 +1,8 @@
 //! The real agent binary, real OCF environment, real kernel: every test builds its own network
 //! namespaces and veth pairs (see `common`), runs `vip <action>` inside them with
 //! `ip netns exec`, and checks the kernel's view with `ip -n NS -o addr` / `ip -n NS neigh`.
-//! Needs root. Nothing is created in the root namespace.
+//! Needs root; without it each test prints why it skips. Nothing is created in the root
+//! namespace.
 
 mod common;
 
@@ -21,7 +22,7 @@ fn fast(pairs: &[(&str, &str)]) -> Res {
 
 #[test]
 fn ipv4_start_monitor_stop_are_idempotent() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
 
@@ -62,7 +63,7 @@ fn ipv4_start_monitor_stop_are_idempotent() {
 
 #[test]
 fn ipv4_defaults_announce_five_times_in_the_foreground() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     // Default arp_count 5 and arp_interval 200 ms: start returns after the last announcement,
     // i.e. after at least 4 x 200 ms (plus the 200 ms duplicate probe).
@@ -80,7 +81,7 @@ fn ipv4_defaults_announce_five_times_in_the_foreground() {
 
 #[test]
 fn ipv4_label_broadcast_and_netmask_forms() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[
         ("ip", VIP4),
@@ -120,7 +121,7 @@ fn ipv4_label_broadcast_and_netmask_forms() {
 
 #[test]
 fn the_address_with_another_prefix_is_an_error_and_stop_removes_it() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     add_addr(&a, "eth0", "10.201.0.50/16");
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
@@ -153,7 +154,7 @@ fn the_address_with_another_prefix_is_an_error_and_stop_removes_it() {
 
 #[test]
 fn ipv6_start_monitor_stop_are_idempotent() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP6), ("cidr_netmask", "64"), ("nic", "eth0")]);
     r.probe(&a).assert_rc(7, "probe before start");
@@ -185,7 +186,7 @@ fn ipv6_start_monitor_stop_are_idempotent() {
 
 #[test]
 fn ipv6_disabled_on_the_nic_is_5() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     sh(&[
         "ip",
@@ -207,7 +208,7 @@ fn ipv6_disabled_on_the_nic_is_5() {
 
 #[test]
 fn ipv6_without_probe_waits_for_the_kernels_dad() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP6), ("probe_duplicate", "false")]);
     let run = r.run(&a, "start");
@@ -225,7 +226,7 @@ fn ipv6_without_probe_waits_for_the_kernels_dad() {
 
 #[test]
 fn nic_is_detected_from_the_subnet() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     // IPv4: prefix from the own address 10.201.0.1/24.
     let r = fast(&[("ip", VIP4)]);
@@ -250,7 +251,7 @@ fn nic_is_detected_from_the_subnet() {
 
 #[test]
 fn no_candidate_nic_is_5_naming_none() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", "10.202.0.50")]);
     r.run(&a, "start")
@@ -273,7 +274,7 @@ fn no_candidate_nic_is_5_naming_none() {
 
 #[test]
 fn two_candidate_nics_are_5_naming_both() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let a = lab.netns("a");
     let b = lab.netns("b");
     lab.veth(&a, "eth0", &b, "eth0");
@@ -297,7 +298,7 @@ fn two_candidate_nics_are_5_naming_both() {
 
 #[test]
 fn bad_parameters_are_6_with_a_reason() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[], "required parameter 'ip'"),
@@ -339,7 +340,7 @@ fn bad_parameters_are_6_with_a_reason() {
 
 #[test]
 fn a_node_without_the_nic() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "bond7")]);
     r.probe(&a)
@@ -368,7 +369,7 @@ fn a_node_without_the_nic() {
 
 #[test]
 fn link_down_is_7_with_a_reason() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
     r.run(&a, "start").assert_rc(0, "start");
@@ -417,7 +418,7 @@ fn ipv6_takeover_is_announced() {
 }
 
 fn takeover(vip: &str) {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let h = lab.switch(3);
     let (h1, h2, h3) = (&h[0], &h[1], &h[2]);
     let prefix = if vip.contains(':') { "64" } else { "24" };
@@ -467,7 +468,7 @@ fn ipv6_duplicate_is_refused() {
 }
 
 fn duplicate(vip: &str, prefix: &str) {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, b) = lab.pair();
     let cidr = format!("{vip}/{prefix}");
     add_addr(&b, "eth0", &cidr); // another host already holds it
@@ -501,7 +502,7 @@ fn duplicate(vip: &str, prefix: &str) {
 
 #[test]
 fn without_privileges_start_is_4() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
     r.run_unprivileged(&a, "start")
@@ -527,7 +528,7 @@ fn without_privileges_start_is_4() {
 
 #[test]
 fn announcements_never_outlive_the_timeout() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     // 1000 announcements 100 ms apart would take 100 s; the op timeout is 2 s.
     let r = Res::new(&[
@@ -558,12 +559,12 @@ fn announcements_never_outlive_the_timeout() {
 
 #[test]
 fn no_child_processes() {
+    let Some(mut lab) = Lab::new() else { return };
     // tests/setup/install-deps.sh installs strace: without it this test fails, never skips.
     assert!(
         try_sh(&["strace", "-V"]),
         "strace is not installed (apt-get install strace)"
     );
-    let mut lab = Lab::new();
     let (a, _b) = lab.pair();
     let dir = tempfile::tempdir().expect("temp dir");
     for (v, p) in [(VIP4, "24"), (VIP6, "64")] {

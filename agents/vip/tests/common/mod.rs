@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -52,13 +53,23 @@ pub fn try_sh(args: &[&str]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-pub fn require_root() {
+/// Whether this process may build namespaces; if not, prints why the calling test is skipped
+/// (on stderr directly: libtest captures only the print macros).
+pub fn root_or_skip() -> bool {
     let caps = vip_net::Capabilities::current().expect("read capabilities");
-    assert!(
-        caps.net_admin() && caps.net_raw(),
-        "these tests must run as root (CAP_NET_ADMIN and CAP_NET_RAW): they create network \
-         namespaces and veth pairs; run `sudo cargo test -p vip`"
+    if caps.net_admin() && caps.net_raw() {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a vip test")
+        .to_string();
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: needs root (CAP_NET_ADMIN and CAP_NET_RAW) to build network \
+         namespaces; tests/run-all runs it as root"
     );
+    false
 }
 
 /// A set of namespaces owned by one test.
@@ -68,14 +79,17 @@ pub struct Lab {
 }
 
 impl Lab {
-    pub fn new() -> Lab {
-        require_root();
+    /// A new lab, or `None` (with the reason printed) when not root: the test then skips.
+    pub fn new() -> Option<Lab> {
+        if !root_or_skip() {
+            return None;
+        }
         remove_stale();
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        Lab {
+        Some(Lab {
             id: format!("{PREFIX}{}x{n}", std::process::id()),
             namespaces: Vec::new(),
-        }
+        })
     }
 
     /// A new, empty namespace (loopback up).
