@@ -68,6 +68,23 @@ impl Target {
     }
 }
 
+/// The address stop looks for: `ip`, when it is one that start could ever have added (any
+/// unicast address; none of the checks that need other parameters, which may have changed since
+/// the start). `None`: nothing of ours can be configured.
+pub fn stop_ip(params: &Params) -> Option<IpAddr> {
+    match params.get(&IP) {
+        Ok(VipIp(ip)) if check_unicast(ip).is_ok() => Some(ip),
+        Ok(VipIp(ip)) => {
+            tracing::info!("{ip} is not a unicast address: nothing of ours can be configured");
+            None
+        }
+        Err(e) => {
+            tracing::info!("{e}: nothing of ours can be configured");
+            None
+        }
+    }
+}
+
 fn check_unicast(ip: IpAddr) -> Result<(), VipError> {
     let what = match ip {
         IpAddr::V4(v4) if v4.is_unspecified() => "the unspecified address",

@@ -124,10 +124,27 @@ pub enum VipError {
     },
     #[error("{ip}/{prefix} is not on {nic} after adding it")]
     NotAdded { ip: IpAddr, prefix: u8, nic: String },
-    #[error("{0} is still configured after removing it")]
-    StillConfigured(IpAddr),
+    /// The node holds the address, but not where the configuration says (monitor, probes and
+    /// start: 1, so that Pacemaker stops it here; stop removes it wherever it is).
+    #[error("{}", elsewhere(ip, on, nic, *nic_exists))]
+    Elsewhere {
+        ip: IpAddr,
+        on: String,
+        nic: String,
+        nic_exists: bool,
+    },
+    #[error("{ip} is still on {on} after removing it")]
+    StillConfigured { ip: IpAddr, on: String },
     #[error("the detected interface vanished")]
     DetectedVanished,
+}
+
+fn elsewhere(ip: &IpAddr, on: &str, nic: &str, nic_exists: bool) -> String {
+    if nic_exists {
+        format!("{ip} is on {on}, not on its nic {nic}")
+    } else {
+        format!("{ip} is on {on}; nic {nic} does not exist on this node")
+    }
 }
 
 fn label_too_long(full: &str, max: usize) -> String {
@@ -173,7 +190,8 @@ impl Failure for VipError {
             | DownAtStart { .. }
             | CannotStart { .. }
             | NotAdded { .. }
-            | StillConfigured(_)
+            | Elsewhere { .. }
+            | StillConfigured { .. }
             | DetectedVanished => OcfRc::ErrGeneric,
         }
     }

@@ -9,6 +9,7 @@
 
 mod config;
 mod error;
+mod locate;
 mod monitor;
 mod params;
 mod placement;
@@ -26,12 +27,15 @@ const LONGDESC: &str =
     "Manages a virtual IPv4 or IPv6 address, like ocf:heartbeat:IPaddr2 and with \
 its parameter names, without running any other program: addresses and link state through \
 netlink, gratuitous ARP and unsolicited neighbour advertisements through raw sockets. \
-start adds the address (after a duplicate probe) and announces it; stop removes it; monitor \
-checks that it is on its interface and that the interface is up. Exit codes: a configuration \
+start adds the address (after a duplicate probe) and announces it; stop removes it from \
+whichever interface holds it, and fails rather than leave it; monitor checks that it is on its \
+interface and that the interface is up. Exit codes: a configuration \
 that is wrong everywhere returns 6 (probes 7); something missing only on this node (the nic, or \
 an interface in the VIP's subnet) returns 5 from start and validate-all, 7 from monitor, 0 from \
 stop; without root (CAP_NET_ADMIN, CAP_NET_RAW) start returns 4. An address another host \
-already uses makes start fail with 1 without adding it. A link that is down (administratively, \
+already uses makes start fail with 1 without adding it. The address on another interface than \
+nic (also a renamed nic) makes monitor, probes included, and start return 1: the node holds the \
+VIP, so Pacemaker stops it here instead of starting a second copy elsewhere. A link that is down (administratively, \
 or without carrier) makes monitor return 7 with a reason (a soft failure that honours \
 migration-threshold, as IPaddr2 does since resource-agents issue #2113) and start return 1; \
 the agent never changes the link's state. monitor is cheap (one netlink dump of addresses and \

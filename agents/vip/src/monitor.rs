@@ -3,45 +3,33 @@
 //! need (ip, cidr_netmask, nic).
 
 use ocf::{Context, Status};
-use vip_net::{Address, Family, Netlink};
+use vip_net::Netlink;
 
 use crate::config::Target;
 use crate::error::VipError;
+use crate::locate::{self, Found};
 
 pub fn monitor(ctx: &Context) -> Result<Status, VipError> {
     let t = Target::from_params(&ctx.params)?;
-    let deadline = ctx.deadline.at();
     let mut nl = Netlink::open()?;
-    let addrs = nl.addresses(Some(Family::of(&t.ip)), deadline)?;
-    let link = match &t.nic {
-        Some(name) => match nl.link_by_name(name, deadline)? {
-            Some(l) => l,
-            None => return Err(VipError::NicGone(name.clone())),
-        },
-        None => {
-            let Some(a) = addrs.iter().find(|a| a.ip == t.ip) else {
-                return Ok(Status::NotRunning);
+    let (link, here) = match locate::find(&mut nl, &t, ctx.deadline.at())? {
+        (Found::Here(link, here), _) => (link, here),
+        (Found::Absent, nic) => {
+            return match &t.nic {
+                // Never 6 for something missing here (#334); and absent means absent.
+                Some(name) if nic.is_none() => Err(VipError::NicGone(name.clone())),
+                _ => Ok(Status::NotRunning),
             };
-            match nl.link_by_index(a.ifindex, deadline)? {
-                Some(l) => l,
-                None => return Ok(Status::NotRunning),
-            }
         }
     };
-    let here: Vec<&Address> = addrs
-        .iter()
-        .filter(|a| a.ifindex == link.index && a.ip == t.ip)
-        .collect();
     let Some(a) = here.iter().find(|a| t.prefix.is_none_or(|p| a.prefix == p)) else {
-        if let Some(other) = here.first() {
-            return Err(VipError::OtherPrefix {
-                ip: t.ip,
-                nic: link.name,
-                found: other.prefix,
-                configured: t.prefix.unwrap_or(other.prefix),
-            });
-        }
-        return Ok(Status::NotRunning);
+        let found = here.first().map_or(0, |a| a.prefix);
+        return Err(VipError::OtherPrefix {
+            ip: t.ip,
+            nic: link.name,
+            found,
+            configured: t.prefix.unwrap_or(found),
+        });
     };
     if a.flags.dadfailed() {
         return Err(VipError::DadFailedFound {

@@ -36,8 +36,10 @@ pub const NIC: ParamSpec<Nic> = ParamSpec::new("nic")
          whose own address is in the VIP's subnet (ip/cidr_netmask, or the own address's \
          subnet when cidr_netmask is not set) is used; when no interface or several qualify \
          this node answers 5 with a reason naming them, never a guess. A nic that does not \
-         exist on this node: start and validate-all 5, monitor 7 (probes included), stop 0. \
-         The IPaddr2 form nic:label is accepted as nic plus iflabel.",
+         exist on this node: start and validate-all 5, monitor 7 (probes included), stop 0; \
+         but when the address is on another interface (the nic renamed, or the address moved), \
+         monitor and start answer 1 and stop removes it there. The IPaddr2 form nic:label is \
+         accepted as nic plus iflabel.",
     );
 
 pub const BROADCAST: ParamSpec<Broadcast> = ParamSpec::new("broadcast")

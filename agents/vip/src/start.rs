@@ -7,6 +7,7 @@ use vip_net::{Capabilities, NewAddress};
 
 use crate::config::Config;
 use crate::error::VipError;
+use crate::locate::{self, Found};
 use crate::placement::{place, Placement};
 
 /// Time kept back from the probe and the announcements for the final check.
@@ -18,18 +19,23 @@ pub fn start(ctx: &Context) -> Result<Status, VipError> {
     let ip = cfg.target.ip;
     check_privileges(false)?;
     let mut nl = vip_net::Netlink::open()?;
-    let p = place(&mut nl, &cfg, deadline)?;
-    p.check_label(&cfg)?;
-    let Placement { link, prefix } = p;
-    let nic = link.name.clone();
-
-    let existing = nl.find_address(link.index, ip, deadline)?;
-    // Without a configured cidr_netmask any prefix is "the address", as in monitor.
-    let configured = cfg.target.prefix;
-    if let Some(a) = existing
-        .iter()
-        .find(|a| a.prefix == prefix || configured.is_none())
-    {
+    // Where the address already is decides first: never a second copy on this node.
+    if let (Found::Here(link, here), _) = locate::find(&mut nl, &cfg.target, deadline)? {
+        let nic = link.name.clone();
+        // Without a configured cidr_netmask any prefix is "the address", as in monitor.
+        let Some(a) = here
+            .iter()
+            .find(|a| cfg.target.prefix.is_none_or(|p| a.prefix == p))
+        else {
+            // Not ours as configured (a manual change): refuse rather than add a second copy.
+            let found = here.first().map_or(0, |a| a.prefix);
+            return Err(VipError::OtherPrefixAtStart {
+                ip,
+                nic,
+                found,
+                want: cfg.target.prefix.unwrap_or(found),
+            });
+        };
         let prefix = a.prefix;
         if a.flags.dadfailed() {
             return Err(VipError::DadFailedAtStart { ip, prefix, nic });
@@ -45,15 +51,10 @@ pub fn start(ctx: &Context) -> Result<Status, VipError> {
         tracing::info!("{ip}/{prefix} is already on {nic}: nothing to do");
         return Ok(Status::Success);
     }
-    if let Some(other) = existing.first() {
-        // Not ours as configured (a manual change): refuse rather than add a second copy.
-        return Err(VipError::OtherPrefixAtStart {
-            ip,
-            nic,
-            found: other.prefix,
-            want: prefix,
-        });
-    }
+    let p = place(&mut nl, &cfg, deadline)?;
+    p.check_label(&cfg)?;
+    let Placement { link, prefix } = p;
+    let nic = link.name.clone();
     if let Some(why) = link.down_reason() {
         return Err(VipError::CannotStart { ip, nic, why });
     }

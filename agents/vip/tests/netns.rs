@@ -367,6 +367,86 @@ fn a_node_without_the_nic() {
         .assert_rc(0, "stop after the nic vanished");
 }
 
+/// The address on another interface than nic (moved by hand, or left by something else): the
+/// node holds the VIP, so no probe may say "not running" (Pacemaker would start it elsewhere
+/// too: a duplicate address), start adds no second copy, and stop removes it where it is.
+#[test]
+fn the_address_on_another_interface_is_found_and_stop_removes_it() {
+    for (vip, prefix) in [(VIP4, "24"), (VIP6, "64")] {
+        let Some(mut lab) = Lab::new() else { return };
+        let (a, _b) = lab.pair();
+        let c = lab.netns("c");
+        lab.veth(&a, "eth1", &c, "eth1");
+        let cidr = format!("{vip}/{prefix}");
+        add_addr(&a, "eth1", &cidr);
+        let r = fast(&[("ip", vip), ("cidr_netmask", prefix), ("nic", "eth0")]);
+        r.probe(&a)
+            .assert_rc(1, "probe")
+            .assert_reason(&format!("{vip} is on eth1, not on its nic eth0"));
+        r.run(&a, "monitor")
+            .assert_rc(1, "recurring monitor")
+            .assert_reason("eth1");
+        r.run(&a, "start")
+            .assert_rc(1, "start")
+            .assert_reason("is on eth1");
+        assert!(addr_line(&a, "eth0", &cidr).is_none(), "no second copy");
+        // Not allowed to remove it: stop fails loudly instead of claiming success.
+        r.run_unprivileged(&a, "stop")
+            .assert_rc(4, "stop as nobody")
+            .assert_reason("permission denied");
+        assert!(addr_line(&a, "eth1", &cidr).is_some());
+        r.run(&a, "stop").assert_rc(0, "stop");
+        assert!(!has_ip_anywhere(&a, vip), "stop removed it from eth1");
+        r.run(&a, "stop").assert_rc(0, "second stop");
+        r.probe(&a).assert_rc(7, "probe after stop");
+        // On its nic and, stray, on another one too: running; stop removes both.
+        r.run(&a, "start").assert_rc(0, "start");
+        add_addr(&a, "eth1", &cidr);
+        r.run(&a, "monitor")
+            .assert_rc(0, "monitor with a stray copy");
+        r.run(&a, "stop").assert_rc(0, "stop");
+        assert!(!has_ip_anywhere(&a, vip), "both copies removed");
+    }
+}
+
+/// The configured nic renamed under a running VIP (the address moves with the link).
+#[test]
+fn a_renamed_nic_keeps_the_vip_found() {
+    let Some(mut lab) = Lab::new() else { return };
+    let (a, _b) = lab.pair();
+    let c = lab.netns("c");
+    lab.veth(&a, "eth1", &c, "eth1");
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth1")]);
+    r.run(&a, "start").assert_rc(0, "start on eth1");
+    link(&a, "eth1", "down");
+    sh(&["ip", "-n", &a, "link", "set", "eth1", "name", "eth9"]);
+    link(&a, "eth9", "up");
+    assert!(addr_line(&a, "eth9", "10.201.0.50/24").is_some());
+    r.probe(&a)
+        .assert_rc(1, "probe")
+        .assert_reason("10.201.0.50 is on eth9; nic eth1 does not exist on this node");
+    r.run(&a, "monitor").assert_rc(1, "recurring monitor");
+    r.run(&a, "start")
+        .assert_rc(1, "start")
+        .assert_reason("is on eth9");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, VIP4), "stop removed it from eth9");
+    r.run(&a, "stop").assert_rc(0, "second stop");
+    r.probe(&a)
+        .assert_rc(7, "probe after stop")
+        .assert_reason("nic eth1 does not exist");
+    // An altname keeps the old name valid: nothing is elsewhere then.
+    sh(&[
+        "ip", "-n", &a, "link", "property", "add", "dev", "eth9", "altname", "eth1",
+    ]);
+    r.run(&a, "start").assert_rc(0, "start through the altname");
+    assert!(addr_line(&a, "eth9", "10.201.0.50/24").is_some());
+    r.run(&a, "monitor")
+        .assert_rc(0, "monitor through the altname");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, VIP4));
+}
+
 #[test]
 fn link_down_is_7_with_a_reason() {
     let Some(mut lab) = Lab::new() else { return };
