@@ -153,7 +153,7 @@ impl Config {
         }
         let probe_duplicate = params.get(&PROBE_DUPLICATE)?;
         let Millis(probe_wait) = params.get(&PROBE_WAIT)?;
-        Ok(Config {
+        let cfg = Config {
             target,
             label,
             broadcast,
@@ -162,7 +162,30 @@ impl Config {
             preferred_lft,
             probe_duplicate,
             probe_wait,
-        })
+        };
+        if let Some(p) = cfg.target.prefix {
+            cfg.check_subnet(p)?;
+        }
+        Ok(cfg)
+    }
+
+    /// The address must be a host address of its subnet `ip/prefix`: not the network address,
+    /// not the broadcast address (nor the configured one). Called with the configured prefix
+    /// here, and with the one found on the node by start and validate-all.
+    pub fn check_subnet(&self, prefix: u8) -> Result<(), VipError> {
+        let ip = self.target.ip;
+        let role = match prefix::subnet_role(ip, prefix) {
+            Some(prefix::SubnetRole::Network) => "network address",
+            Some(prefix::SubnetRole::Broadcast) => "broadcast address",
+            None if self
+                .broadcast_for(prefix)
+                .is_some_and(|b| IpAddr::V4(b) == ip) =>
+            {
+                return Err(VipError::BroadcastItself(ip))
+            }
+            None => return Ok(()),
+        };
+        Err(VipError::SubnetAddress { ip, role, prefix })
     }
 
     /// The full label (`nic:iflabel`) for the interface the address goes on.
@@ -350,6 +373,48 @@ mod tests {
         );
         // forever on IPv4 (the default, or written out) is fine.
         assert!(cfg(&[("ip", "10.0.0.1"), ("preferred_lft", "forever")]).is_ok());
+    }
+
+    #[test]
+    fn the_subnets_network_and_broadcast_addresses_are_refused() {
+        let ip = |ip: &str, mask: &str| vec![("ip", ip.to_string()), ("cidr_netmask", mask.into())];
+        let e6 = |pairs: Vec<(&str, String)>, needle: &str| {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            err6(&pairs, needle);
+        };
+        e6(
+            ip("10.0.0.255", "24"),
+            "10.0.0.255 is the broadcast address of its subnet /24",
+        );
+        e6(
+            ip("10.0.0.0", "24"),
+            "10.0.0.0 is the network address of its subnet /24",
+        );
+        e6(ip("10.0.1.255", "255.255.254.0"), "broadcast address");
+        e6(ip("10.0.0.4", "30"), "network address");
+        e6(ip("fd00:201::", "64"), "fd00:201:: is the network address");
+        let mut b = ip("10.0.0.99", "24");
+        b.push(("broadcast", "10.0.0.99".into()));
+        e6(b, "10.0.0.99 is the configured broadcast address");
+        // /31, /32 (RFC 3021), /127 (RFC 6164) and /128 have neither.
+        for (ip, mask) in [
+            ("10.0.0.0", "31"),
+            ("10.0.0.1", "31"),
+            ("10.0.0.255", "32"),
+            ("fd00:201::", "127"),
+            ("fd00:201::", "128"),
+            ("10.0.0.254", "24"),
+            ("10.0.0.1", "24"),
+        ] {
+            assert!(
+                cfg(&[("ip", ip), ("cidr_netmask", mask)]).is_ok(),
+                "{ip}/{mask}"
+            );
+        }
+        // Without cidr_netmask the prefix is only known on the node (start, validate-all).
+        let c = cfg(&[("ip", "10.0.0.255")]).unwrap();
+        assert_eq!(c.check_subnet(24).unwrap_err().rc(), OcfRc::ErrConfigured);
+        assert!(c.check_subnet(23).is_ok());
     }
 
     #[test]

@@ -21,6 +21,15 @@ pub enum VipError {
     Param(#[from] ParamError),
     #[error("parameter 'ip': {ip} is {what}, not a unicast address")]
     NotUnicast { ip: IpAddr, what: &'static str },
+    /// The subnet's network or broadcast address (the prefix configured, or found on the node).
+    #[error("parameter 'ip': {ip} is the {role} of its subnet /{prefix}")]
+    SubnetAddress {
+        ip: IpAddr,
+        role: &'static str,
+        prefix: u8,
+    },
+    #[error("parameter 'ip': {0} is the configured broadcast address")]
+    BroadcastItself(IpAddr),
     #[error("{0} is a link-local IPv6 address: it needs nic (it exists on every link)")]
     LinkLocalNeedsNic(IpAddr),
     #[error("parameter 'cidr_netmask': {0}")]
@@ -161,6 +170,8 @@ impl Failure for VipError {
         match self {
             Param(_)
             | NotUnicast { .. }
+            | SubnetAddress { .. }
+            | BroadcastItself(_)
             | LinkLocalNeedsNic(_)
             | Netmask(_)
             | TwoLabels

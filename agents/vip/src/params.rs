@@ -17,7 +17,8 @@ pub const IP: ParamSpec<VipIp> = ParamSpec::new("ip")
     .long(
         "The virtual IP address, IPv4 (10.0.0.50) or IPv6 (fd00::50), without a prefix (use \
          cidr_netmask for that). A malformed, multicast, broadcast or unspecified address is a \
-         configuration error (6). A link-local IPv6 address (fe80::/10) needs nic.",
+         configuration error (6), and so is the network or broadcast address of its subnet \
+         (start and validate-all; with cidr_netmask, or the prefix found on the node). A link-local IPv6 address (fe80::/10) needs nic.",
     );
 
 pub const CIDR_NETMASK: ParamSpec<CidrNetmask> = ParamSpec::new("cidr_netmask")

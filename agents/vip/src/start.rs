@@ -52,6 +52,7 @@ pub fn start(ctx: &Context) -> Result<Status, VipError> {
         return Ok(Status::Success);
     }
     let p = place(&mut nl, &cfg, deadline)?;
+    cfg.check_subnet(p.prefix)?;
     p.check_label(&cfg)?;
     let Placement { link, prefix } = p;
     let nic = link.name.clone();

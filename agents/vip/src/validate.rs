@@ -17,6 +17,8 @@ pub fn validate(ctx: &Context) -> Result<Status, VipError> {
         return Ok(Status::Success);
     }
     let mut nl = Netlink::open()?;
-    place(&mut nl, &cfg, ctx.deadline.at())?.check_label(&cfg)?;
+    let p = place(&mut nl, &cfg, ctx.deadline.at())?;
+    cfg.check_subnet(p.prefix)?;
+    p.check_label(&cfg)?;
     Ok(Status::Success)
 }

@@ -338,6 +338,62 @@ fn bad_parameters_are_6_with_a_reason() {
     assert!(!has_ip_anywhere(&a, VIP4) && !has_ip_anywhere(&a, VIP6));
 }
 
+/// A VIP equal to its subnet's network or broadcast address is a configuration error, also when
+/// the prefix is the one detected on the node.
+#[test]
+fn network_and_broadcast_addresses_are_6() {
+    let Some(mut lab) = Lab::new() else { return };
+    let (a, _b) = lab.pair();
+    for (params, needle) in [
+        (
+            &[
+                ("ip", "10.201.0.255"),
+                ("cidr_netmask", "24"),
+                ("nic", "eth0"),
+            ][..],
+            "10.201.0.255 is the broadcast address of its subnet /24",
+        ),
+        (
+            &[("ip", "10.201.0.0"), ("cidr_netmask", "24")][..],
+            "10.201.0.0 is the network address of its subnet /24",
+        ),
+        (
+            &[("ip", "fd00:201::"), ("cidr_netmask", "64")][..],
+            "network address",
+        ),
+        // The prefix detected from eth0's own 10.201.0.1/24.
+        (
+            &[("ip", "10.201.0.255")][..],
+            "broadcast address of its subnet /24",
+        ),
+        (
+            &[("ip", "10.201.0.255"), ("nic", "eth0")][..],
+            "broadcast address",
+        ),
+    ] {
+        let r = fast(params);
+        let what = format!("{params:?}");
+        r.run(&a, "validate-all")
+            .assert_rc(6, &what)
+            .assert_reason(needle);
+        r.run(&a, "start").assert_rc(6, &what).assert_reason(needle);
+        r.probe(&a).assert_rc(7, &what);
+        r.run(&a, "stop").assert_rc(0, &what);
+    }
+    assert!(!has_ip_anywhere(&a, "10.201.0.255") && !has_ip_anywhere(&a, "10.201.0.0"));
+    assert!(!has_ip_anywhere(&a, "fd00:201::"));
+    // Syntax only, without cidr_netmask: the prefix is not known.
+    fast(&[("ip", "10.201.0.255")])
+        .run_env(&a, "validate-all", &[("OCF_CHECK_LEVEL", "0")])
+        .assert_rc(0, "level 0");
+    // A VIP that an earlier version added is still removed by stop.
+    add_addr(&a, "eth0", "10.201.0.255/24");
+    fast(&[("ip", "10.201.0.255"), ("cidr_netmask", "24")])
+        .run(&a, "stop")
+        .assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, "10.201.0.255"));
+}
+
 #[test]
 fn a_node_without_the_nic() {
     let Some(mut lab) = Lab::new() else { return };

@@ -50,6 +50,31 @@ pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Option<Ipv4Addr> {
     (prefix <= 30).then(|| Ipv4Addr::from(u32::from(ip) | !mask_v4(prefix)))
 }
 
+/// What an address is in its subnet when it is not a host address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetRole {
+    /// All host bits zero: the network address (for IPv6 the Subnet-Router anycast address,
+    /// RFC 4291 §2.6.1).
+    Network,
+    /// All host bits one (IPv4 only: IPv6 has no broadcast).
+    Broadcast,
+}
+
+/// Whether `ip` is the network or the broadcast address of `ip/prefix`. Prefixes without
+/// either have none: IPv4 /31 (RFC 3021) and /32, IPv6 /127 (RFC 6164) and /128.
+pub fn subnet_role(ip: IpAddr, prefix: u8) -> Option<SubnetRole> {
+    if prefix >= max_prefix(&ip).saturating_sub(1) {
+        return None;
+    }
+    if network(ip, prefix) == ip {
+        return Some(SubnetRole::Network);
+    }
+    match ip {
+        IpAddr::V4(v4) if broadcast(v4, prefix) == Some(v4) => Some(SubnetRole::Broadcast),
+        _ => None,
+    }
+}
+
 /// `ip addr add … brd -`: the host bits cleared.
 pub fn broadcast_minus(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(ip) & mask_v4(prefix))
@@ -197,6 +222,23 @@ mod tests {
             broadcast_minus(ip, 24),
             "10.201.0.0".parse::<Ipv4Addr>().unwrap()
         );
+    }
+
+    #[test]
+    fn subnet_roles() {
+        use SubnetRole::*;
+        assert_eq!(subnet_role(v4("10.0.0.0"), 24), Some(Network));
+        assert_eq!(subnet_role(v4("10.0.0.255"), 24), Some(Broadcast));
+        assert_eq!(subnet_role(v4("10.0.0.254"), 24), None);
+        assert_eq!(subnet_role(v4("10.0.0.3"), 30), Some(Broadcast));
+        assert_eq!(subnet_role(v4("10.0.0.0"), 31), None);
+        assert_eq!(subnet_role(v4("10.0.0.1"), 31), None);
+        assert_eq!(subnet_role(v4("10.0.0.0"), 32), None);
+        assert_eq!(subnet_role(v4("fd00::"), 64), Some(Network));
+        assert_eq!(subnet_role(v4("fd00::ffff:ffff:ffff:ffff"), 64), None);
+        assert_eq!(subnet_role(v4("fd00::"), 127), None);
+        assert_eq!(subnet_role(v4("fd00::"), 128), None);
+        assert_eq!(subnet_role(v4("0.0.0.0"), 1), Some(Network));
     }
 
     #[test]
