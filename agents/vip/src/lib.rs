@@ -13,6 +13,7 @@ mod locate;
 mod monitor;
 mod params;
 mod placement;
+mod reload;
 mod start;
 mod stop;
 mod validate;
@@ -41,7 +42,9 @@ migration-threshold, as IPaddr2 does since resource-agents issue #2113) and star
 the agent never changes the link's state. monitor is cheap (one netlink dump of addresses and \
 one link lookup) and does not re-validate the configuration. validate-all checks the syntax at \
 OCF_CHECK_LEVEL 0 and also this node's interfaces otherwise (crm_resource --validate gives no \
-level). Deleting the primary IPv4 address of a subnet deletes its secondaries unless \
+level). A change of arp_count, arp_interval, probe_duplicate or probe_wait does not restart \
+the VIP: Pacemaker (2.1 and later) calls reload-agent, which checks the new configuration, and \
+the values apply from the next start. Deleting the primary IPv4 address of a subnet deletes its secondaries unless \
 net.ipv4.conf.*.promote_secondaries is set: give the interface its own static address in the \
 VIP's subnet, as IPaddr2 requires.";
 
@@ -57,6 +60,7 @@ static INFO: AgentInfo = AgentInfo {
         ActionSpec::new(Action::Monitor, 20).interval(10).depth(0),
         ActionSpec::new(Action::MetaData, 5),
         ActionSpec::new(Action::ValidateAll, 20),
+        ActionSpec::new(Action::ReloadAgent, 20),
     ],
     commands: &[],
 };
@@ -82,6 +86,9 @@ impl Agent for VipAgent {
     fn validate(&self, ctx: &Context) -> Result<Status, VipError> {
         validate::validate(ctx)
     }
+    fn reload_agent(&self, ctx: &Context) -> Result<Status, VipError> {
+        reload::reload_agent(ctx)
+    }
 }
 
 #[cfg(test)]
@@ -93,7 +100,25 @@ mod tests {
         let names: Vec<&str> = INFO.actions.iter().map(|a| a.action.as_str()).collect();
         assert_eq!(
             names,
-            ["start", "stop", "monitor", "meta-data", "validate-all"]
+            [
+                "start",
+                "stop",
+                "monitor",
+                "meta-data",
+                "validate-all",
+                "reload-agent"
+            ]
+        );
+        // Those that only a later start reads (README: reload-agent).
+        let reloadable: Vec<&str> = INFO
+            .params
+            .iter()
+            .filter(|p| p.is_reloadable())
+            .map(|p| p.name())
+            .collect();
+        assert_eq!(
+            reloadable,
+            ["arp_count", "arp_interval", "probe_duplicate", "probe_wait"]
         );
         let p: Vec<&str> = INFO.params.iter().map(|p| p.name()).collect();
         assert_eq!(

@@ -2,6 +2,13 @@
 //! and the agent-specific types they parse into. A type's `parse` checks what can be checked
 //! of one text alone; what needs two parameters (the netmask against the address family, the
 //! label against the nic) is checked in `config.rs`.
+//!
+//! Reloadable (OCF 1.1 reload-agent, no restart) are exactly the parameters that only a later
+//! start reads: the announcements (arp_count, arp_interval) and the duplicate probe
+//! (probe_duplicate, probe_wait). The running address needs nothing of them. Everything else
+//! defines the address (ip, cidr_netmask, nic: monitor checks them) or was applied to it when
+//! it was added (broadcast, iflabel, preferred_lft): a reload would leave the running address
+//! different from its configuration, so a change of those restarts it.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -59,6 +66,7 @@ pub const IFLABEL: ParamSpec<Label> = ParamSpec::new("iflabel").short("IPv4 addr
 
 pub const ARP_COUNT: ParamSpec<Count<1000>> = ParamSpec::new("arp_count")
     .default(Count(5))
+    .reloadable()
     .short("Number of announcements")
     .long(
         "How many gratuitous ARP requests (IPv4) or unsolicited neighbour advertisements (IPv6) \
@@ -70,6 +78,7 @@ pub const ARP_COUNT: ParamSpec<Count<1000>> = ParamSpec::new("arp_count")
 
 pub const ARP_INTERVAL: ParamSpec<Millis<60_000>> = ParamSpec::new("arp_interval")
     .default(Millis::new(200))
+    .reloadable()
     .short("Milliseconds between announcements")
     .long("Milliseconds between two announcements (0-60000, else 6).");
 
@@ -83,6 +92,7 @@ pub const PREFERRED_LFT: ParamSpec<PreferredLft> = ParamSpec::new("preferred_lft
 
 pub const PROBE_DUPLICATE: ParamSpec<bool> = ParamSpec::boolean("probe_duplicate")
     .default(true)
+    .reloadable()
     .short("Refuse an address another host already uses")
     .long(
         "Before adding the address, ask the link whether another host already uses it: an \
@@ -98,6 +108,7 @@ pub const PROBE_DUPLICATE: ParamSpec<bool> = ParamSpec::boolean("probe_duplicate
 
 pub const PROBE_WAIT: ParamSpec<Millis<10_000>> = ParamSpec::new("probe_wait")
     .default(Millis::new(200))
+    .reloadable()
     .short("Milliseconds to wait for a duplicate")
     .long(
         "How long the duplicate probe waits for an answer, in milliseconds (0-10000, else 6; \

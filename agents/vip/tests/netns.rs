@@ -503,6 +503,37 @@ fn a_renamed_nic_keeps_the_vip_found() {
     assert!(!has_ip_anywhere(&a, VIP4));
 }
 
+/// reload-agent (OCF 1.1): the reloadable parameters are read only by a later start, so it
+/// validates the new configuration and leaves the running address alone.
+#[test]
+fn reload_agent_validates_and_keeps_the_address() {
+    let Some(mut lab) = Lab::new() else { return };
+    let (a, _b) = lab.pair();
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    r.run(&a, "start").assert_rc(0, "start");
+    let before = addr_line(&a, "eth0", "10.201.0.50/24").expect("VIP added");
+    let changed = r
+        .with("arp_count", "1")
+        .with("arp_interval", "500")
+        .with("probe_duplicate", "false")
+        .with("probe_wait", "50");
+    changed.run(&a, "reload-agent").assert_rc(0, "reload-agent");
+    assert_eq!(
+        addr_line(&a, "eth0", "10.201.0.50/24").as_deref(),
+        Some(before.as_str()),
+        "the address is left as it was"
+    );
+    changed
+        .run(&a, "monitor")
+        .assert_rc(0, "monitor after the reload");
+    r.with("arp_count", "many")
+        .run(&a, "reload-agent")
+        .assert_rc(6, "reload-agent with a bad arp_count")
+        .assert_reason("'arp_count'");
+    assert!(addr_line(&a, "eth0", "10.201.0.50/24").is_some());
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
 #[test]
 fn link_down_is_7_with_a_reason() {
     let Some(mut lab) = Lab::new() else { return };
