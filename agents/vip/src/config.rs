@@ -424,4 +424,84 @@ mod tests {
         assert_eq!(t.prefix, None);
         assert!(Target::from_params(&params(&[("ip", "10.0.0.1"), ("nic", "a/b")])).is_err());
     }
+
+    mod properties {
+        use super::*;
+        use crate::params::ALL;
+        use proptest::prelude::*;
+
+        /// Any text, texts made of the characters these parameters use, and valid values.
+        fn text() -> impl Strategy<Value = Option<String>> {
+            prop::option::of(prop_oneof![
+                any::<String>(),
+                "[0-9a-f:./+ -]{0,24}",
+                "[a-z0-9:]{0,20}",
+                prop::sample::select(vec![
+                    "10.0.0.1",
+                    "10.0.0.255",
+                    "fd00::1",
+                    "fe80::1",
+                    "24",
+                    "31",
+                    "64",
+                    "255.255.255.0",
+                    "eth0",
+                    "eth0:vip",
+                    "+",
+                    "-",
+                    "forever",
+                    "0",
+                    "1000",
+                    "true",
+                    "no",
+                ])
+                .prop_map(String::from),
+            ])
+        }
+
+        proptest! {
+            // Whatever is configured: no panic, and a failure is a configuration error (6)
+            // whose reason is clean, within Pacemaker's limit and names what is wrong.
+            #[test]
+            fn from_params_fails_only_with_configuration_errors(
+                values in prop::collection::vec(text(), ALL.len()),
+                prefix in any::<u8>(),
+            ) {
+                let pairs: Vec<(String, String)> = ALL
+                    .iter()
+                    .zip(&values)
+                    .filter_map(|(p, v)| v.clone().map(|v| (format!("OCF_RESKEY_{}", p.name()), v)))
+                    .collect();
+                let p = Params::from_env(&Env::from_pairs(pairs));
+                let config = Config::from_params(&p);
+                for e in [config.as_ref().err(), Target::from_params(&p).as_ref().err()]
+                    .into_iter()
+                    .flatten()
+                {
+                    prop_assert_eq!(e.rc(), OcfRc::ErrConfigured, "{}", e);
+                    let text = e.to_string();
+                    prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+                    prop_assert!(!text.contains("ocf-exit-reason:"), "{:?}", text);
+                    prop_assert!(text.len() <= 200, "{}", text);
+                    // Essentials first: what Pacemaker keeps says what is wrong; only the
+                    // quoted value (last) may be cut.
+                    let shown = ocf::reason::for_pacemaker(&text);
+                    match e {
+                        VipError::Param(ocf::ParamError::Invalid { name, expected, .. }) => {
+                            let what = format!("parameter '{name}' must be {expected}");
+                            prop_assert!(shown.contains(&what), "{}", shown);
+                        }
+                        _ => prop_assert_eq!(&shown, &text),
+                    }
+                }
+                if let Ok(c) = &config {
+                    if let Err(e) = c.check_subnet(prefix) {
+                        prop_assert_eq!(e.rc(), OcfRc::ErrConfigured);
+                    }
+                    let _ = (c.broadcast_for(prefix), c.full_label("eth0"));
+                }
+                let _ = stop_ip(&p);
+            }
+        }
+    }
 }

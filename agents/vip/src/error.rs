@@ -40,7 +40,10 @@ pub enum VipError {
     Ipv4Only { param: &'static str, ip: IpAddr },
     #[error("{param} applies to IPv6 addresses only; {ip} is IPv4")]
     Ipv6Only { param: &'static str, ip: IpAddr },
-    #[error("parameter 'iflabel': nic:{label} cannot fit in {max} characters")]
+    #[error(
+        "parameter 'iflabel' is too long: nic:iflabel cannot fit in {max} characters ('{}')",
+        short(label)
+    )]
     LabelCannotFit { label: String, max: usize },
     /// With the configured nic.
     #[error("{}", label_too_long(full, *max))]
@@ -56,17 +59,14 @@ pub enum VipError {
     LabelTooLongHere { full: String, max: usize },
 
     // --- 5 (start, validate-all) and 7 (monitor): missing on this node ------------------
-    #[error("interface '{0}' does not exist on this node")]
+    #[error("interface '{}' does not exist on this node", short(.0))]
     NoSuchNic(String),
     #[error(transparent)]
     NoNic(NicError),
-    #[error(
-        "cidr_netmask is not set and {nic} has no address of its own in a subnet containing \
-         {ip}; set cidr_netmask"
-    )]
+    #[error("set cidr_netmask: {nic} has no address of its own in a subnet containing {ip}")]
     NoOwnAddress { nic: String, ip: IpAddr },
     /// monitor: 7, never 6 (#334).
-    #[error("nic {0} does not exist on this node")]
+    #[error("nic {} does not exist on this node", short(.0))]
     NicGone(String),
     /// monitor: the address is there but the link carries no traffic (7: soft, honours
     /// migration-threshold, as IPaddr2 since resource-agents #2113).
@@ -87,20 +87,17 @@ pub enum VipError {
     /// From the library; its code depends on what it says (see `rc`).
     #[error(transparent)]
     Net(#[from] vip_net::Error),
-    #[error("{ip} is already in use on {nic}'s link by MAC {mac} (duplicate probe): not added")]
+    #[error("{ip} already used by MAC {mac} on {nic} (duplicate probe): not added")]
     Duplicate {
         ip: IpAddr,
         nic: String,
         mac: MacAddr,
     },
-    #[error("{ip} is on {nic} but duplicate address detection failed (dadfailed)")]
-    DadFailedFound { ip: IpAddr, nic: String },
-    #[error(
-        "{ip}/{prefix} is on {nic} but duplicate address detection failed (dadfailed): another \
-         node uses it"
-    )]
-    DadFailedAtStart { ip: IpAddr, prefix: u8, nic: String },
-    #[error("address removed again: {0}")]
+    /// An address the kernel flagged dadfailed (monitor, start).
+    #[error("{ip} on {nic}: duplicate address detection failed (dadfailed), another node uses it")]
+    DadFailed { ip: IpAddr, nic: String },
+    /// start: the wait for the kernel's DAD failed; the address was removed again.
+    #[error("{0}; address removed again")]
     DadRemoved(vip_net::Error),
     #[error("{ip} is on {nic} with prefix /{found}, not the configured /{configured}")]
     OtherPrefix {
@@ -148,7 +145,14 @@ pub enum VipError {
     DetectedVanished,
 }
 
+/// A configured name in a reason: normal names have at most 15 characters, altnames up to 127,
+/// which would push the essential words past Pacemaker's limit.
+fn short(name: &str) -> String {
+    ocf::reason::excerpt(name, 24)
+}
+
 fn elsewhere(ip: &IpAddr, on: &str, nic: &str, nic_exists: bool) -> String {
+    let nic = short(nic);
     if nic_exists {
         format!("{ip} is on {on}, not on its nic {nic}")
     } else {
@@ -158,8 +162,9 @@ fn elsewhere(ip: &IpAddr, on: &str, nic: &str, nic_exists: bool) -> String {
 
 fn label_too_long(full: &str, max: usize) -> String {
     format!(
-        "the address label '{full}' (nic:iflabel) is {} characters long; the kernel allows {max}",
-        full.len()
+        "nic:iflabel is {} characters long, the kernel allows {max}: '{}'",
+        full.len(),
+        short(full)
     )
 }
 
@@ -193,8 +198,7 @@ impl Failure for VipError {
             },
             Capabilities(_)
             | Duplicate { .. }
-            | DadFailedFound { .. }
-            | DadFailedAtStart { .. }
+            | DadFailed { .. }
             | DadRemoved(_)
             | OtherPrefix { .. }
             | OtherPrefixAtStart { .. }
@@ -256,5 +260,233 @@ mod tests {
             rc(ParamError::Missing { name: "ip" }.into()),
             OcfRc::ErrConfigured
         );
+    }
+
+    /// Pacemaker keeps 128 characters of a reason (the core cuts there). With the longest
+    /// values each can carry (a 39-character IPv6 address, 15-character kernel interface names,
+    /// a 127-character configured nic or altname, an endless label), every reason keeps its
+    /// essential words within the cut.
+    #[test]
+    fn every_reason_keeps_its_essentials_within_pacemakers_limit() {
+        use vip_net::Error as E;
+        let ip: IpAddr = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe".parse().unwrap();
+        let mapped: IpAddr = "::ffff:255.255.255.254".parse().unwrap();
+        let kn = "abcdefghijklmno".to_string(); // IFNAMSIZ - 1
+        let cn = "n".repeat(127); // a configured altname
+        let why = format!("link {kn} is down (state LOWERLAYERDOWN, no carrier)");
+        let mac = MacAddr([0xfe; 6]);
+        let cand = |i: u32| vip_net::Candidate {
+            ifindex: i,
+            nic: kn.clone(),
+            own: ip,
+            own_prefix: 127,
+        };
+        let cases: Vec<(VipError, &[&str])> = vec![
+            (
+                VipError::NotUnicast {
+                    ip: mapped,
+                    what: "an IPv4-mapped IPv6 address (write the IPv4 address)",
+                },
+                &["parameter 'ip'", "IPv4-mapped", "not a unicast address"],
+            ),
+            (
+                VipError::SubnetAddress {
+                    ip,
+                    role: "network address",
+                    prefix: 64,
+                },
+                &["parameter 'ip'", "network address of its subnet /64"],
+            ),
+            (VipError::BroadcastItself(ip), &["configured broadcast"]),
+            (VipError::LinkLocalNeedsNic(ip), &["needs nic"]),
+            (
+                VipError::Netmask(NetmaskError::Range {
+                    len: u32::MAX,
+                    family: "IPv4",
+                    max: 32,
+                }),
+                &["cidr_netmask", "out of range"],
+            ),
+            (
+                VipError::LabelCannotFit {
+                    label: "l".repeat(5000),
+                    max: 15,
+                },
+                &["iflabel", "15 characters"],
+            ),
+            (
+                VipError::LabelTooLong {
+                    full: format!("{cn}:{}", "l".repeat(5000)),
+                    max: 15,
+                },
+                &["nic:iflabel", "the kernel allows 15"],
+            ),
+            (
+                VipError::LabelTooLongHere {
+                    full: format!("{kn}:{}", "l".repeat(5000)),
+                    max: 15,
+                },
+                &["nic:iflabel", "the kernel allows 15"],
+            ),
+            (
+                VipError::NoSuchNic(cn.clone()),
+                &["does not exist on this node"],
+            ),
+            (
+                VipError::NicGone(cn.clone()),
+                &["does not exist on this node"],
+            ),
+            (
+                VipError::NoNic(NicError::AmbiguousNic {
+                    vip: ip,
+                    prefix: Some(127),
+                    candidates: (1..9).map(cand).collect(),
+                }),
+                &["8 interfaces", "set nic"],
+            ),
+            (
+                VipError::NoNic(NicError::NoCandidate {
+                    vip: ip,
+                    prefix: Some(127),
+                }),
+                &["no interface", "set nic"],
+            ),
+            (
+                VipError::NoOwnAddress {
+                    nic: kn.clone(),
+                    ip,
+                },
+                &["cidr_netmask", "no address of its own", "set cidr_netmask"],
+            ),
+            (
+                VipError::LinkDownHere {
+                    ip,
+                    nic: kn.clone(),
+                    why: why.clone(),
+                },
+                &["is down"],
+            ),
+            (
+                VipError::Duplicate {
+                    ip,
+                    nic: kn.clone(),
+                    mac,
+                },
+                &["already used by MAC fe:fe:fe:fe:fe:fe", "not added"],
+            ),
+            (
+                VipError::DadFailed {
+                    ip,
+                    nic: kn.clone(),
+                },
+                &["dadfailed", "another node uses it"],
+            ),
+            (
+                VipError::DadRemoved(E::DadFailed {
+                    ip,
+                    nic: kn.clone(),
+                }),
+                &["dadfailed", "another node uses it"],
+            ),
+            (
+                VipError::OtherPrefix {
+                    ip,
+                    nic: kn.clone(),
+                    found: 128,
+                    configured: 127,
+                },
+                &["prefix /128", "/127"],
+            ),
+            (
+                VipError::OtherPrefixAtStart {
+                    ip,
+                    nic: kn.clone(),
+                    found: 128,
+                    want: 127,
+                },
+                &["prefix /128", "/127", "cidr_netmask"],
+            ),
+            (
+                VipError::DownAtStart {
+                    ip,
+                    prefix: 128,
+                    nic: kn.clone(),
+                    why: why.clone(),
+                },
+                &["is down"],
+            ),
+            (
+                VipError::CannotStart {
+                    ip,
+                    nic: kn.clone(),
+                    why: why.clone(),
+                },
+                &["cannot start", "is down"],
+            ),
+            (
+                VipError::NotAdded {
+                    ip,
+                    prefix: 128,
+                    nic: kn.clone(),
+                },
+                &["after adding it"],
+            ),
+            (
+                VipError::Elsewhere {
+                    ip,
+                    on: kn.clone(),
+                    nic: cn.clone(),
+                    nic_exists: true,
+                },
+                &["is on abcdefghijklmno", "not on its nic"],
+            ),
+            (
+                VipError::Elsewhere {
+                    ip,
+                    on: kn.clone(),
+                    nic: cn.clone(),
+                    nic_exists: false,
+                },
+                &["is on abcdefghijklmno", "does not exist on this node"],
+            ),
+            (
+                VipError::StillConfigured { ip, on: kn.clone() },
+                &["still on", "after removing it"],
+            ),
+            (
+                E::Ipv6Disabled { nic: kn.clone() }.into(),
+                &["IPv6 is disabled", "disable_ipv6=1"],
+            ),
+            (
+                E::PermissionDenied {
+                    op: "delete address",
+                    needs: "CAP_NET_ADMIN",
+                }
+                .into(),
+                &["permission denied", "CAP_NET_ADMIN"],
+            ),
+            (
+                E::Timeout {
+                    op: "wait for duplicate address detection",
+                    waited: Duration::from_secs(3600),
+                }
+                .into(),
+                &["no answer within"],
+            ),
+            (
+                E::NoHardwareAddress { nic: kn.clone() }.into(),
+                &["no Ethernet hardware address"],
+            ),
+        ];
+        let mut broken = Vec::new();
+        for (e, needles) in &cases {
+            let shown = ocf::reason::for_pacemaker(&e.to_string());
+            for n in *needles {
+                if !shown.contains(n) {
+                    broken.push(format!("'{n}' lost from: {shown}"));
+                }
+            }
+        }
+        assert!(broken.is_empty(), "{}", broken.join("\n"));
     }
 }

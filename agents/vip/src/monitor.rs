@@ -32,7 +32,7 @@ pub fn monitor(ctx: &Context) -> Result<Status, VipError> {
         });
     };
     if a.flags.dadfailed() {
-        return Err(VipError::DadFailedFound {
+        return Err(VipError::DadFailed {
             ip: t.ip,
             nic: link.name,
         });

@@ -141,7 +141,7 @@ impl ParamType for VipIp {
     fn parse(text: &str) -> Result<Self, String> {
         let t = text.trim();
         if t.contains('/') {
-            return Err("an address without prefix (put the prefix in cidr_netmask)".into());
+            return Err("an address without prefix (the prefix goes in cidr_netmask)".into());
         }
         t.parse()
             .map(VipIp)
@@ -210,8 +210,7 @@ impl ParamType for Nic {
             return Err("an interface name".into());
         }
         if let Some(l) = label {
-            Label::check(l)
-                .map_err(|_| "an interface name, or nic:label with a printable label")?;
+            Label::check(l).map_err(|_| "an interface name (or nic:label)")?;
         }
         Ok(Nic {
             name: name.to_string(),

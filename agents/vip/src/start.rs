@@ -38,7 +38,7 @@ pub fn start(ctx: &Context) -> Result<Status, VipError> {
         };
         let prefix = a.prefix;
         if a.flags.dadfailed() {
-            return Err(VipError::DadFailedAtStart { ip, prefix, nic });
+            return Err(VipError::DadFailed { ip, nic });
         }
         if let Some(why) = link.down_reason() {
             return Err(VipError::DownAtStart {

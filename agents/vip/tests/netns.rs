@@ -644,7 +644,7 @@ fn duplicate(vip: &str, prefix: &str) {
 
     let run = r.run(&a, "start");
     run.assert_rc(1, "start")
-        .assert_reason("already in use")
+        .assert_reason("already used by MAC")
         .assert_reason(&holder)
         .assert_reason("not added");
     assert!(addr_line(&a, "eth0", &cidr).is_none(), "address not added");

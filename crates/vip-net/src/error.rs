@@ -44,9 +44,7 @@ pub enum Error {
     AddressExists { ip: IpAddr, prefix: u8, nic: String },
 
     /// IPv6 duplicate address detection failed: another node uses the address.
-    #[error(
-        "duplicate address detection failed for {ip} on {nic} (dadfailed): another node uses it"
-    )]
+    #[error("{ip} on {nic}: dadfailed (duplicate address detection), another node uses it")]
     DadFailed { ip: IpAddr, nic: String },
 
     /// The address disappeared while we waited for it.

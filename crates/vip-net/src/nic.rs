@@ -24,7 +24,7 @@ pub enum NicError {
 
     /// Several interfaces have an address in the VIP's subnet.
     #[error(
-        "{} interfaces have an address in the subnet of {}: {}; set nic to choose one",
+        "{} interfaces have an address in the subnet of {}; set nic to choose one: {}",
         candidates.len(), subnet(*vip, *prefix), list(candidates)
     )]
     AmbiguousNic {
