@@ -162,7 +162,7 @@ fn elsewhere(ip: &IpAddr, on: &str, nic: &str, nic_exists: bool) -> String {
 
 fn label_too_long(full: &str, max: usize) -> String {
     format!(
-        "nic:iflabel is {} characters long, the kernel allows {max}: '{}'",
+        "parameter 'iflabel': nic:iflabel is {} characters long, the kernel allows {max}: '{}'",
         full.len(),
         short(full)
     )
