@@ -11,15 +11,13 @@
 //! full one. (A stdout closed before exec is no case: Rust's runtime puts /dev/null there.)
 
 use std::io::Write;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use fault_matrix::{become_agent_if_asked, common_rows, run_all, Agent, Row};
 use ocf::Agent as _;
+use ocf_test_support::netns::{self, has_ip, run};
 
 /// In the re-executed agent: stdout is a pipe without a reader.
 const CLOSE_STDOUT_ENV: &str = "FAULT_MATRIX_VIP_CLOSE_STDOUT";
-const PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
 const NS_PREFIX: &str = "vipfm";
 
 #[test]
@@ -406,8 +404,6 @@ fn vip_interfaces_renamed_missing_down_and_the_address_elsewhere() {
     );
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
 /// A network namespace of this test process: veth links d1 (10.201.0.1/24, fd00:201::1/64), d2
 /// (10.201.1.1/24) and d3 (10.201.3.1/24), each with its peer pN up in the same namespace, and
 /// v0 (10.201.2.1/24) whose peer v1 is down (no carrier). Deleted on drop.
@@ -428,13 +424,10 @@ impl Netns {
             );
             return None;
         }
-        remove_stale();
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let ns = Netns {
-            name: format!("{NS_PREFIX}{}x{n}", std::process::id()),
+            name: netns::unique_name(NS_PREFIX),
         };
-        run(&["ip", "netns", "add", &ns.name]);
-        ns.ip(&["link", "set", "lo", "up"]);
+        netns::add(&ns.name);
         for (dev, cidrs) in [
             ("d1", &["10.201.0.1/24", "fd00:201::1/64"][..]),
             ("d2", &["10.201.1.1/24"][..]),
@@ -487,59 +480,6 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        delete_netns(&self.name);
-    }
-}
-
-fn has_ip(ns: &str, ip: &str) -> bool {
-    run(&["ip", "-n", ns, "-o", "addr", "show"]).contains(&format!(" {ip}/"))
-}
-
-fn run(args: &[&str]) -> String {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .env("PATH", PATH)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn delete_netns(name: &str) {
-    let _ = Command::new("ip")
-        .args(["netns", "del", name])
-        .env("PATH", PATH)
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// Namespaces left by earlier test processes that died without cleaning up.
-fn remove_stale() {
-    let Ok(out) = Command::new("ip")
-        .args(["netns", "list"])
-        .env("PATH", PATH)
-        .output()
-    else {
-        return;
-    };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some(name) = line.split_whitespace().next() else {
-            continue;
-        };
-        let pid = name
-            .strip_prefix(NS_PREFIX)
-            .and_then(|rest| rest.split_once('x'))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok());
-        if let Some(pid) = pid {
-            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            {
-                delete_netns(name);
-            }
-        }
+        netns::delete(&self.name);
     }
 }

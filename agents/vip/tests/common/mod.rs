@@ -13,45 +13,15 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use ocf_test_support::netns;
 pub use ocf_test_support::Run;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_vip");
-const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const PREFIX: &str = "vipt";
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// Runs a command, panicking with its output if it fails.
-pub fn sh(args: &[&str]) -> String {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .env("PATH", PATH)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs a command, returning whether it succeeded.
-pub fn try_sh(args: &[&str]) -> bool {
-    Command::new(args[0])
-        .args(&args[1..])
-        .env("PATH", PATH)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+pub use ocf_test_support::netns::{has_ip as has_ip_anywhere, run as sh, try_run as try_sh, PATH};
 
 /// Whether this process may build namespaces; if not, prints why the calling test is skipped
 /// (on stderr directly: libtest captures only the print macros).
@@ -84,10 +54,8 @@ impl Lab {
         if !root_or_skip() {
             return None;
         }
-        remove_stale();
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         Some(Lab {
-            id: format!("{PREFIX}{}x{n}", std::process::id()),
+            id: netns::unique_name(PREFIX),
             namespaces: Vec::new(),
         })
     }
@@ -95,9 +63,8 @@ impl Lab {
     /// A new, empty namespace (loopback up).
     pub fn netns(&mut self, role: &str) -> String {
         let name = format!("{}{role}", self.id);
-        sh(&["ip", "netns", "add", &name]);
+        netns::add(&name);
         self.namespaces.push(name.clone());
-        sh(&["ip", "-n", &name, "link", "set", "lo", "up"]);
         name
     }
 
@@ -160,53 +127,7 @@ impl Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         for ns in self.namespaces.iter().rev() {
-            delete_netns(ns);
-        }
-    }
-}
-
-fn delete_netns(ns: &str) {
-    // Nothing should run in there, but never leave a process behind.
-    if let Ok(out) = Command::new("ip")
-        .args(["netns", "pids", ns])
-        .env("PATH", PATH)
-        .output()
-    {
-        for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-            let _ = Command::new("kill").args(["-KILL", pid]).status();
-        }
-    }
-    let _ = Command::new("ip")
-        .args(["netns", "del", ns])
-        .env("PATH", PATH)
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// Removes namespaces left by earlier test processes that died without cleaning up.
-fn remove_stale() {
-    let Ok(out) = Command::new("ip")
-        .args(["netns", "list"])
-        .env("PATH", PATH)
-        .output()
-    else {
-        return;
-    };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some(name) = line.split_whitespace().next() else {
-            continue;
-        };
-        let Some(rest) = name.strip_prefix(PREFIX) else {
-            continue;
-        };
-        let Some((pid, _)) = rest.split_once('x') else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else {
-            continue;
-        };
-        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            delete_netns(name);
+            netns::delete(ns);
         }
     }
 }
@@ -232,13 +153,6 @@ pub fn addr_line(ns: &str, dev: &str, cidr: &str) -> Option<String> {
         .lines()
         .find(|l| l.contains(&needle))
         .map(str::to_string)
-}
-
-/// Whether `ip` (without prefix) is on any interface of the namespace.
-pub fn has_ip_anywhere(ns: &str, ip: &str) -> bool {
-    let out = sh(&["ip", "-n", ns, "-o", "addr", "show"]);
-    let needle = format!(" {ip}/");
-    out.lines().any(|l| l.contains(&needle))
 }
 
 pub fn mac(ns: &str, dev: &str) -> String {
