@@ -8,7 +8,8 @@
 #   * ocf-tester -v on IPv4 (ip=10.201.0.50 cidr_netmask=24 nic=eth0) and on IPv6
 #     (ip=fd00:201::50 cidr_netmask=64 nic=eth0), run in A;
 #   * crm_resource --validate --class ocf --provider mariadb --agent vip with good and bad input,
-#     run in A, checking the exit codes (0, 6, 5) and the exit reasons.
+#     run in A, checking the exit codes (0, 6, 5) and the exit reasons (also for an ip that is
+#     its subnet's network or broadcast address, with the prefix configured or found on eth0).
 # Exits non-zero if anything fails; the namespaces are removed in every case.
 # VERBOSE=1 prints ocf-tester's whole output (it is always printed on failure).
 set -uo pipefail
@@ -95,6 +96,8 @@ validate 6 "out of range" ip=10.201.0.50 cidr_netmask=33
 validate 6 "IPv4 addresses only" ip=fd00:201::50 broadcast=10.201.0.255
 validate 6 "the kernel allows 15" ip=10.201.0.50 nic=eth0 iflabel=much-too-long
 validate 6 "'arp_count'" ip=10.201.0.50 arp_count=many
+validate 6 "broadcast address of its subnet /24" ip=10.201.0.255 cidr_netmask=24
+validate 6 "network address of its subnet /24" ip=10.201.0.0 nic=eth0
 validate 5 "interface 'eth7' does not exist" ip=10.201.0.50 nic=eth7
 validate 5 "no interface on this node" ip=10.99.0.50
 

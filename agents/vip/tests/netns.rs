@@ -1,7 +1,8 @@
 //! The real agent binary, real OCF environment, real kernel: every test builds its own network
 //! namespaces and veth pairs (see `common`), runs `vip <action>` inside them with
 //! `ip netns exec`, and checks the kernel's view with `ip -n NS -o addr` / `ip -n NS neigh`.
-//! Needs root. Nothing is created in the root namespace.
+//! Needs root; without it each test prints why it skips. Nothing is created in the root
+//! namespace.
 
 mod common;
 
@@ -21,7 +22,7 @@ fn fast(pairs: &[(&str, &str)]) -> Res {
 
 #[test]
 fn ipv4_start_monitor_stop_are_idempotent() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
 
@@ -62,7 +63,7 @@ fn ipv4_start_monitor_stop_are_idempotent() {
 
 #[test]
 fn ipv4_defaults_announce_five_times_in_the_foreground() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     // Default arp_count 5 and arp_interval 200 ms: start returns after the last announcement,
     // i.e. after at least 4 x 200 ms (plus the 200 ms duplicate probe).
@@ -80,7 +81,7 @@ fn ipv4_defaults_announce_five_times_in_the_foreground() {
 
 #[test]
 fn ipv4_label_broadcast_and_netmask_forms() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[
         ("ip", VIP4),
@@ -120,7 +121,7 @@ fn ipv4_label_broadcast_and_netmask_forms() {
 
 #[test]
 fn the_address_with_another_prefix_is_an_error_and_stop_removes_it() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     add_addr(&a, "eth0", "10.201.0.50/16");
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
@@ -153,7 +154,7 @@ fn the_address_with_another_prefix_is_an_error_and_stop_removes_it() {
 
 #[test]
 fn ipv6_start_monitor_stop_are_idempotent() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP6), ("cidr_netmask", "64"), ("nic", "eth0")]);
     r.probe(&a).assert_rc(7, "probe before start");
@@ -185,7 +186,7 @@ fn ipv6_start_monitor_stop_are_idempotent() {
 
 #[test]
 fn ipv6_disabled_on_the_nic_is_5() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     sh(&[
         "ip",
@@ -207,7 +208,7 @@ fn ipv6_disabled_on_the_nic_is_5() {
 
 #[test]
 fn ipv6_without_probe_waits_for_the_kernels_dad() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP6), ("probe_duplicate", "false")]);
     let run = r.run(&a, "start");
@@ -225,7 +226,7 @@ fn ipv6_without_probe_waits_for_the_kernels_dad() {
 
 #[test]
 fn nic_is_detected_from_the_subnet() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     // IPv4: prefix from the own address 10.201.0.1/24.
     let r = fast(&[("ip", VIP4)]);
@@ -250,7 +251,7 @@ fn nic_is_detected_from_the_subnet() {
 
 #[test]
 fn no_candidate_nic_is_5_naming_none() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", "10.202.0.50")]);
     r.run(&a, "start")
@@ -273,7 +274,7 @@ fn no_candidate_nic_is_5_naming_none() {
 
 #[test]
 fn two_candidate_nics_are_5_naming_both() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let a = lab.netns("a");
     let b = lab.netns("b");
     lab.veth(&a, "eth0", &b, "eth0");
@@ -297,7 +298,7 @@ fn two_candidate_nics_are_5_naming_both() {
 
 #[test]
 fn bad_parameters_are_6_with_a_reason() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[], "required parameter 'ip'"),
@@ -337,9 +338,65 @@ fn bad_parameters_are_6_with_a_reason() {
     assert!(!has_ip_anywhere(&a, VIP4) && !has_ip_anywhere(&a, VIP6));
 }
 
+/// A VIP equal to its subnet's network or broadcast address is a configuration error, also when
+/// the prefix is the one detected on the node.
+#[test]
+fn network_and_broadcast_addresses_are_6() {
+    let Some(mut lab) = Lab::new() else { return };
+    let (a, _b) = lab.pair();
+    for (params, needle) in [
+        (
+            &[
+                ("ip", "10.201.0.255"),
+                ("cidr_netmask", "24"),
+                ("nic", "eth0"),
+            ][..],
+            "10.201.0.255 is the broadcast address of its subnet /24",
+        ),
+        (
+            &[("ip", "10.201.0.0"), ("cidr_netmask", "24")][..],
+            "10.201.0.0 is the network address of its subnet /24",
+        ),
+        (
+            &[("ip", "fd00:201::"), ("cidr_netmask", "64")][..],
+            "network address",
+        ),
+        // The prefix detected from eth0's own 10.201.0.1/24.
+        (
+            &[("ip", "10.201.0.255")][..],
+            "broadcast address of its subnet /24",
+        ),
+        (
+            &[("ip", "10.201.0.255"), ("nic", "eth0")][..],
+            "broadcast address",
+        ),
+    ] {
+        let r = fast(params);
+        let what = format!("{params:?}");
+        r.run(&a, "validate-all")
+            .assert_rc(6, &what)
+            .assert_reason(needle);
+        r.run(&a, "start").assert_rc(6, &what).assert_reason(needle);
+        r.probe(&a).assert_rc(7, &what);
+        r.run(&a, "stop").assert_rc(0, &what);
+    }
+    assert!(!has_ip_anywhere(&a, "10.201.0.255") && !has_ip_anywhere(&a, "10.201.0.0"));
+    assert!(!has_ip_anywhere(&a, "fd00:201::"));
+    // Syntax only, without cidr_netmask: the prefix is not known.
+    fast(&[("ip", "10.201.0.255")])
+        .run_env(&a, "validate-all", &[("OCF_CHECK_LEVEL", "0")])
+        .assert_rc(0, "level 0");
+    // A VIP that an earlier version added is still removed by stop.
+    add_addr(&a, "eth0", "10.201.0.255/24");
+    fast(&[("ip", "10.201.0.255"), ("cidr_netmask", "24")])
+        .run(&a, "stop")
+        .assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, "10.201.0.255"));
+}
+
 #[test]
 fn a_node_without_the_nic() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "bond7")]);
     r.probe(&a)
@@ -366,9 +423,120 @@ fn a_node_without_the_nic() {
         .assert_rc(0, "stop after the nic vanished");
 }
 
+/// The address on another interface than nic (moved by hand, or left by something else): the
+/// node holds the VIP, so no probe may say "not running" (Pacemaker would start it elsewhere
+/// too: a duplicate address), start adds no second copy, and stop removes it where it is.
+#[test]
+fn the_address_on_another_interface_is_found_and_stop_removes_it() {
+    for (vip, prefix) in [(VIP4, "24"), (VIP6, "64")] {
+        let Some(mut lab) = Lab::new() else { return };
+        let (a, _b) = lab.pair();
+        let c = lab.netns("c");
+        lab.veth(&a, "eth1", &c, "eth1");
+        let cidr = format!("{vip}/{prefix}");
+        add_addr(&a, "eth1", &cidr);
+        let r = fast(&[("ip", vip), ("cidr_netmask", prefix), ("nic", "eth0")]);
+        r.probe(&a)
+            .assert_rc(1, "probe")
+            .assert_reason(&format!("{vip} is on eth1, not on its nic eth0"));
+        r.run(&a, "monitor")
+            .assert_rc(1, "recurring monitor")
+            .assert_reason("eth1");
+        r.run(&a, "start")
+            .assert_rc(1, "start")
+            .assert_reason("is on eth1");
+        assert!(addr_line(&a, "eth0", &cidr).is_none(), "no second copy");
+        // Not allowed to remove it: stop fails loudly instead of claiming success.
+        r.run_unprivileged(&a, "stop")
+            .assert_rc(4, "stop as nobody")
+            .assert_reason("permission denied");
+        assert!(addr_line(&a, "eth1", &cidr).is_some());
+        r.run(&a, "stop").assert_rc(0, "stop");
+        assert!(!has_ip_anywhere(&a, vip), "stop removed it from eth1");
+        r.run(&a, "stop").assert_rc(0, "second stop");
+        r.probe(&a).assert_rc(7, "probe after stop");
+        // On its nic and, stray, on another one too: running; stop removes both.
+        r.run(&a, "start").assert_rc(0, "start");
+        add_addr(&a, "eth1", &cidr);
+        r.run(&a, "monitor")
+            .assert_rc(0, "monitor with a stray copy");
+        r.run(&a, "stop").assert_rc(0, "stop");
+        assert!(!has_ip_anywhere(&a, vip), "both copies removed");
+    }
+}
+
+/// The configured nic renamed under a running VIP (the address moves with the link).
+#[test]
+fn a_renamed_nic_keeps_the_vip_found() {
+    let Some(mut lab) = Lab::new() else { return };
+    let (a, _b) = lab.pair();
+    let c = lab.netns("c");
+    lab.veth(&a, "eth1", &c, "eth1");
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth1")]);
+    r.run(&a, "start").assert_rc(0, "start on eth1");
+    link(&a, "eth1", "down");
+    sh(&["ip", "-n", &a, "link", "set", "eth1", "name", "eth9"]);
+    link(&a, "eth9", "up");
+    assert!(addr_line(&a, "eth9", "10.201.0.50/24").is_some());
+    r.probe(&a)
+        .assert_rc(1, "probe")
+        .assert_reason("10.201.0.50 is on eth9; nic eth1 does not exist on this node");
+    r.run(&a, "monitor").assert_rc(1, "recurring monitor");
+    r.run(&a, "start")
+        .assert_rc(1, "start")
+        .assert_reason("is on eth9");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, VIP4), "stop removed it from eth9");
+    r.run(&a, "stop").assert_rc(0, "second stop");
+    r.probe(&a)
+        .assert_rc(7, "probe after stop")
+        .assert_reason("nic eth1 does not exist");
+    // An altname keeps the old name valid: nothing is elsewhere then.
+    sh(&[
+        "ip", "-n", &a, "link", "property", "add", "dev", "eth9", "altname", "eth1",
+    ]);
+    r.run(&a, "start").assert_rc(0, "start through the altname");
+    assert!(addr_line(&a, "eth9", "10.201.0.50/24").is_some());
+    r.run(&a, "monitor")
+        .assert_rc(0, "monitor through the altname");
+    r.run(&a, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(&a, VIP4));
+}
+
+/// reload-agent (OCF 1.1): the reloadable parameters are read only by a later start, so it
+/// validates the new configuration and leaves the running address alone.
+#[test]
+fn reload_agent_validates_and_keeps_the_address() {
+    let Some(mut lab) = Lab::new() else { return };
+    let (a, _b) = lab.pair();
+    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    r.run(&a, "start").assert_rc(0, "start");
+    let before = addr_line(&a, "eth0", "10.201.0.50/24").expect("VIP added");
+    let changed = r
+        .with("arp_count", "1")
+        .with("arp_interval", "500")
+        .with("probe_duplicate", "false")
+        .with("probe_wait", "50");
+    changed.run(&a, "reload-agent").assert_rc(0, "reload-agent");
+    assert_eq!(
+        addr_line(&a, "eth0", "10.201.0.50/24").as_deref(),
+        Some(before.as_str()),
+        "the address is left as it was"
+    );
+    changed
+        .run(&a, "monitor")
+        .assert_rc(0, "monitor after the reload");
+    r.with("arp_count", "many")
+        .run(&a, "reload-agent")
+        .assert_rc(6, "reload-agent with a bad arp_count")
+        .assert_reason("'arp_count'");
+    assert!(addr_line(&a, "eth0", "10.201.0.50/24").is_some());
+    r.run(&a, "stop").assert_rc(0, "stop");
+}
+
 #[test]
 fn link_down_is_7_with_a_reason() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
     r.run(&a, "start").assert_rc(0, "start");
@@ -417,7 +585,7 @@ fn ipv6_takeover_is_announced() {
 }
 
 fn takeover(vip: &str) {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let h = lab.switch(3);
     let (h1, h2, h3) = (&h[0], &h[1], &h[2]);
     let prefix = if vip.contains(':') { "64" } else { "24" };
@@ -467,7 +635,7 @@ fn ipv6_duplicate_is_refused() {
 }
 
 fn duplicate(vip: &str, prefix: &str) {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, b) = lab.pair();
     let cidr = format!("{vip}/{prefix}");
     add_addr(&b, "eth0", &cidr); // another host already holds it
@@ -476,7 +644,7 @@ fn duplicate(vip: &str, prefix: &str) {
 
     let run = r.run(&a, "start");
     run.assert_rc(1, "start")
-        .assert_reason("already in use")
+        .assert_reason("already used by MAC")
         .assert_reason(&holder)
         .assert_reason("not added");
     assert!(addr_line(&a, "eth0", &cidr).is_none(), "address not added");
@@ -501,7 +669,7 @@ fn duplicate(vip: &str, prefix: &str) {
 
 #[test]
 fn without_privileges_start_is_4() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
     r.run_unprivileged(&a, "start")
@@ -527,7 +695,7 @@ fn without_privileges_start_is_4() {
 
 #[test]
 fn announcements_never_outlive_the_timeout() {
-    let mut lab = Lab::new();
+    let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     // 1000 announcements 100 ms apart would take 100 s; the op timeout is 2 s.
     let r = Res::new(&[
@@ -558,12 +726,12 @@ fn announcements_never_outlive_the_timeout() {
 
 #[test]
 fn no_child_processes() {
+    let Some(mut lab) = Lab::new() else { return };
     // tests/setup/install-deps.sh installs strace: without it this test fails, never skips.
     assert!(
         try_sh(&["strace", "-V"]),
         "strace is not installed (apt-get install strace)"
     );
-    let mut lab = Lab::new();
     let (a, _b) = lab.pair();
     let dir = tempfile::tempdir().expect("temp dir");
     for (v, p) in [(VIP4, "24"), (VIP6, "64")] {

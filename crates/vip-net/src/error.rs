@@ -6,8 +6,6 @@ use std::io;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::nic::Candidate;
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,33 +39,12 @@ pub enum Error {
     #[error("{op}: cannot decode the kernel's netlink reply: {message}")]
     Decode { op: &'static str, message: String },
 
-    /// The named interface does not exist (in this network namespace).
-    #[error("interface '{name}' does not exist on this node")]
-    NoSuchLink { name: String },
-
-    /// No interface has an address in the VIP's subnet.
-    #[error("no interface on this node has an address in the subnet of {}; set nic", subnet(*vip, *prefix))]
-    NoCandidate { vip: IpAddr, prefix: Option<u8> },
-
-    /// Several interfaces have an address in the VIP's subnet.
-    #[error(
-        "{} interfaces have an address in the subnet of {}: {}; set nic to choose one",
-        candidates.len(), subnet(*vip, *prefix), list(candidates)
-    )]
-    AmbiguousNic {
-        vip: IpAddr,
-        prefix: Option<u8>,
-        candidates: Vec<Candidate>,
-    },
-
     /// The address is already configured with this prefix on this interface.
     #[error("{ip}/{prefix} already exists on {nic}")]
     AddressExists { ip: IpAddr, prefix: u8, nic: String },
 
     /// IPv6 duplicate address detection failed: another node uses the address.
-    #[error(
-        "duplicate address detection failed for {ip} on {nic} (dadfailed): another node uses it"
-    )]
+    #[error("{ip} on {nic}: dadfailed (duplicate address detection), another node uses it")]
     DadFailed { ip: IpAddr, nic: String },
 
     /// The address disappeared while we waited for it.
@@ -107,20 +84,6 @@ impl Error {
     pub fn is_permission(&self) -> bool {
         matches!(self, Error::PermissionDenied { .. })
     }
-}
-
-fn subnet(vip: IpAddr, prefix: Option<u8>) -> String {
-    match prefix {
-        Some(p) => format!("{vip}/{p}"),
-        None => vip.to_string(),
-    }
-}
-
-fn list(c: &[Candidate]) -> String {
-    c.iter()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn fmt_duration(d: Duration) -> String {

@@ -19,19 +19,30 @@
 //! - [`probe_duplicate`]: does another host already answer for the address? (RFC 5227 ARP probe,
 //!   or an IPv6 DAD neighbour solicitation.)
 //! - [`prefix`]: prefix math; [`packet`]: the wire formats (pure, unit-tested).
+//!
+//! Modules by job, each depending only on those above it: `error`, `mac`, `prefix`; `link` and
+//! `address` (the domain types); `decode` (the reader of netlink replies: bytes to types) and
+//! `sockopt`; `netlink` (the socket, the requests and the receive loop), `raw` (ARP/ND
+//! sockets), `nic` (interface selection, pure) and `packet` (ARP/ND wire formats).
 
+mod address;
 pub mod caps;
+mod decode;
 mod error;
+mod link;
 mod mac;
 mod netlink;
 mod nic;
 pub mod packet;
 pub mod prefix;
 mod raw;
+mod sockopt;
 
+pub use address::{AddrFlags, Address, Family, Lifetime, NewAddress};
 pub use caps::Capabilities;
 pub use error::{Error, Result};
+pub use link::{Link, OperState};
 pub use mac::MacAddr;
-pub use netlink::{AddrFlags, Address, Family, Lifetime, Link, Netlink, NewAddress, OperState};
-pub use nic::{select_nic, Candidate, NicChoice};
+pub use netlink::Netlink;
+pub use nic::{select_nic, Candidate, NicChoice, NicError};
 pub use raw::{announce, probe_duplicate, Announced, Conflict};

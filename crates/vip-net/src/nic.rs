@@ -11,9 +11,42 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::error::{Error, Result};
-use crate::netlink::{Address, Link};
+use crate::address::Address;
+use crate::link::Link;
 use crate::prefix::{self, is_link_local_v6};
+
+/// Why no interface was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NicError {
+    /// No interface has an address in the VIP's subnet.
+    #[error("no interface on this node has an address in the subnet of {}; set nic", subnet(*vip, *prefix))]
+    NoCandidate { vip: IpAddr, prefix: Option<u8> },
+
+    /// Several interfaces have an address in the VIP's subnet.
+    #[error(
+        "{} interfaces have an address in the subnet of {}; set nic to choose one: {}",
+        candidates.len(), subnet(*vip, *prefix), list(candidates)
+    )]
+    AmbiguousNic {
+        vip: IpAddr,
+        prefix: Option<u8>,
+        candidates: Vec<Candidate>,
+    },
+}
+
+fn subnet(vip: IpAddr, prefix: Option<u8>) -> String {
+    match prefix {
+        Some(p) => format!("{vip}/{p}"),
+        None => vip.to_string(),
+    }
+}
+
+fn list(c: &[Candidate]) -> String {
+    c.iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// An interface with an address in the VIP's subnet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +81,7 @@ pub fn select_nic(
     addrs: &[Address],
     vip: IpAddr,
     prefix: Option<u8>,
-) -> Result<NicChoice> {
+) -> Result<NicChoice, NicError> {
     let vip_link_local = matches!(vip, IpAddr::V6(v) if is_link_local_v6(&v));
     // ifindex -> best matching own address (longest own prefix, then lowest address).
     let mut best: BTreeMap<u32, &Address> = BTreeMap::new();
@@ -93,7 +126,7 @@ pub fn select_nic(
         })
         .collect();
     match candidates.len() {
-        0 => Err(Error::NoCandidate { vip, prefix }),
+        0 => Err(NicError::NoCandidate { vip, prefix }),
         1 => {
             let c = candidates.remove(0);
             Ok(NicChoice {
@@ -105,7 +138,7 @@ pub fn select_nic(
         }
         _ => {
             candidates.sort_by(|a, b| a.nic.cmp(&b.nic));
-            Err(Error::AmbiguousNic {
+            Err(NicError::AmbiguousNic {
                 vip,
                 prefix,
                 candidates,
@@ -117,7 +150,8 @@ pub fn select_nic(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::{AddrFlags, Lifetime, OperState};
+    use crate::address::{AddrFlags, Lifetime};
+    use crate::link::OperState;
 
     fn link(index: u32, name: &str) -> Link {
         Link {
@@ -171,7 +205,7 @@ mod tests {
         assert_eq!((c.nic.as_str(), c.prefix), ("eth0", 16));
         // With the configured netmask, the VIP's subnet must contain the own address.
         let e = select_nic(&links(), &addrs, ip("10.201.0.50"), Some(30)).unwrap_err();
-        assert!(matches!(e, Error::NoCandidate { .. }), "{e}");
+        assert!(matches!(e, NicError::NoCandidate { .. }), "{e}");
         // Loopback VIPs land on lo.
         let c = select_nic(&links(), &addrs, ip("127.0.0.50"), None).unwrap();
         assert_eq!(c.nic, "lo");
@@ -182,14 +216,16 @@ mod tests {
         let addrs = [addr(2, "10.201.0.1/24"), addr(3, "10.201.0.2/24")];
         let e = select_nic(&links(), &addrs, ip("10.201.0.50"), None).unwrap_err();
         let text = e.to_string();
-        assert!(matches!(e, Error::AmbiguousNic { ref candidates, .. } if candidates.len() == 2));
+        assert!(
+            matches!(e, NicError::AmbiguousNic { ref candidates, .. } if candidates.len() == 2)
+        );
         assert!(
             text.contains("eth0 (10.201.0.1/24)") && text.contains("eth1 (10.201.0.2/24)"),
             "{text}"
         );
         assert!(text.contains("set nic"), "{text}");
         let e = select_nic(&links(), &addrs, ip("10.9.9.9"), None).unwrap_err();
-        assert!(matches!(e, Error::NoCandidate { .. }));
+        assert!(matches!(e, NicError::NoCandidate { .. }));
         assert!(e.to_string().contains("no interface"), "{e}");
         assert!(e.to_string().contains("10.9.9.9"), "{e}");
     }
@@ -205,7 +241,7 @@ mod tests {
         let c = select_nic(&links(), &addrs, ip("10.201.0.50"), None).unwrap();
         assert_eq!(c.nic, "eth0");
         let e = select_nic(&links(), &addrs[..2], ip("fd00:201::50"), None).unwrap_err();
-        assert!(matches!(e, Error::NoCandidate { .. }));
+        assert!(matches!(e, NicError::NoCandidate { .. }));
     }
 
     #[test]
@@ -219,7 +255,7 @@ mod tests {
         assert_eq!((c.nic.as_str(), c.prefix), ("eth1", 64));
         // A link-local VIP matches link-local own addresses only (and there are two here).
         let e = select_nic(&links(), &addrs, ip("fe80::50"), None).unwrap_err();
-        assert!(matches!(e, Error::AmbiguousNic { .. }));
+        assert!(matches!(e, NicError::AmbiguousNic { .. }));
     }
 
     #[test]

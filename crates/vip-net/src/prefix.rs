@@ -50,6 +50,31 @@ pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Option<Ipv4Addr> {
     (prefix <= 30).then(|| Ipv4Addr::from(u32::from(ip) | !mask_v4(prefix)))
 }
 
+/// What an address is in its subnet when it is not a host address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetRole {
+    /// All host bits zero: the network address (for IPv6 the Subnet-Router anycast address,
+    /// RFC 4291 §2.6.1).
+    Network,
+    /// All host bits one (IPv4 only: IPv6 has no broadcast).
+    Broadcast,
+}
+
+/// Whether `ip` is the network or the broadcast address of `ip/prefix`. Prefixes without
+/// either have none: IPv4 /31 (RFC 3021) and /32, IPv6 /127 (RFC 6164) and /128.
+pub fn subnet_role(ip: IpAddr, prefix: u8) -> Option<SubnetRole> {
+    if prefix >= max_prefix(&ip).saturating_sub(1) {
+        return None;
+    }
+    if network(ip, prefix) == ip {
+        return Some(SubnetRole::Network);
+    }
+    match ip {
+        IpAddr::V4(v4) if broadcast(v4, prefix) == Some(v4) => Some(SubnetRole::Broadcast),
+        _ => None,
+    }
+}
+
 /// `ip addr add … brd -`: the host bits cleared.
 pub fn broadcast_minus(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(ip) & mask_v4(prefix))
@@ -79,36 +104,59 @@ pub enum NetmaskError {
     DottedForIpv6(Ipv4Addr),
 }
 
-/// Parses a `cidr_netmask` for `ip`: a prefix length (`24`, `/24`, `64`) or, for IPv4, a
-/// dotted-quad netmask (`255.255.255.0`). Prefix 0 is refused: a VIP owning the whole address
-/// space is always a mistake.
-pub fn parse_netmask(text: &str, ip: &IpAddr) -> Result<u8, NetmaskError> {
-    let t = text.trim();
-    let t = t.strip_prefix('/').unwrap_or(t);
-    let (family, max) = match ip {
-        IpAddr::V4(_) => ("IPv4", 32u8),
-        IpAddr::V6(_) => ("IPv6", 128u8),
-    };
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        let len: u32 = t.parse().unwrap_or(u32::MAX);
-        if len == 0 || len > u32::from(max) {
-            return Err(NetmaskError::Range { len, family, max });
+/// A netmask as written (`24`, `/24`, `255.255.255.0`), before it is checked against an
+/// address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Netmask {
+    /// A prefix length, as written (it may be out of range for the family).
+    Length(u32),
+    /// A dotted quad (it may be non-contiguous).
+    Dotted(Ipv4Addr),
+}
+
+impl Netmask {
+    /// The syntax only: a prefix length (optionally after a `/`) or a dotted quad.
+    pub fn parse(text: &str) -> Option<Netmask> {
+        let t = text.trim();
+        let t = t.strip_prefix('/').unwrap_or(t);
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(Netmask::Length(t.parse().unwrap_or(u32::MAX)));
         }
-        return Ok(len as u8);
+        t.parse::<Ipv4Addr>().ok().map(Netmask::Dotted)
     }
-    match t.parse::<Ipv4Addr>() {
-        Ok(mask) if ip.is_ipv6() => Err(NetmaskError::DottedForIpv6(mask)),
-        Ok(mask) => match prefix_from_netmask(mask) {
-            Some(0) => Err(NetmaskError::Range {
-                len: 0,
-                family,
-                max,
-            }),
-            Some(p) => Ok(p),
-            None => Err(NetmaskError::NotContiguous(mask)),
-        },
-        Err(_) => Err(NetmaskError::Syntax(text.to_string())),
+
+    /// The prefix length this netmask gives `ip`. Prefix 0 is refused: a VIP owning the whole
+    /// address space is always a mistake.
+    pub fn prefix_for(self, ip: &IpAddr) -> Result<u8, NetmaskError> {
+        let (family, max) = match ip {
+            IpAddr::V4(_) => ("IPv4", 32u8),
+            IpAddr::V6(_) => ("IPv6", 128u8),
+        };
+        match self {
+            Netmask::Length(len) if len == 0 || len > u32::from(max) => {
+                Err(NetmaskError::Range { len, family, max })
+            }
+            Netmask::Length(len) => Ok(len as u8),
+            Netmask::Dotted(mask) if ip.is_ipv6() => Err(NetmaskError::DottedForIpv6(mask)),
+            Netmask::Dotted(mask) => match prefix_from_netmask(mask) {
+                Some(0) => Err(NetmaskError::Range {
+                    len: 0,
+                    family,
+                    max,
+                }),
+                Some(p) => Ok(p),
+                None => Err(NetmaskError::NotContiguous(mask)),
+            },
+        }
     }
+}
+
+/// Parses a `cidr_netmask` for `ip`: a prefix length (`24`, `/24`, `64`) or, for IPv4, a
+/// dotted-quad netmask (`255.255.255.0`); see [`Netmask`].
+pub fn parse_netmask(text: &str, ip: &IpAddr) -> Result<u8, NetmaskError> {
+    Netmask::parse(text)
+        .ok_or_else(|| NetmaskError::Syntax(text.to_string()))?
+        .prefix_for(ip)
 }
 
 /// The solicited-node multicast group of an IPv6 address (ff02::1:ffXX:XXXX, RFC 4291 §2.7.1).
@@ -174,6 +222,23 @@ mod tests {
             broadcast_minus(ip, 24),
             "10.201.0.0".parse::<Ipv4Addr>().unwrap()
         );
+    }
+
+    #[test]
+    fn subnet_roles() {
+        use SubnetRole::*;
+        assert_eq!(subnet_role(v4("10.0.0.0"), 24), Some(Network));
+        assert_eq!(subnet_role(v4("10.0.0.255"), 24), Some(Broadcast));
+        assert_eq!(subnet_role(v4("10.0.0.254"), 24), None);
+        assert_eq!(subnet_role(v4("10.0.0.3"), 30), Some(Broadcast));
+        assert_eq!(subnet_role(v4("10.0.0.0"), 31), None);
+        assert_eq!(subnet_role(v4("10.0.0.1"), 31), None);
+        assert_eq!(subnet_role(v4("10.0.0.0"), 32), None);
+        assert_eq!(subnet_role(v4("fd00::"), 64), Some(Network));
+        assert_eq!(subnet_role(v4("fd00::ffff:ffff:ffff:ffff"), 64), None);
+        assert_eq!(subnet_role(v4("fd00::"), 127), None);
+        assert_eq!(subnet_role(v4("fd00::"), 128), None);
+        assert_eq!(subnet_role(v4("0.0.0.0"), 1), Some(Network));
     }
 
     #[test]

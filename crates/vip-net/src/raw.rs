@@ -7,14 +7,15 @@
 use std::io;
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv6Addr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+use crate::link::Link;
 use crate::mac::MacAddr;
-use crate::netlink::Link;
 use crate::packet::{self, Advertisement, Arp, ETH_P_ARP, ETH_P_IPV6};
 use crate::prefix::is_link_local_v6;
+use crate::sockopt::{set_timeout, setsockopt};
 
 /// How many announcements went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,35 +160,6 @@ fn ethernet_mac(link: &Link) -> Result<MacAddr> {
         .ok_or_else(|| Error::NoHardwareAddress {
             nic: link.name.clone(),
         })
-}
-
-/// Sets SO_RCVTIMEO / SO_SNDTIMEO (at least 1 µs: zero would mean "block forever").
-pub(crate) fn set_timeout(fd: RawFd, opt: libc::c_int, d: Duration) -> io::Result<()> {
-    let d = d.max(Duration::from_micros(1));
-    let tv = libc::timeval {
-        tv_sec: libc::time_t::try_from(d.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_usec: d.subsec_micros() as libc::suseconds_t,
-    };
-    setsockopt(fd, libc::SOL_SOCKET, opt, &tv)
-}
-
-fn setsockopt<T>(fd: RawFd, level: libc::c_int, opt: libc::c_int, value: &T) -> io::Result<()> {
-    // SAFETY: `value` points to a live, initialised T for the duration of the call and its
-    // exact size is passed; the kernel only reads it. A bad fd or option yields an error code.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            opt,
-            (value as *const T).cast::<libc::c_void>(),
-            size_of::<T>() as libc::socklen_t,
-        )
-    };
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
 }
 
 fn socket(op: &'static str, domain: i32, ty: i32, proto: i32) -> Result<OwnedFd> {

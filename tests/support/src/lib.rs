@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests of the agents (and of the packaging): the result of
 //! one run of an agent binary, the exit reason it gave Pacemaker, what its `meta-data` prints,
-//! and the validation of meta-data the way ocf-tester does it. Test-only, never packaged.
+//! and the validation of meta-data the way ocf-tester does it; throw-away network namespaces
+//! ([`netns`]). Test-only, never packaged.
+
+pub mod netns;
 
 use std::io::Write;
 use std::path::Path;

@@ -11,54 +11,35 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use ocf_test_support::netns;
 pub use ocf_test_support::Run;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_vip");
-const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const PREFIX: &str = "vipt";
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+pub use ocf_test_support::netns::{has_ip as has_ip_anywhere, run as sh, try_run as try_sh, PATH};
 
-/// Runs a command, panicking with its output if it fails.
-pub fn sh(args: &[&str]) -> String {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .env("PATH", PATH)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs a command, returning whether it succeeded.
-pub fn try_sh(args: &[&str]) -> bool {
-    Command::new(args[0])
-        .args(&args[1..])
-        .env("PATH", PATH)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-pub fn require_root() {
+/// Whether this process may build namespaces; if not, prints why the calling test is skipped
+/// (on stderr directly: libtest captures only the print macros).
+pub fn root_or_skip() -> bool {
     let caps = vip_net::Capabilities::current().expect("read capabilities");
-    assert!(
-        caps.net_admin() && caps.net_raw(),
-        "these tests must run as root (CAP_NET_ADMIN and CAP_NET_RAW): they create network \
-         namespaces and veth pairs; run `sudo cargo test -p vip`"
+    if caps.net_admin() && caps.net_raw() {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a vip test")
+        .to_string();
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: needs root (CAP_NET_ADMIN and CAP_NET_RAW) to build network \
+         namespaces; tests/run-all runs it as root"
     );
+    false
 }
 
 /// A set of namespaces owned by one test.
@@ -68,22 +49,22 @@ pub struct Lab {
 }
 
 impl Lab {
-    pub fn new() -> Lab {
-        require_root();
-        remove_stale();
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        Lab {
-            id: format!("{PREFIX}{}x{n}", std::process::id()),
-            namespaces: Vec::new(),
+    /// A new lab, or `None` (with the reason printed) when not root: the test then skips.
+    pub fn new() -> Option<Lab> {
+        if !root_or_skip() {
+            return None;
         }
+        Some(Lab {
+            id: netns::unique_name(PREFIX),
+            namespaces: Vec::new(),
+        })
     }
 
     /// A new, empty namespace (loopback up).
     pub fn netns(&mut self, role: &str) -> String {
         let name = format!("{}{role}", self.id);
-        sh(&["ip", "netns", "add", &name]);
+        netns::add(&name);
         self.namespaces.push(name.clone());
-        sh(&["ip", "-n", &name, "link", "set", "lo", "up"]);
         name
     }
 
@@ -146,53 +127,7 @@ impl Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         for ns in self.namespaces.iter().rev() {
-            delete_netns(ns);
-        }
-    }
-}
-
-fn delete_netns(ns: &str) {
-    // Nothing should run in there, but never leave a process behind.
-    if let Ok(out) = Command::new("ip")
-        .args(["netns", "pids", ns])
-        .env("PATH", PATH)
-        .output()
-    {
-        for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-            let _ = Command::new("kill").args(["-KILL", pid]).status();
-        }
-    }
-    let _ = Command::new("ip")
-        .args(["netns", "del", ns])
-        .env("PATH", PATH)
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// Removes namespaces left by earlier test processes that died without cleaning up.
-fn remove_stale() {
-    let Ok(out) = Command::new("ip")
-        .args(["netns", "list"])
-        .env("PATH", PATH)
-        .output()
-    else {
-        return;
-    };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some(name) = line.split_whitespace().next() else {
-            continue;
-        };
-        let Some(rest) = name.strip_prefix(PREFIX) else {
-            continue;
-        };
-        let Some((pid, _)) = rest.split_once('x') else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else {
-            continue;
-        };
-        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            delete_netns(name);
+            netns::delete(ns);
         }
     }
 }
@@ -218,13 +153,6 @@ pub fn addr_line(ns: &str, dev: &str, cidr: &str) -> Option<String> {
         .lines()
         .find(|l| l.contains(&needle))
         .map(str::to_string)
-}
-
-/// Whether `ip` (without prefix) is on any interface of the namespace.
-pub fn has_ip_anywhere(ns: &str, ip: &str) -> bool {
-    let out = sh(&["ip", "-n", ns, "-o", "addr", "show"]);
-    let needle = format!(" {ip}/");
-    out.lines().any(|l| l.contains(&needle))
 }
 
 pub fn mac(ns: &str, dev: &str) -> String {
