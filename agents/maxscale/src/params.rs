@@ -1,5 +1,6 @@
-//! The parameter table: names users and tests rely on (issue 3 §2), each with the exit codes
-//! its failures give.
+//! The parameter declarations: each owns its name, type, default and descriptions (which say
+//! the exit codes its failures give); code reads a value only through its declaration, in
+//! `config.rs`.
 
 use std::path::PathBuf;
 
@@ -86,7 +87,7 @@ pub const MANAGE_PROCESS: ParamSpec<bool> = ParamSpec::boolean("manage_process")
     );
 
 pub const ADMIN_HOST: ParamSpec<String> = ParamSpec::string("admin_host")
-    .default("127.0.0.1")
+    .default(maxscale_rest::DEFAULT_HOST)
     .short("REST API address")
     .long("Address of MaxScale's REST API (its admin_host).");
 
@@ -96,7 +97,7 @@ pub const ADMIN_PORT: ParamSpec<Port> = ParamSpec::new("admin_port")
     .long("Port of MaxScale's REST API (its admin_port). Not a port number: 6.");
 
 pub const ADMIN_USER: ParamSpec<String> = ParamSpec::string("admin_user")
-    .default("admin")
+    .default(maxscale_rest::DEFAULT_USER)
     .short("REST API user")
     .long(
         "REST API account. Promotion needs an admin (read-write) account; a read-only one \

@@ -21,12 +21,14 @@ use std::time::Duration;
 
 use ocf::attrs::PromotionScore;
 use ocf::state::StateFile;
-use ocf::{Context, OcfError, OcfResult, Status};
+use ocf::{Context, Status};
 
 use maxscale_rest::{Client, MaxScaleInfo};
 
-use crate::failure::to_ocf;
-use crate::health::Assessment;
+use crate::api;
+use crate::config::Config;
+use crate::error::MaxScaleError;
+use crate::verdict::{self, Assessment, Observed};
 
 pub const SCORE_HEALTHY: i64 = 100;
 pub const SCORE_DEGRADED: i64 = 10;
@@ -102,7 +104,7 @@ fn note_locks(ctx: &Context, locks: bool) {
 }
 
 /// The role monitor reports for a running MaxScale.
-pub fn role(ctx: &Context, info: &MaxScaleInfo, a: &Assessment) -> OcfResult<Status> {
+pub fn role(ctx: &Context, info: &MaxScaleInfo, a: &Assessment) -> Result<Status, MaxScaleError> {
     let locks = a.cooperative_locks();
     note_locks(ctx, locks);
     if locks {
@@ -115,9 +117,7 @@ pub fn role(ctx: &Context, info: &MaxScaleInfo, a: &Assessment) -> OcfResult<Sta
     match info.passive {
         Some(false) => Ok(Status::Promoted),
         Some(true) => Ok(Status::Success),
-        None => Err(OcfError::generic(
-            "MaxScale does not report parameters.passive in /v1/maxscale",
-        )),
+        None => Err(MaxScaleError::NoPassive),
     }
 }
 
@@ -129,7 +129,7 @@ pub fn apply(
     a: &Assessment,
     passive: bool,
     what: &str,
-) -> OcfResult<()> {
+) -> Result<(), MaxScaleError> {
     let locks = a.cooperative_locks();
     note_locks(ctx, locks);
     let marker = state(ctx, "promoted");
@@ -154,7 +154,7 @@ pub fn apply(
     }
     client
         .set_passive(passive, skip_sync, ctx.deadline.at())
-        .map_err(|e| to_ocf(e, &format!("{what}: setting passive={passive}")))?;
+        .map_err(|e| MaxScaleError::rest(format!("{what}: setting passive={passive}"), e))?;
     tracing::info!("{what}: passive={passive}");
     Ok(())
 }
@@ -164,4 +164,53 @@ pub fn forget(ctx: &Context) {
     set_score(ctx, None, false);
     let _ = state(ctx, "promoted").remove();
     let _ = state(ctx, "locks").remove();
+}
+
+/// promote (`passive=false`) and demote (`passive=true`).
+///
+/// No "promotable clone only" gate: Pacemaker calls promote/demote only for promotable clones,
+/// except when such a clone is deleted while promoted — the orphaned instance is then demoted
+/// without the clone's meta-attributes, and a 3 here would leave it stuck as
+/// "ORPHANED FAILED Promoted" (seen in the lab). start/monitor of a primitive still never touch
+/// passive.
+pub fn set_role(ctx: &Context, passive: bool) -> Result<Status, MaxScaleError> {
+    let what = if passive { "demote" } else { "promote" };
+    let c = Config::from_params(&ctx.params)?;
+    match verdict::observe(ctx, &c, true)? {
+        Observed::Answering(info, client) => {
+            let a = verdict::assess(&client, &c.health, api::request_deadline(ctx))?;
+            apply(ctx, &client, &info, &a, passive, what)?;
+            Ok(Status::Success)
+        }
+        Observed::NotRunning if passive => {
+            tracing::info!("demote: MaxScale is not running, so it is not active");
+            Ok(Status::Success)
+        }
+        _ => Err(MaxScaleError::NotRunningFor(what)),
+    }
+}
+
+/// Sets passive for `keepalived-notify` (the rules of promote and demote, without Pacemaker's
+/// role bookkeeping: cooperative locks leave it alone, an unchanged value is not written).
+pub fn set_passive_for_keepalived(ctx: &Context, passive: bool) -> Result<(), MaxScaleError> {
+    let what = "keepalived-notify";
+    let c = Config::from_params(&ctx.params)?;
+    let client = api::client(ctx, &c)?;
+    let info = client
+        .maxscale(ctx.deadline.at())
+        .map_err(|e| MaxScaleError::rest(what, e))?;
+    let monitors = client
+        .monitors(ctx.deadline.at())
+        .map_err(|e| MaxScaleError::rest(what, e))?;
+    if verdict::cooperative_locks(&monitors) {
+        tracing::warn!("cooperative monitoring locks are on: passive left unchanged");
+        return Ok(());
+    }
+    if info.passive == Some(passive) {
+        return Ok(());
+    }
+    client
+        .set_passive(passive, info.config_sync_on(), ctx.deadline.at())
+        .map_err(|e| MaxScaleError::rest(format!("{what}: setting passive={passive}"), e))?;
+    Ok(())
 }

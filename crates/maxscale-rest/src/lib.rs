@@ -30,7 +30,8 @@ use model::{
     MonitorAttributes, Resource, ServerAttributes, ServiceAttributes, Shape,
 };
 
-/// MaxScale's defaults: `admin` / `mariadb` (maxctrl's defaults too).
+/// MaxScale's defaults: `admin` / `mariadb` on 127.0.0.1:8989 (maxctrl's defaults too).
+pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_USER: &str = "admin";
 pub const DEFAULT_PASSWORD: &str = "mariadb";
 pub const DEFAULT_PORT: u16 = 8989;
@@ -51,7 +52,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            host: "127.0.0.1".into(),
+            host: DEFAULT_HOST.into(),
             port: DEFAULT_PORT,
             user: DEFAULT_USER.into(),
             password: Secret::new(DEFAULT_PASSWORD),

@@ -1,0 +1,309 @@
+//! The parameters as typed values (`Config::from_params`), cross-checked, and what follows from
+//! them alone: the pid file, MaxScale's command line, where the REST API is. Nothing on this
+//! node is looked at here (validate.rs does that), so every error is a configuration error (6).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use ocf::{ParamSpec, ParamType, Params};
+
+use crate::error::MaxScaleError;
+use crate::params::*;
+
+/// MaxScale's own log directory when `--logdir` is not given (gateway.cc).
+const MAXSCALE_LOGDIR: &str = "/var/log/maxscale";
+
+/// Long options that would keep MaxScale from daemonizing and reporting its start-up result.
+const FORBIDDEN_LONG: &[&str] = &[
+    "nodaemon",
+    "config-check",
+    "export-config",
+    "version",
+    "version-full",
+    "help",
+];
+/// Their short forms, and the short options that take an argument (the rest of a cluster).
+const FORBIDDEN_SHORT: &str = "dcevV?";
+const SHORT_WITH_ARGUMENT: &str = "eflLABCDEFJMNPRrUsSGHg";
+
+/// Whether one word of extra_options is (or, in a cluster like `-dp`, holds) a forbidden
+/// option. Long options may be abbreviated, as MaxScale's getopt_long accepts.
+fn forbidden_option(word: &str) -> bool {
+    if let Some(long) = word.strip_prefix("--") {
+        let name = long.split('=').next().unwrap_or(long);
+        return name.len() >= 3 && FORBIDDEN_LONG.iter().any(|f| f.starts_with(name));
+    }
+    let Some(cluster) = word.strip_prefix('-') else {
+        return false;
+    };
+    for c in cluster.chars() {
+        if FORBIDDEN_SHORT.contains(c) {
+            return true;
+        }
+        if SHORT_WITH_ARGUMENT.contains(c) {
+            return false;
+        }
+    }
+    false
+}
+
+/// What the depth-20 check asks of MaxScale's servers (the parameters only monitor reads).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HealthRules {
+    /// Servers that must be listed and Running; none named: at least one Running server.
+    pub servers: Vec<String>,
+    pub require_master: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub binary: PathBuf,
+    pub config: PathBuf,
+    pub user: String,
+    pub piddir: PathBuf,
+    pub logdir: Option<PathBuf>,
+    pub datadir: Option<PathBuf>,
+    pub cachedir: Option<PathBuf>,
+    pub persistdir: Option<PathBuf>,
+    pub extra_options: Vec<String>,
+    pub manage_process: bool,
+    pub admin_host: String,
+    pub admin_port: u16,
+    pub admin_user: String,
+    pub admin_password_file: Option<PathBuf>,
+    pub admin_tls: bool,
+    pub admin_ca_file: Option<PathBuf>,
+    pub health: HealthRules,
+}
+
+/// How values are read: strictly (every action but stop), or leniently for stop, which must
+/// succeed whenever nothing can run — a malformed value falls back to its default, with a
+/// warning, because a stop that fails gets the node fenced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Strict,
+    Lenient,
+}
+
+impl Config {
+    /// Every parameter, checked: a malformed value is wrong on every node (6).
+    pub fn from_params(p: &Params) -> Result<Config, MaxScaleError> {
+        Config::read(p, Mode::Strict)
+    }
+
+    /// For stop: never fails (see [`Mode`]).
+    pub fn for_stop(p: &Params) -> Config {
+        Config::read(p, Mode::Lenient).unwrap_or_else(|e| {
+            tracing::warn!("{e}; stop uses the defaults");
+            Config::read(&Params::from_env(&ocf::Env::default()), Mode::Lenient)
+                .unwrap_or_else(|e| unreachable!("the declared defaults parse: {e}"))
+        })
+    }
+
+    fn read(p: &Params, mode: Mode) -> Result<Config, MaxScaleError> {
+        fn value<T: ParamType>(
+            p: &Params,
+            spec: &ParamSpec<T>,
+            mode: Mode,
+        ) -> Result<T, MaxScaleError> {
+            match (mode == Mode::Lenient)
+                .then(|| p.get_lenient(spec))
+                .flatten()
+            {
+                Some(v) => Ok(v),
+                None => Ok(p.get(spec)?),
+            }
+        }
+        fn optional<T: ParamType>(
+            p: &Params,
+            spec: &ParamSpec<T>,
+            mode: Mode,
+        ) -> Result<Option<T>, MaxScaleError> {
+            match mode {
+                Mode::Lenient => Ok(p.get_lenient(spec)),
+                Mode::Strict => Ok(p.get_opt(spec)?),
+            }
+        }
+        let extra_options: Vec<String> = optional(p, &EXTRA_OPTIONS, mode)?
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if mode == Mode::Strict {
+            if let Some(bad) = extra_options.iter().find(|o| forbidden_option(o)) {
+                return Err(MaxScaleError::ForbiddenOption(bad.clone()));
+            }
+        }
+        let servers = optional(p, &SERVERS, mode)?
+            .unwrap_or_default()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(Config {
+            binary: value(p, &BINARY, mode)?,
+            config: value(p, &CONFIG, mode)?,
+            user: value(p, &USER, mode)?,
+            piddir: value(p, &PIDDIR, mode)?,
+            logdir: optional(p, &LOGDIR, mode)?,
+            datadir: optional(p, &DATADIR, mode)?,
+            cachedir: optional(p, &CACHEDIR, mode)?,
+            persistdir: optional(p, &PERSISTDIR, mode)?,
+            extra_options,
+            manage_process: value(p, &MANAGE_PROCESS, mode)?,
+            admin_host: value(p, &ADMIN_HOST, mode)?,
+            admin_port: value(p, &ADMIN_PORT, mode)?.0,
+            admin_user: value(p, &ADMIN_USER, mode)?,
+            admin_password_file: optional(p, &ADMIN_PASSWORD_FILE, mode)?,
+            admin_tls: value(p, &ADMIN_TLS, mode)?,
+            admin_ca_file: optional(p, &ADMIN_CA_FILE, mode)?,
+            health: HealthRules {
+                servers,
+                require_master: value(p, &REQUIRE_MASTER, mode)?,
+            },
+        })
+    }
+
+    pub fn pid_file(&self) -> daemon_process::PidFile {
+        daemon_process::PidFile::new(self.piddir.join("maxscale.pid"))
+    }
+
+    /// The name the process is recognised by.
+    pub fn program(&self) -> String {
+        self.binary.to_string_lossy().into_owned()
+    }
+
+    /// `maxscale.log`, where MaxScale explains a failed start when it printed nothing.
+    pub fn log_file(&self) -> PathBuf {
+        self.logdir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(MAXSCALE_LOGDIR))
+            .join("maxscale.log")
+    }
+
+    /// The daemon's arguments (after the program name).
+    pub fn arguments(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec![
+            join("--config=", &self.config),
+            format!("--user={}", self.user).into(),
+            join("--piddir=", &self.piddir),
+        ];
+        for (flag, dir) in [
+            ("--logdir=", &self.logdir),
+            ("--datadir=", &self.datadir),
+            ("--cachedir=", &self.cachedir),
+            ("--persistdir=", &self.persistdir),
+        ] {
+            if let Some(d) = dir {
+                args.push(join(flag, d));
+            }
+        }
+        args.extend(self.extra_options.iter().map(OsString::from));
+        args
+    }
+}
+
+fn join(flag: &str, path: &Path) -> OsString {
+    let mut s = OsString::from(flag);
+    s.push(path.as_os_str());
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocf::{Env, Failure, OcfRc};
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        Params::from_env(&Env::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string())),
+        ))
+    }
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, MaxScaleError> {
+        Config::from_params(&params(pairs))
+    }
+
+    #[test]
+    fn the_defaults_are_the_declarations() {
+        let c = config(&[]).unwrap();
+        let d = |spec: &ParamSpec<PathBuf>| spec.default_value().unwrap();
+        assert_eq!(c.binary, d(&BINARY));
+        assert_eq!(c.config, d(&CONFIG));
+        assert_eq!(c.piddir, d(&PIDDIR));
+        assert_eq!(c.pid_file().path(), d(&PIDDIR).join("maxscale.pid"));
+        assert_eq!(Some(c.user.clone()), USER.default_value());
+        assert_eq!(Some(c.manage_process), MANAGE_PROCESS.default_value());
+        assert_eq!(Some(c.admin_host.clone()), ADMIN_HOST.default_value());
+        assert_eq!(c.admin_port, maxscale_rest::DEFAULT_PORT);
+        assert_eq!(c.admin_user, maxscale_rest::DEFAULT_USER);
+        assert!(!c.admin_tls && c.health == HealthRules::default());
+        assert_eq!(
+            c.arguments(),
+            [
+                "--config=/etc/maxscale.cnf",
+                "--user=maxscale",
+                "--piddir=/run/maxscale"
+            ]
+        );
+        assert_eq!(
+            c.log_file(),
+            PathBuf::from("/var/log/maxscale/maxscale.log")
+        );
+    }
+
+    #[test]
+    fn command_line_and_lists() {
+        let c = config(&[
+            ("logdir", "/l"),
+            ("persistdir", "/p"),
+            ("extra_options", " --threads=2  -s no "),
+            ("servers", "server1, server2 server3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.arguments(),
+            [
+                "--config=/etc/maxscale.cnf",
+                "--user=maxscale",
+                "--piddir=/run/maxscale",
+                "--logdir=/l",
+                "--persistdir=/p",
+                "--threads=2",
+                "-s",
+                "no"
+            ]
+        );
+        assert_eq!(c.health.servers, ["server1", "server2", "server3"]);
+    }
+
+    #[test]
+    fn malformed_values_are_configuration_errors() {
+        for bad in [
+            ("admin_port", "http"),
+            ("admin_port", "0"),
+            ("admin_port", "70000"),
+            ("manage_process", "perhaps"),
+            ("extra_options", "--nodaemon"),
+            ("extra_options", "-d"),
+            ("extra_options", "-dp"),
+            ("extra_options", "--config-check"),
+            ("extra_options", "--nodaem"),
+            ("extra_options", "-pd"),
+        ] {
+            let e = config(&[bad]).unwrap_err();
+            assert_eq!(e.rc(), OcfRc::ErrConfigured, "{bad:?}: {e}");
+        }
+        // -p (passive), -l file and -Ufoo are fine.
+        assert!(config(&[("extra_options", "-p -lfile -s no")]).is_ok());
+        let c = Config::for_stop(&params(&[
+            ("admin_port", "x"),
+            ("manage_process", "?"),
+            ("extra_options", "--nodaemon"),
+        ]));
+        assert_eq!(c.admin_port, maxscale_rest::DEFAULT_PORT);
+        assert!(c.manage_process);
+    }
+}

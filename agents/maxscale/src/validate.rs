@@ -1,0 +1,117 @@
+//! validate-all, and the checks of this node's files that start makes first: 5 when something
+//! is missing here, 2 for an unreadable password or CA file.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use ocf::{Context, Status};
+
+use crate::api;
+use crate::config::Config;
+use crate::error::MaxScaleError;
+
+pub fn validate(ctx: &Context) -> Result<Status, MaxScaleError> {
+    let c = Config::from_params(&ctx.params)?;
+    check_node(&c)?;
+    Ok(Status::Success)
+}
+
+/// What start needs on this node (monitor and stop never look: a probe on a node without
+/// MaxScale answers 7).
+pub fn check_node(c: &Config) -> Result<(), MaxScaleError> {
+    if c.manage_process {
+        check_executable(&c.binary)?;
+        if let Err(source) = std::fs::File::open(&c.config) {
+            return Err(MaxScaleError::ConfigUnreadable {
+                path: c.config.clone(),
+                source,
+            });
+        }
+        if nix::unistd::User::from_name(&c.user)
+            .ok()
+            .flatten()
+            .is_none()
+        {
+            return Err(MaxScaleError::NoUser(c.user.clone()));
+        }
+    }
+    if let Some(f) = &c.admin_password_file {
+        api::read_password(f)?;
+    }
+    if c.admin_tls {
+        if let Some(ca) = &c.admin_ca_file {
+            if let Err(source) = std::fs::read(ca) {
+                return Err(MaxScaleError::CaFile {
+                    path: ca.clone(),
+                    source,
+                });
+            }
+        }
+    } else if c.admin_ca_file.is_some() {
+        tracing::warn!("admin_ca_file is set but admin_tls is false: it is not used");
+    }
+    Ok(())
+}
+
+fn check_executable(binary: &Path) -> Result<(), MaxScaleError> {
+    match std::fs::metadata(binary) {
+        Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => Ok(()),
+        Ok(_) => Err(MaxScaleError::NotExecutable(binary.to_path_buf())),
+        Err(source) => Err(MaxScaleError::BinaryMissing {
+            path: binary.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocf::{Env, Failure, OcfRc, Params};
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        let env = Env::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string())),
+        );
+        Config::from_params(&Params::from_env(&env)).unwrap()
+    }
+
+    #[test]
+    fn node_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("maxscale.cnf");
+        std::fs::write(&cfg, "[maxscale]\n").unwrap();
+        let cfg = cfg.to_str().unwrap();
+        check_node(&config(&[
+            ("binary", "/bin/sh"),
+            ("config", cfg),
+            ("user", "root"),
+        ]))
+        .unwrap();
+        let rc = |pairs: &[(&str, &str)]| check_node(&config(pairs)).unwrap_err().rc();
+        assert_eq!(
+            rc(&[("binary", "/nonexistent/maxscale")]),
+            OcfRc::ErrInstalled
+        );
+        assert_eq!(
+            rc(&[("binary", "/bin/sh"), ("config", "/nonexistent.cnf")]),
+            OcfRc::ErrInstalled
+        );
+        assert_eq!(
+            rc(&[
+                ("binary", "/bin/sh"),
+                ("config", cfg),
+                ("user", "no-such-user-here")
+            ]),
+            OcfRc::ErrInstalled
+        );
+        // Not managing the process: binary, config and user are not needed here.
+        check_node(&config(&[
+            ("manage_process", "false"),
+            ("binary", "/nonexistent"),
+        ]))
+        .unwrap();
+    }
+}
