@@ -29,6 +29,22 @@ fn sig(pid: i32, s: Signal) {
     kill(Pid::from_raw(pid), s).expect("kill");
 }
 
+/// SIGSTOP, then wait until /proc shows the process stopped: the group stop of a threaded
+/// process takes effect asynchronously, and a monitor run at once may still see it running.
+fn freeze(pid: i32) {
+    sig(pid, Signal::SIGSTOP);
+    let t = Instant::now();
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit_once(')').map(|(_, r)| r.trim_start().chars().next());
+        if state == Some(Some('T')) {
+            return;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "{pid} not stopped: {stat}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
 fn primitive_lifecycle() {
     let m = Install::new();
@@ -123,7 +139,7 @@ fn sigstop_makes_monitor_fail_within_its_timeout() {
     let m = Install::new();
     m.expect("start", 0);
     let pid = m.pid().unwrap();
-    sig(pid, Signal::SIGSTOP);
+    freeze(pid);
     let timeout = [("OCF_RESKEY_CRM_meta_timeout", "5000")];
     for level in ["0", "10", "20"] {
         let r = m.run_env(
@@ -574,7 +590,7 @@ fn keepalived_check() {
         m.fault("none");
     }
     let pid = m.pid().unwrap();
-    sig(pid, Signal::SIGSTOP);
+    freeze(pid);
     let r = m.run_args(&["keepalived-check", "--params", p], &[]);
     assert_eq!(r.rc, 1);
     sig(pid, Signal::SIGCONT);
