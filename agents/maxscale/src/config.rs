@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use ocf::{ParamSpec, ParamType, Params};
+use ocf::{ParamError, ParamSpec, ParamType, Params};
 
 use crate::error::MaxScaleError;
 use crate::params::*;
@@ -134,6 +134,12 @@ impl Config {
                 return Err(MaxScaleError::ForbiddenOption(bad.clone()));
             }
         }
+        let piddir: PathBuf = value(p, &PIDDIR, mode)?;
+        // Stop checks this itself: nothing can have been started through such a piddir.
+        if let (Err(expected), Mode::Strict) = (pid_path_syntax(&piddir), mode) {
+            let text = p.text(&PIDDIR).unwrap_or_default();
+            return Err(ParamError::invalid(&PIDDIR, text, expected).into());
+        }
         let servers = optional(p, &SERVERS, mode)?
             .unwrap_or_default()
             .split(|c: char| c == ',' || c.is_whitespace())
@@ -144,7 +150,7 @@ impl Config {
             binary: value(p, &BINARY, mode)?,
             config: value(p, &CONFIG, mode)?,
             user: value(p, &USER, mode)?,
-            piddir: value(p, &PIDDIR, mode)?,
+            piddir,
             logdir: optional(p, &LOGDIR, mode)?,
             datadir: optional(p, &DATADIR, mode)?,
             cachedir: optional(p, &CACHEDIR, mode)?,
@@ -201,6 +207,24 @@ impl Config {
         args.extend(self.extra_options.iter().map(OsString::from));
         args
     }
+}
+
+/// Longest path (PATH_MAX, with its NUL) and file name (NAME_MAX) Linux accepts.
+const PATH_MAX: usize = 4096;
+const NAME_MAX: usize = 255;
+
+/// piddir must be absolute (MaxScale and the agent run in different directories) and short
+/// enough to hold `maxscale.pid`: both are wrong on every node, so 6.
+pub fn pid_path_syntax(piddir: &Path) -> Result<(), &'static str> {
+    if !piddir.is_absolute() {
+        return Err("an absolute path");
+    }
+    let too_long = piddir.join("maxscale.pid").as_os_str().len() >= PATH_MAX
+        || piddir.iter().any(|name| name.len() > NAME_MAX);
+    if too_long {
+        return Err("a path short enough for maxscale.pid (PATH_MAX, NAME_MAX)");
+    }
+    Ok(())
 }
 
 fn join(flag: &str, path: &Path) -> OsString {
@@ -295,6 +319,26 @@ mod tests {
         ] {
             let e = config(&[bad]).unwrap_err();
             assert_eq!(e.rc(), OcfRc::ErrConfigured, "{bad:?}: {e}");
+        }
+        for piddir in [
+            "run/maxscale",
+            "./run",
+            "",
+            &format!("/{}", "d".repeat(300)),
+            &format!("/{}", "d/".repeat(2100)),
+        ] {
+            let e = config(&[("piddir", piddir)]);
+            if piddir.is_empty() {
+                assert!(e.is_ok(), "empty is unset: the default");
+                continue;
+            }
+            let e = e.unwrap_err();
+            assert_eq!(e.rc(), OcfRc::ErrConfigured, "{piddir}: {e}");
+            assert!(
+                e.to_string().starts_with("parameter 'piddir' must be"),
+                "{e}"
+            );
+            assert!(e.to_string().len() < 200, "{e}");
         }
         // -p (passive), -l file and -Ufoo are fine.
         assert!(config(&[("extra_options", "-p -lfile -s no")]).is_ok());

@@ -21,6 +21,12 @@ pub enum Proc {
     Absent {
         stale: Option<String>,
     },
+    /// The pid file's path cannot hold a pid file (its directory is a regular file, the pid
+    /// file a directory or a FIFO, no permission to look): nothing runs through it. start and
+    /// validate-all refuse such a piddir; monitor and stop only warn.
+    Impossible {
+        why: String,
+    },
 }
 
 pub fn find(s: &Config) -> Result<Proc, MaxScaleError> {
@@ -39,6 +45,12 @@ pub fn find(s: &Config) -> Result<Proc, MaxScaleError> {
                 "pid file {} holds no pid ({content:?})",
                 pid_file.path().display()
             )),
+        }),
+        Ok(Found::Unusable { why }) => Ok(Proc::Impossible {
+            why: format!(
+                "pid file {}: {why}; nothing can be running through it",
+                ocf::reason::excerpt(&pid_file.path().to_string_lossy(), 80)
+            ),
         }),
         Err(e) => Err(MaxScaleError::process(
             "looking for the MaxScale process",

@@ -42,6 +42,11 @@ pub enum MaxScaleError {
     PasswordFile(SecretError),
     #[error("admin_ca_file {} cannot be read: {source}", path.display())]
     CaFile { path: PathBuf, source: io::Error },
+    /// The pid file cannot live where piddir says, on this node (another node may be fine).
+    #[error("{what} (piddir {})", excerpt_path(piddir))]
+    PidPath { piddir: PathBuf, what: String },
+    #[error("piddir cannot be searched: permission denied (piddir {})", excerpt_path(.0))]
+    PiddirDenied(PathBuf),
     #[error("piddir {}: {what}: {source}", dir.display())]
     Piddir {
         dir: PathBuf,
@@ -137,6 +142,10 @@ impl Failure for MaxScaleError {
             }
             E::NoUser(_) => OcfRc::ErrInstalled,
             E::PasswordFile(_) | E::CaFile { .. } => OcfRc::ErrArgs,
+            // A stray file or directory on one node must not ban the resource everywhere (6):
+            // the same piddir is right on the other nodes.
+            E::PidPath { .. } => OcfRc::ErrArgs,
+            E::PiddirDenied(_) => OcfRc::ErrPerm,
             E::Rest { source, .. } => rest_rc(&source.kind),
             E::NotReady(source) => rest_rc(&source.kind),
             E::Process {
@@ -217,6 +226,11 @@ fn start_exit_text(code: i32, message: &str) -> String {
         6 => format!("MaxScale failed to start (exit 6, internal error){m}"),
         other => format!("MaxScale failed to start (exit {other}){m}"),
     }
+}
+
+/// A path as quoted in a reason: configured paths can be long.
+fn excerpt_path(p: &std::path::Path) -> String {
+    ocf::reason::excerpt(&p.to_string_lossy(), 64)
 }
 
 fn suffix(m: &str) -> String {

@@ -32,6 +32,13 @@ pub fn start(ctx: &Context) -> Result<Status, MaxScaleError> {
                 })
             }
             Proc::Running(p) => tracing::info!("MaxScale is already running (pid {})", p.pid),
+            Proc::Impossible { why } => {
+                // check_node refuses such a piddir first; this is a race with someone else.
+                return Err(MaxScaleError::PidPath {
+                    piddir: c.piddir.clone(),
+                    what: why,
+                });
+            }
             Proc::Absent { stale } => {
                 if let Some(why) = stale {
                     daemon::remove_stale_pid_file(&c, &why)?;
@@ -66,7 +73,7 @@ fn wait_ready(ctx: &Context, c: &Config, client: &Client) -> Result<MaxScaleInfo
             return Err(MaxScaleError::rest("start", err));
         }
         if c.manage_process {
-            if let Proc::Absent { .. } = daemon::find(c)? {
+            if let Proc::Absent { .. } | Proc::Impossible { .. } = daemon::find(c)? {
                 return Err(MaxScaleError::ExitedDuringStart {
                     log: c.log_file(),
                     last: err,

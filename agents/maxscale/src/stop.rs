@@ -10,7 +10,7 @@ use maxscale_rest::ErrorKind;
 use ocf::{Context, Status};
 
 use crate::api;
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::daemon::{self, Proc};
 use crate::error::MaxScaleError;
 use crate::promotion;
@@ -26,6 +26,11 @@ pub fn stop(ctx: &Context) -> Result<Status, MaxScaleError> {
         promotion::forget(ctx);
     }
     if c.manage_process {
+        if let Err(expected) = config::pid_path_syntax(&c.piddir) {
+            // start refuses such a piddir, so nothing was started through it.
+            tracing::warn!("stop: piddir is not {expected}: nothing can be running through it");
+            return Ok(Status::Success);
+        }
         match daemon::find(&c)? {
             Proc::Running(p) => daemon::stop_process(ctx, &c, &p)?,
             Proc::Absent { stale: Some(why) } => {
@@ -34,6 +39,7 @@ pub fn stop(ctx: &Context) -> Result<Status, MaxScaleError> {
                 }
             }
             Proc::Absent { stale: None } => {}
+            Proc::Impossible { why } => tracing::warn!("stop: {why}"),
         }
     } else if promotable {
         if let Err(e) = make_passive(ctx, &c) {

@@ -1,9 +1,11 @@
 //! validate-all, and the checks of this node's files that start makes first: 5 when something
-//! is missing here, 2 for an unreadable password or CA file.
+//! is missing here, 2 for an unreadable password or CA file or a piddir that cannot hold the
+//! pid file, 4 for a piddir this process may not search.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use daemon_process::Unusable;
 use ocf::{Context, Status};
 
 use crate::api;
@@ -34,6 +36,7 @@ pub fn check_node(c: &Config) -> Result<(), MaxScaleError> {
         {
             return Err(MaxScaleError::NoUser(c.user.clone()));
         }
+        check_piddir(c)?;
     }
     if let Some(f) = &c.admin_password_file {
         api::read_password(f)?;
@@ -51,6 +54,50 @@ pub fn check_node(c: &Config) -> Result<(), MaxScaleError> {
         tracing::warn!("admin_ca_file is set but admin_tls is false: it is not used");
     }
     Ok(())
+}
+
+/// piddir must be a directory (or not exist yet: start creates it) and maxscale.pid, if there,
+/// a regular file: otherwise MaxScale cannot write its pid file and nothing the agent starts
+/// could be found again. 2 (this node's state; config.rs rejects what is wrong everywhere).
+fn check_piddir(c: &Config) -> Result<(), MaxScaleError> {
+    let bad = |what: String| MaxScaleError::PidPath {
+        piddir: c.piddir.clone(),
+        what,
+    };
+    let unusable = |e: std::io::Error, of: &str| match Unusable::from_io(&e) {
+        Some(Unusable::PermissionDenied) => MaxScaleError::PiddirDenied(c.piddir.clone()),
+        Some(why @ (Unusable::NotADirectory | Unusable::SymlinkLoop | Unusable::NameTooLong)) => {
+            bad(format!("{of}: {why}"))
+        }
+        _ => MaxScaleError::Piddir {
+            dir: c.piddir.clone(),
+            what: "cannot stat it".into(),
+            source: e,
+        },
+    };
+    match std::fs::metadata(&c.piddir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(m) => {
+            let what = match Unusable::from_type(m.file_type()) {
+                Some(Unusable::NotRegular(what)) => what,
+                _ => "a regular file",
+            };
+            return Err(bad(format!("piddir is {what}, not a directory")));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(unusable(e, "piddir")),
+    }
+    let pid_file = c.pid_file();
+    match std::fs::metadata(pid_file.path()) {
+        Ok(m) => match Unusable::from_type(m.file_type()) {
+            Some(Unusable::NotRegular(what)) => Err(bad(format!(
+                "maxscale.pid is {what}, not a pid file: remove it"
+            ))),
+            _ => Ok(()),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(unusable(e, "maxscale.pid")),
+    }
 }
 
 fn check_executable(binary: &Path) -> Result<(), MaxScaleError> {

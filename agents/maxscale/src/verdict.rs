@@ -27,7 +27,7 @@ const FOREIGN_PROBE: Duration = Duration::from_millis(300);
 pub fn observe(ctx: &Context, c: &Config, need_api: bool) -> Result<Observed, MaxScaleError> {
     if c.manage_process {
         match daemon::find(c)? {
-            Proc::Absent { stale } => {
+            absent @ (Proc::Absent { .. } | Proc::Impossible { .. }) => {
                 if daemon::admin_port_open(c, ctx.deadline.budget(FOREIGN_PROBE)) {
                     return Err(MaxScaleError::Foreign {
                         pid_file: c.pid_file().path().to_path_buf(),
@@ -35,8 +35,10 @@ pub fn observe(ctx: &Context, c: &Config, need_api: bool) -> Result<Observed, Ma
                         port: c.admin_port,
                     });
                 }
-                if let Some(why) = stale {
-                    tracing::debug!("not running: {why}");
+                match absent {
+                    Proc::Absent { stale: Some(why) } => tracing::debug!("not running: {why}"),
+                    Proc::Impossible { why } => tracing::warn!("{why}"),
+                    _ => {}
                 }
                 return Ok(Observed::NotRunning);
             }

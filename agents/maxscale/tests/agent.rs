@@ -655,3 +655,71 @@ fn the_password_is_never_printed() {
         assert!(!r.stdout.contains("Very-Secret-42"), "{action}");
     }
 }
+
+/// A pid path that cannot hold a pid file means nothing runs through it: probes and monitors
+/// answer 7 and stop 0 (with a warning), without blocking on a FIFO; validate-all and start
+/// refuse it: 2 on this node (a stray file must not ban the resource everywhere), 6 when the
+/// value is wrong everywhere (relative, too long).
+#[test]
+fn pid_paths_that_cannot_hold_a_pid_file() {
+    let mut m = Install::new();
+    let odd = m.path("odd");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::write(odd.join("file"), "x").unwrap();
+    std::fs::create_dir_all(odd.join("run-dir/maxscale.pid")).unwrap();
+    std::fs::create_dir(odd.join("run-fifo")).unwrap();
+    nix::unistd::mkfifo(
+        &odd.join("run-fifo/maxscale.pid"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    let probe = [("OCF_RESKEY_CRM_meta_interval", "0")];
+    let short = ("OCF_RESKEY_CRM_meta_timeout", "5000");
+    let p = |rel: &str| odd.join(rel).to_string_lossy().into_owned();
+    for (piddir, validate_rc, words) in [
+        (p("file"), 2, "piddir is a regular file, not a directory"),
+        (p("file/below"), 2, "its directory is not a directory"),
+        (
+            p("run-dir"),
+            2,
+            "maxscale.pid is a directory, not a pid file",
+        ),
+        (p("run-fifo"), 2, "maxscale.pid is a FIFO, not a pid file"),
+        ("run/maxscale".to_string(), 6, "must be an absolute path"),
+        (format!("/{}", "n".repeat(300)), 6, "short enough"),
+    ] {
+        m.set_param("piddir", &piddir);
+        for env in [&probe[..], &[RECURRING][..]] {
+            let r = m.run_env("monitor", &[env[0], short]);
+            let want = if validate_rc == 6 && env == &[RECURRING][..] {
+                6
+            } else {
+                7
+            };
+            assert_eq!(r.rc, want, "monitor {piddir} {env:?}: {}", r.stderr);
+            assert!(
+                r.elapsed < Duration::from_secs(3),
+                "{piddir}: {:?}",
+                r.elapsed
+            );
+        }
+        let r = m.run_env("stop", &[short]);
+        assert_eq!(r.rc, 0, "stop {piddir}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("nothing can be running through it"),
+            "{}",
+            r.stderr
+        );
+        for action in ["validate-all", "start"] {
+            let r = m.run_env(action, &[short]);
+            assert_eq!(r.rc, validate_rc, "{action} {piddir}: {}", r.stderr);
+            assert!(
+                r.reason().contains(words),
+                "{action} {piddir}: {}",
+                r.reason()
+            );
+            assert!(r.reason().len() <= 128, "{}", r.reason());
+        }
+        assert!(m.pid().is_none());
+    }
+}
