@@ -55,7 +55,7 @@ pub enum MaxScaleError {
     },
 
     /// A REST request failed; `what` says what the agent was doing.
-    #[error("{what}: {source}{}", rest_advice(&source.kind))]
+    #[error("{what}: {}", rest_text(source))]
     Rest {
         what: String,
         source: maxscale_rest::Error,
@@ -102,12 +102,12 @@ pub enum MaxScaleError {
          raise the start timeout if its monitors need long to reach their servers"
     )]
     StartTimeout { pid: u32, timeout_s: f64 },
-    #[error("MaxScale exited during start-up (see {}); last API error: {last}", log.display())]
+    #[error("MaxScale exited during start-up (see {}); last API error: {}", log.display(), rest_text(last))]
     ExitedDuringStart {
         log: PathBuf,
         last: maxscale_rest::Error,
     },
-    #[error("start: MaxScale's REST API did not answer within the start timeout: {0}")]
+    #[error("start: MaxScale's REST API did not answer within the start timeout: {}", rest_text(.0))]
     NotReady(maxscale_rest::Error),
     #[error("MaxScale (pid {pid}) is still there after SIGKILL (state {state:?})")]
     Unkillable {
@@ -185,6 +185,17 @@ pub fn rest_is_local_configuration(kind: &ErrorKind) -> bool {
         ErrorKind::Forbidden(Some(d)) => d.contains("Administrative access"),
         _ => false,
     }
+}
+
+/// A REST failure as a reason: what happened first, MaxScale's own words quoted short (they are
+/// a peer's text), the advice, and the request last (Pacemaker keeps 128 characters; the log
+/// gets all of it).
+fn rest_text(e: &maxscale_rest::Error) -> String {
+    let what = match e.kind.detail() {
+        Some(d) => format!("{}: '{}'", e.kind.summary(), ocf::reason::excerpt(d, 60)),
+        None => ocf::reason::excerpt(&e.kind.summary(), 100),
+    };
+    format!("{what}{} [{}]", rest_advice(&e.kind), e.request)
 }
 
 fn rest_advice(kind: &ErrorKind) -> &'static str {
@@ -295,6 +306,45 @@ mod tests {
             },
         );
         assert_eq!(e.rc(), OcfRc::ErrInstalled);
+    }
+
+    #[test]
+    fn rest_reasons_put_the_essentials_first() {
+        let e = MaxScaleError::rest(
+            "MaxScale's REST API failed",
+            Error {
+                request: "GET http://127.0.0.1:8989/v1/maxscale".into(),
+                kind: ErrorKind::Status(
+                    500,
+                    Some(format!(
+                        "\u{1b}[2Jocf-exit-reason:fake\u{0}{}",
+                        "x".repeat(5000)
+                    )),
+                ),
+            },
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with("MaxScale's REST API failed: HTTP 500: '[2Jocf-exit-reasonfake x"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("...' [GET http://127.0.0.1:8989/v1/maxscale]"),
+            "{text}"
+        );
+        assert!(text.len() < 200, "{}", text.len());
+        let e = MaxScaleError::rest(
+            "monitor",
+            Error {
+                request: "GET x".into(),
+                kind: ErrorKind::Unauthorized(Some("Access denied".into())),
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "monitor: 401 Unauthorized: 'Access denied' (check admin_user and \
+             admin_password_file) [GET x]"
+        );
     }
 
     #[test]

@@ -56,10 +56,7 @@ pub fn observe(ctx: &Context, c: &Config, need_api: bool) -> Result<Observed, Ma
     match client.maxscale(api::request_deadline(ctx)) {
         Ok(info) => Ok(Observed::Answering(Box::new(info), client)),
         Err(e) if !c.manage_process && e.kind == ErrorKind::Refused => Ok(Observed::NotRunning),
-        Err(e) => Err(MaxScaleError::rest(
-            "MaxScale is running but its REST API failed",
-            e,
-        )),
+        Err(e) => Err(MaxScaleError::rest("MaxScale's REST API failed", e)),
     }
 }
 

@@ -36,11 +36,16 @@ fn freeze(pid: i32) {
     let t = Instant::now();
     loop {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let state = stat.rsplit_once(')').map(|(_, r)| r.trim_start().chars().next());
+        let state = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r.trim_start().chars().next());
         if state == Some(Some('T')) {
             return;
         }
-        assert!(t.elapsed() < Duration::from_secs(5), "{pid} not stopped: {stat}");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{pid} not stopped: {stat}"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
 }
@@ -722,4 +727,24 @@ fn pid_paths_that_cannot_hold_a_pid_file() {
         }
         assert!(m.pid().is_none());
     }
+}
+
+/// HTTPS to MaxScale's plain-HTTP port: the handshake is never answered. The reason says so
+/// (it said "no answer within 4.5s"), and it stays soft (1): a hung MaxScale looks the same.
+#[test]
+fn tls_to_a_plain_http_port_is_named() {
+    let mut m = Install::new();
+    m.expect("start", 0);
+    m.set_param("admin_tls", "true");
+    let r = m.run_env(
+        "monitor",
+        &[RECURRING, ("OCF_RESKEY_CRM_meta_timeout", "6000")],
+    );
+    assert_eq!(r.rc, 1, "{}", r.stderr);
+    assert!(
+        r.reason().contains("no TLS handshake within") && r.reason().contains("admin_tls"),
+        "{}",
+        r.reason()
+    );
+    assert!(r.elapsed < Duration::from_secs(6), "{:?}", r.elapsed);
 }

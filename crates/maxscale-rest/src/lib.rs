@@ -2,7 +2,9 @@
 //!
 //! - Blocking (reqwest's blocking client), every request bounded by the caller's deadline: the
 //!   timeout of a request is the time left until that deadline, so a hung or SIGSTOPped
-//!   MaxScale costs at most the caller's budget.
+//!   MaxScale costs at most the caller's budget. The body is read by us, in chunks, against the
+//!   same deadline and up to [`MAX_BODY`] bytes: an endless or trickling body ends at the
+//!   deadline or the cap, never in the watchdog or the OOM killer.
 //! - No proxy from the environment (an agent's environment may carry `http_proxy`; the admin
 //!   API is local), HTTP Basic auth, optional HTTPS verified against a CA file (or the system
 //!   store), rustls with the `ring` provider installed explicitly.
@@ -35,6 +37,10 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_USER: &str = "admin";
 pub const DEFAULT_PASSWORD: &str = "mariadb";
 pub const DEFAULT_PORT: u16 = 8989;
+
+/// The largest response body read. MaxScale's biggest answer an agent asks for is
+/// `/v1/servers`: a few KiB per server, so well under 1 MiB for hundreds of servers.
+pub const MAX_BODY: usize = 4 << 20;
 
 /// Where and how to reach the admin API.
 #[derive(Debug, Clone)]
@@ -77,8 +83,19 @@ pub enum ErrorKind {
     #[error("connection refused")]
     Refused,
     /// No (complete) answer within the budget: MaxScale hung, stopped or overloaded.
-    #[error("no answer within {0:.1?}")]
+    #[error("no answer within {}", secs(.0))]
     Timeout(Duration),
+    /// No connection within the connect timeout; with TLS, most often a handshake that a
+    /// plain-HTTP port never answers.
+    #[error("{} within {}{}", if *.tls { "no TLS handshake" } else { "no connection" }, secs(.after),
+        if *.tls { " (does the port speak plain HTTP? check admin_tls)" } else { "" })]
+    ConnectTimeout { after: Duration, tls: bool },
+    /// The caller's deadline had passed before the request could be sent.
+    #[error("not sent: the time for it was used up")]
+    NoTimeLeft,
+    /// The body is larger than [`MAX_BODY`].
+    #[error("the answer is larger than {} MiB", .0 >> 20)]
+    TooLarge(usize),
     /// 401: wrong user or password (also a read-only user writing, before 2.5).
     #[error("401 Unauthorized{}", detail_suffix(.0))]
     Unauthorized(Option<String>),
@@ -114,7 +131,28 @@ fn detail_suffix(d: &Option<String>) -> String {
     d.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
 }
 
+/// `4.5s`, `300ms`: a duration as people read it.
+pub fn secs(d: &Duration) -> String {
+    if *d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
 impl ErrorKind {
+    /// What happened, without MaxScale's detail (the status, or the transport failure).
+    pub fn summary(&self) -> String {
+        match self {
+            ErrorKind::Unauthorized(_) => "401 Unauthorized".into(),
+            ErrorKind::Forbidden(_) => "403 Forbidden".into(),
+            ErrorKind::NotFound(_) => "404 Not Found".into(),
+            ErrorKind::ShuttingDown(_) => "503 Service Unavailable".into(),
+            ErrorKind::Status(code, _) => format!("HTTP {code}"),
+            other => other.to_string(),
+        }
+    }
+
     /// MaxScale's own `errors[].detail`, when it sent one.
     pub fn detail(&self) -> Option<&str> {
         match self {
@@ -147,6 +185,7 @@ impl Error {
 pub struct Client {
     http: Http,
     base: String,
+    tls: bool,
     user: String,
     password: Secret,
 }
@@ -222,10 +261,11 @@ impl Client {
         };
         let http = builder
             .build()
-            .map_err(|e| fail(classify(&e, Duration::ZERO)))?;
+            .map_err(|e| fail(classify(&e, Duration::ZERO, config.tls.is_some())))?;
         Ok(Client {
             http,
             base,
+            tls: config.tls.is_some(),
             user: config.user.clone(),
             password: config.password.clone(),
         })
@@ -294,7 +334,7 @@ impl Client {
         if status.is_success() {
             return Ok(());
         }
-        let body = read_body(resp, &request, deadline)?;
+        let body = self.read_body(resp, &request, deadline)?;
         Err(Error {
             request,
             kind: status_error(status, &body),
@@ -342,7 +382,7 @@ impl Client {
         let request = format!("GET {url}");
         let resp = self.send(self.http.get(&url), &request, deadline)?;
         let status = resp.status();
-        let body = read_body(resp, &request, deadline)?;
+        let body = self.read_body(resp, &request, deadline)?;
         if status != StatusCode::OK {
             return Err(Error {
                 request,
@@ -364,11 +404,12 @@ impl Client {
         request: &str,
         deadline: Instant,
     ) -> Result<Response, Error> {
-        let budget = deadline.saturating_duration_since(Instant::now());
+        let started = Instant::now();
+        let budget = deadline.saturating_duration_since(started);
         if budget.is_zero() {
             return Err(Error {
                 request: request.to_string(),
-                kind: ErrorKind::Timeout(Duration::ZERO),
+                kind: ErrorKind::NoTimeLeft,
             });
         }
         rb.basic_auth(&self.user, Some(self.password.expose()))
@@ -376,17 +417,53 @@ impl Client {
             .send()
             .map_err(|e| Error {
                 request: request.to_string(),
-                kind: classify(&e, budget),
+                kind: classify(&e, started.elapsed(), self.tls),
             })
     }
-}
 
-fn read_body(resp: Response, request: &str, deadline: Instant) -> Result<Vec<u8>, Error> {
-    let budget = deadline.saturating_duration_since(Instant::now());
-    resp.bytes().map(|b| b.to_vec()).map_err(|e| Error {
-        request: request.to_string(),
-        kind: classify(&e, budget),
-    })
+    /// The body, read in chunks: at most [`MAX_BODY`] bytes, and done by `deadline` (reqwest's
+    /// own read timeout restarts at every read, so a trickle would never end by it).
+    fn read_body(
+        &self,
+        mut resp: Response,
+        request: &str,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, Error> {
+        use std::io::Read;
+        let fail = |kind| Error {
+            request: request.to_string(),
+            kind,
+        };
+        if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(fail(ErrorKind::TooLarge(MAX_BODY)));
+        }
+        let started = Instant::now();
+        let mut body = Vec::new();
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            if Instant::now() >= deadline {
+                return Err(fail(ErrorKind::Timeout(started.elapsed())));
+            }
+            match resp.read(&mut chunk) {
+                Ok(0) => return Ok(body),
+                Ok(n) if body.len() + n > MAX_BODY => {
+                    return Err(fail(ErrorKind::TooLarge(MAX_BODY)))
+                }
+                Ok(n) => body.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let kind = match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+                        Some(r) => classify(r, started.elapsed(), self.tls),
+                        None if e.kind() == std::io::ErrorKind::TimedOut => {
+                            ErrorKind::Timeout(started.elapsed())
+                        }
+                        None => ErrorKind::Other(format!("reading the answer: {e}")),
+                    };
+                    return Err(fail(kind));
+                }
+            }
+        }
+    }
 }
 
 fn status_error(status: StatusCode, body: &[u8]) -> ErrorKind {
@@ -401,7 +478,8 @@ fn status_error(status: StatusCode, body: &[u8]) -> ErrorKind {
 }
 
 /// Sorts a transport error into refused / timeout / TLS / other by walking its causes.
-fn classify(e: &reqwest::Error, budget: Duration) -> ErrorKind {
+/// `waited` is how long the request took until it failed.
+fn classify(e: &reqwest::Error, waited: Duration, tls_on: bool) -> ErrorKind {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     let mut tls = None;
     let mut refused = false;
@@ -442,8 +520,13 @@ fn classify(e: &reqwest::Error, budget: Duration) -> ErrorKind {
         ErrorKind::Tls(t)
     } else if refused {
         ErrorKind::Refused
+    } else if timed_out && e.is_connect() {
+        ErrorKind::ConnectTimeout {
+            after: waited,
+            tls: tls_on,
+        }
     } else if timed_out {
-        ErrorKind::Timeout(budget)
+        ErrorKind::Timeout(waited)
     } else {
         ErrorKind::Other(chain(e))
     }
