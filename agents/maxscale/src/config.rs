@@ -140,6 +140,15 @@ impl Config {
             let text = p.text(&PIDDIR).unwrap_or_default();
             return Err(ParamError::invalid(&PIDDIR, text, expected).into());
         }
+        let admin_host: String = value(p, &ADMIN_HOST, mode)?;
+        let admin_port = value(p, &ADMIN_PORT, mode)?.0;
+        let admin_tls = value(p, &ADMIN_TLS, mode)?;
+        if let (Err(why), Mode::Strict) = (
+            maxscale_rest::base_url(&admin_host, admin_port, admin_tls),
+            mode,
+        ) {
+            return Err(ParamError::invalid(&ADMIN_HOST, &admin_host, why_host(&why)).into());
+        }
         let servers = optional(p, &SERVERS, mode)?
             .unwrap_or_default()
             .split(|c: char| c == ',' || c.is_whitespace())
@@ -157,11 +166,11 @@ impl Config {
             persistdir: optional(p, &PERSISTDIR, mode)?,
             extra_options,
             manage_process: value(p, &MANAGE_PROCESS, mode)?,
-            admin_host: value(p, &ADMIN_HOST, mode)?,
-            admin_port: value(p, &ADMIN_PORT, mode)?.0,
+            admin_host,
+            admin_port,
             admin_user: value(p, &ADMIN_USER, mode)?,
             admin_password_file: optional(p, &ADMIN_PASSWORD_FILE, mode)?,
-            admin_tls: value(p, &ADMIN_TLS, mode)?,
+            admin_tls,
             admin_ca_file: optional(p, &ADMIN_CA_FILE, mode)?,
             health: HealthRules {
                 servers,
@@ -207,6 +216,13 @@ impl Config {
         args.extend(self.extra_options.iter().map(OsString::from));
         args
     }
+}
+
+/// What admin_host must be, after maxscale_rest's reason (which quotes the value: the
+/// parameter error quotes it already).
+fn why_host(why: &str) -> String {
+    let reason = why.rsplit_once("URL: ").map_or(why, |(_, r)| r);
+    format!("a host name or address that can form a URL ({reason})")
 }
 
 /// Longest path (PATH_MAX, with its NUL) and file name (NAME_MAX) Linux accepts.
@@ -339,6 +355,20 @@ mod tests {
                 "{e}"
             );
             assert!(e.to_string().len() < 200, "{e}");
+        }
+        for host in ["a b", "host/x", "user@host", "", "::1"] {
+            let c = config(&[("admin_host", host)]);
+            if host.is_empty() || host == "::1" {
+                assert!(c.is_ok(), "{host:?}");
+                continue;
+            }
+            let e = c.unwrap_err();
+            assert_eq!(e.rc(), OcfRc::ErrConfigured, "{host}: {e}");
+            assert!(
+                e.to_string()
+                    .starts_with("parameter 'admin_host' must be a host name"),
+                "{e}"
+            );
         }
         // -p (passive), -l file and -Ufoo are fine.
         assert!(config(&[("extra_options", "-p -lfile -s no")]).is_ok());

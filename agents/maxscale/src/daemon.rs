@@ -205,11 +205,14 @@ fn read_from(path: &Path, offset: u64) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// The last (at most two) lines that look like errors, else the last non-empty line.
+/// The last (at most two) lines that look like errors, else the last non-empty line. A usage
+/// text (MaxScale prints one after a bad option) and what follows it are not the message:
+/// they ended the reason as "…: and ignored.)" before.
 fn telling_lines(text: &str) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
+        .take_while(|l| !l.to_ascii_lowercase().starts_with("usage"))
         .filter(|l| !l.is_empty())
         .collect();
     let errors: Vec<&str> = lines
@@ -217,7 +220,17 @@ fn telling_lines(text: &str) -> String {
         .copied()
         .filter(|l| {
             let l = l.to_ascii_lowercase();
-            l.contains("error") || l.contains("alert") || l.contains("failed")
+            [
+                "error",
+                "alert",
+                "failed",
+                "unrecognized",
+                "invalid",
+                "requires an argument",
+                "ambiguous",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
         })
         .collect();
     let chosen: Vec<&str> = if errors.is_empty() {
@@ -274,6 +287,16 @@ mod tests {
             "alert  : MaxScale cannot be run as root."
         );
         assert_eq!(telling_lines("a\nb\n\n"), "b");
+        let usage = "maxscale: unrecognized option '--frob'\n\nUsage : maxscale [OPTION]...\n\n  \
+                     -c, --config-check   validate\n(the other options are accepted\nand ignored.)\n";
+        assert_eq!(
+            telling_lines(usage),
+            "maxscale: unrecognized option '--frob'"
+        );
+        assert_eq!(
+            telling_lines("maxscale: invalid option -- 'k'\nUsage: maxscale\n"),
+            "maxscale: invalid option -- 'k'"
+        );
         assert_eq!(telling_lines(""), "");
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("maxscale.log");

@@ -40,8 +40,10 @@ pub enum MaxScaleError {
     NoUser(String),
     #[error("admin_password_file {0}")]
     PasswordFile(SecretError),
-    #[error("admin_ca_file {} cannot be read: {source}", path.display())]
-    CaFile { path: PathBuf, source: io::Error },
+    #[error("admin_ca_file: {why}")]
+    CaFile { why: String },
+    #[error("config {} is {what}, not a file, on this node", path.display())]
+    ConfigNotFile { path: PathBuf, what: &'static str },
     /// The pid file cannot live where piddir says, on this node (another node may be fine).
     #[error("{what} (piddir {})", excerpt_path(piddir))]
     PidPath { piddir: PathBuf, what: String },
@@ -137,9 +139,10 @@ impl Failure for MaxScaleError {
             E::Param(e) => e.rc(),
             E::Unimplemented(e) => e.rc(),
             E::ForbiddenOption(_) => OcfRc::ErrConfigured,
-            E::BinaryMissing { .. } | E::NotExecutable(_) | E::ConfigUnreadable { .. } => {
-                OcfRc::ErrInstalled
-            }
+            E::BinaryMissing { .. }
+            | E::NotExecutable(_)
+            | E::ConfigUnreadable { .. }
+            | E::ConfigNotFile { .. } => OcfRc::ErrInstalled,
             E::NoUser(_) => OcfRc::ErrInstalled,
             E::PasswordFile(_) | E::CaFile { .. } => OcfRc::ErrArgs,
             // A stray file or directory on one node must not ban the resource everywhere (6):
@@ -181,6 +184,8 @@ fn rest_rc(kind: &ErrorKind) -> OcfRc {
 /// Whether retrying cannot help: the credentials or the certificate are wrong here.
 pub fn rest_is_local_configuration(kind: &ErrorKind) -> bool {
     match kind {
+        // config.rs rejects such an address with 6 first; 2 if it ever gets this far.
+        ErrorKind::BadAddress(_) => true,
         ErrorKind::Unauthorized(_) | ErrorKind::Tls(_) => true,
         ErrorKind::Forbidden(Some(d)) => d.contains("Administrative access"),
         _ => false,

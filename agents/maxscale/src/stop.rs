@@ -21,20 +21,28 @@ const DEMOTE_CAP: Duration = Duration::from_secs(5);
 
 pub fn stop(ctx: &Context) -> Result<Status, MaxScaleError> {
     let c = Config::for_stop(&ctx.params);
-    let promotable = ctx.env.is_promotable();
-    if promotable {
+    let stopped = stop_maxscale(ctx, &c);
+    // The score goes after MaxScale, with what time is left (crm_attribute is killed at the
+    // deadline): a slow crm_attribute first took the whole budget, and MaxScale got SIGKILL
+    // 1 ms after SIGTERM.
+    if ctx.env.is_promotable() {
         promotion::forget(ctx);
     }
+    stopped.map(|()| Status::Success)
+}
+
+fn stop_maxscale(ctx: &Context, c: &Config) -> Result<(), MaxScaleError> {
+    let promotable = ctx.env.is_promotable();
     if c.manage_process {
         if let Err(expected) = config::pid_path_syntax(&c.piddir) {
             // start refuses such a piddir, so nothing was started through it.
             tracing::warn!("stop: piddir is not {expected}: nothing can be running through it");
-            return Ok(Status::Success);
+            return Ok(());
         }
-        match daemon::find(&c)? {
-            Proc::Running(p) => daemon::stop_process(ctx, &c, &p)?,
+        match daemon::find(c)? {
+            Proc::Running(p) => daemon::stop_process(ctx, c, &p)?,
             Proc::Absent { stale: Some(why) } => {
-                if let Err(e) = daemon::remove_stale_pid_file(&c, &why) {
+                if let Err(e) = daemon::remove_stale_pid_file(c, &why) {
                     tracing::warn!("{e}");
                 }
             }
@@ -42,11 +50,11 @@ pub fn stop(ctx: &Context) -> Result<Status, MaxScaleError> {
             Proc::Impossible { why } => tracing::warn!("stop: {why}"),
         }
     } else if promotable {
-        if let Err(e) = make_passive(ctx, &c) {
+        if let Err(e) = make_passive(ctx, c) {
             tracing::warn!("stop: MaxScale is left running and could not be made passive: {e}");
         }
     }
-    Ok(Status::Success)
+    Ok(())
 }
 
 /// MaxScale keeps running (someone else manages it), but must not stay active.

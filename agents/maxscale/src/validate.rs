@@ -2,7 +2,7 @@
 //! is missing here, 2 for an unreadable password or CA file or a piddir that cannot hold the
 //! pid file, 4 for a piddir this process may not search.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use daemon_process::Unusable;
@@ -23,12 +23,7 @@ pub fn validate(ctx: &Context) -> Result<Status, MaxScaleError> {
 pub fn check_node(c: &Config) -> Result<(), MaxScaleError> {
     if c.manage_process {
         check_executable(&c.binary)?;
-        if let Err(source) = std::fs::File::open(&c.config) {
-            return Err(MaxScaleError::ConfigUnreadable {
-                path: c.config.clone(),
-                source,
-            });
-        }
+        check_config_file(&c.config)?;
         if nix::unistd::User::from_name(&c.user)
             .ok()
             .flatten()
@@ -43,12 +38,7 @@ pub fn check_node(c: &Config) -> Result<(), MaxScaleError> {
     }
     if c.admin_tls {
         if let Some(ca) = &c.admin_ca_file {
-            if let Err(source) = std::fs::read(ca) {
-                return Err(MaxScaleError::CaFile {
-                    path: ca.clone(),
-                    source,
-                });
-            }
+            maxscale_rest::load_ca_file(ca).map_err(|why| MaxScaleError::CaFile { why })?;
         }
     } else if c.admin_ca_file.is_some() {
         tracing::warn!("admin_ca_file is set but admin_tls is false: it is not used");
@@ -97,6 +87,33 @@ fn check_piddir(c: &Config) -> Result<(), MaxScaleError> {
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(unusable(e, "maxscale.pid")),
+    }
+}
+
+/// MaxScale's configuration must be a regular file it can read: opened non-blocking (a FIFO
+/// must not hang validate-all), then looked at. A directory passes `open`, and MaxScale then
+/// rejects it (exit 1 → 2 after a spawn): 5 at once instead, like a missing file.
+fn check_config_file(path: &Path) -> Result<(), MaxScaleError> {
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|source| MaxScaleError::ConfigUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let meta = file
+        .metadata()
+        .map_err(|source| MaxScaleError::ConfigUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    match Unusable::from_type(meta.file_type()) {
+        Some(Unusable::NotRegular(what)) => Err(MaxScaleError::ConfigNotFile {
+            path: path.to_path_buf(),
+            what,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -154,6 +171,22 @@ mod tests {
             ]),
             OcfRc::ErrInstalled
         );
+        let d = dir.path().to_str().unwrap();
+        assert_eq!(
+            rc(&[("binary", "/bin/sh"), ("config", d), ("user", "root")]),
+            OcfRc::ErrInstalled,
+            "a directory as config"
+        );
+        let pem = dir.path().join("ca.pem");
+        std::fs::write(&pem, "no certificate here\n").unwrap();
+        let e = check_node(&config(&[
+            ("manage_process", "false"),
+            ("admin_tls", "true"),
+            ("admin_ca_file", pem.to_str().unwrap()),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.rc(), OcfRc::ErrArgs, "{e}");
+        assert!(e.to_string().contains("holds no PEM certificate"), "{e}");
         // Not managing the process: binary, config and user are not needed here.
         check_node(&config(&[
             ("manage_process", "false"),

@@ -748,3 +748,101 @@ fn tls_to_a_plain_http_port_is_named() {
     );
     assert!(r.elapsed < Duration::from_secs(6), "{:?}", r.elapsed);
 }
+
+/// What start would fail on, validate-all catches first, and start fails at once with the
+/// same code, starting nothing: config a directory (5), a CA file without a certificate (2),
+/// an admin_host that cannot form a URL (6; start spun until its timeout and returned 1).
+#[test]
+fn validate_all_catches_what_start_would_fail_on() {
+    let mut m = Install::new();
+    let pem = m.path("ca.pem");
+    std::fs::write(&pem, "no certificate here\n").unwrap();
+    let timeout = ("OCF_RESKEY_CRM_meta_timeout", "20000");
+    type Case<'a> = (&'a [(&'a str, &'a str)], i32, &'a str);
+    let cases: [Case; 3] = [
+        (
+            &[("config", "/tmp")],
+            5,
+            "config /tmp is a directory, not a file",
+        ),
+        (
+            &[
+                ("admin_tls", "true"),
+                ("admin_ca_file", pem.to_str().unwrap()),
+            ],
+            2,
+            "holds no PEM certificate",
+        ),
+        (
+            &[("admin_host", "max scale")],
+            6,
+            "parameter 'admin_host' must be",
+        ),
+    ];
+    for (params, rc, words) in cases {
+        for (k, v) in params {
+            m.set_param(k, v);
+        }
+        for action in ["validate-all", "start"] {
+            let r = m.run_env(action, &[timeout]);
+            assert_eq!(r.rc, rc, "{action} {params:?}: {}", r.stderr);
+            assert!(r.reason().contains(words), "{action}: {}", r.reason());
+            assert!(
+                r.elapsed < Duration::from_secs(2),
+                "{action}: {:?}",
+                r.elapsed
+            );
+            assert!(m.pid().is_none(), "{action} {params:?} started MaxScale");
+        }
+        m.params.clear();
+    }
+    m.expect("validate-all", 0);
+}
+
+/// MaxScale rejects an option of extra_options: the reason quotes its message, not the last
+/// line of the usage text it prints after it (it read "…: and ignored.)").
+#[test]
+fn a_rejected_extra_option_is_quoted() {
+    if !simulated() {
+        return; // the message and usage text are the simulator's
+    }
+    let mut m = Install::new();
+    m.set_param("extra_options", "--frobnicate");
+    let r = m.expect("start", 2);
+    assert!(
+        r.reason().contains("(exit 5; check extra_options)")
+            && r.reason().contains("unrecognized option '--frobnicate'"),
+        "{}",
+        r.reason()
+    );
+    assert!(!r.reason().contains("ignored"), "{}", r.reason());
+}
+
+/// A promotable stop stops MaxScale first and clears the score with what time is left: with a
+/// crm_attribute that hangs, MaxScale still gets its graceful SIGTERM (it got SIGKILL 1 ms
+/// after SIGTERM, the score call having taken the budget).
+#[test]
+fn a_slow_crm_attribute_does_not_cost_maxscale_its_graceful_stop() {
+    if !simulated() {
+        return; // needs the simulated shutdown delay
+    }
+    let m = Install::with(|m| m.global_extra = "sim_shutdown_delay_ms=1500\n".into());
+    m.expect_env("start", &[PROMOTABLE], 0);
+    let pid = m.pid().unwrap();
+    let fake = m.path("bin/crm_attribute");
+    std::fs::write(&fake, "#!/bin/sh\nexec sleep 60\n").unwrap();
+    let r = m.run_env(
+        "stop",
+        &[PROMOTABLE, ("OCF_RESKEY_CRM_meta_timeout", "6000")],
+    );
+    assert_eq!(r.rc, 0, "{}", r.stderr);
+    assert!(r.elapsed < Duration::from_secs(6), "{:?}", r.elapsed);
+    assert!(is_gone(pid));
+    assert!(!r.stderr.contains("SIGKILL"), "{}", r.stderr);
+    assert!(r.stderr.contains("stopped after"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot set the promotion score"),
+        "{}",
+        r.stderr
+    );
+}

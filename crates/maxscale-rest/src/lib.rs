@@ -15,7 +15,7 @@ pub mod model;
 pub mod version;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client as Http, Response};
@@ -76,6 +76,51 @@ pub struct Tls {
     pub ca_file: Option<PathBuf>,
 }
 
+/// The largest CA file read (the system bundle is about 200 KiB).
+pub const CA_FILE_MAX: usize = 1 << 20;
+
+/// The certificates of a PEM CA file: read with the bounded, non-blocking reader (a FIFO or
+/// `/dev/zero` in its place fails at once), at least one certificate required. The error says
+/// what is wrong with the file.
+pub fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = secret::read_bounded(path, CA_FILE_MAX).map_err(|e| e.to_string())?;
+    let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+        .map_err(|e| format!("{} holds no usable certificate: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    Ok(certs)
+}
+
+/// `http://host:port` (`https` with TLS; an IPv6 literal in brackets), or why `host` cannot be
+/// the host of a URL (a space, a slash, `@`, …): the same text on every node, so the caller
+/// can reject it as configuration before anything runs.
+pub fn base_url(host: &str, port: u16, tls: bool) -> Result<String, String> {
+    let scheme = if tls { "https" } else { "http" };
+    let host = host.trim();
+    let bracketed = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let base = format!("{scheme}://{bracketed}:{port}");
+    let bad = |why: &str| Err(format!("'{host}' cannot be the host of a URL: {why}"));
+    if host.is_empty() {
+        return bad("it is empty");
+    }
+    if let Some(c) = host
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "/?#@\\%".contains(*c))
+    {
+        return bad(&format!("it contains {c:?}"));
+    }
+    match reqwest::Url::parse(&base) {
+        Ok(u) if u.host_str().is_some() && u.path() == "/" && u.username().is_empty() => Ok(base),
+        Ok(_) => bad("it is not a host name or address"),
+        Err(e) => bad(&e.to_string()),
+    }
+}
+
 /// What went wrong, as an agent needs to tell it apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ErrorKind {
@@ -123,6 +168,9 @@ pub enum ErrorKind {
     /// `passive` did not take the value just set.
     #[error("passive is {got:?} after setting it to {wanted}")]
     NotApplied { wanted: bool, got: Option<bool> },
+    /// `host` and `port` do not form a URL.
+    #[error("{0}")]
+    BadAddress(String),
     #[error("{0}")]
     Other(String),
 }
@@ -209,17 +257,11 @@ fn install_crypto_provider() {
 impl Client {
     pub fn new(config: &Config) -> Result<Client, Error> {
         install_crypto_provider();
-        let scheme = if config.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        let host = if config.host.contains(':') && !config.host.starts_with('[') {
-            format!("[{}]", config.host) // an IPv6 literal
-        } else {
-            config.host.clone()
-        };
-        let base = format!("{scheme}://{host}:{}", config.port);
+        let base =
+            base_url(&config.host, config.port, config.tls.is_some()).map_err(|e| Error {
+                request: format!("connect to {}:{}", config.host, config.port),
+                kind: ErrorKind::BadAddress(e),
+            })?;
         let fail = |kind| Error {
             request: format!("connect to {base}"),
             kind,
@@ -237,24 +279,8 @@ impl Client {
             Some(Tls {
                 ca_file: Some(path),
             }) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    fail(ErrorKind::Tls(format!(
-                        "cannot read CA file {}: {e}",
-                        path.display()
-                    )))
-                })?;
-                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                    fail(ErrorKind::Tls(format!(
-                        "no usable certificate in CA file {}: {e}",
-                        path.display()
-                    )))
-                })?;
-                if certs.is_empty() {
-                    return Err(fail(ErrorKind::Tls(format!(
-                        "no certificate in CA file {}",
-                        path.display()
-                    ))));
-                }
+                let certs = load_ca_file(path)
+                    .map_err(|e| fail(ErrorKind::Tls(format!("CA file: {e}"))))?;
                 builder.tls_certs_only(certs)
             }
             Some(Tls { ca_file: None }) => builder,
@@ -614,8 +640,55 @@ mod tests {
         };
         let e = Client::new(&c).unwrap_err();
         assert!(
-            matches!(e.kind, ErrorKind::Tls(ref m) if m.contains("cannot read CA file")),
+            matches!(e.kind, ErrorKind::Tls(ref m) if m.contains("/nonexistent/ca.pem cannot be read")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn ca_files_need_a_certificate_and_are_read_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let e = load_ca_file(&empty).unwrap_err();
+        assert!(e.contains("holds no PEM certificate"), "{e}");
+        let e = load_ca_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.contains("not a regular file"), "{e}");
+        assert!(load_ca_file(dir.path()).is_err());
+    }
+
+    #[test]
+    fn hosts_that_cannot_form_a_url() {
+        assert_eq!(
+            base_url("127.0.0.1", 8989, false).unwrap(),
+            "http://127.0.0.1:8989"
+        );
+        assert_eq!(base_url("::1", 1, true).unwrap(), "https://[::1]:1");
+        assert_eq!(
+            base_url("maxscale.example", 1, false).unwrap(),
+            "http://maxscale.example:1"
+        );
+        for bad in [
+            "",
+            " ",
+            "a b",
+            "host/path",
+            "user@host",
+            "h?x",
+            "h#x",
+            "[::1",
+            "1.2.3.4:5",
+            "\u{1b}x",
+            "%41",
+        ] {
+            let e = base_url(bad, 8989, false).unwrap_err();
+            assert!(e.contains("cannot be the host of a URL"), "{bad:?}: {e}");
+        }
+        let e = Client::new(&Config {
+            host: "a b".into(),
+            ..Config::default()
+        })
+        .unwrap_err();
+        assert!(matches!(e.kind, ErrorKind::BadAddress(_)), "{e}");
     }
 }
