@@ -27,17 +27,24 @@ const FORBIDDEN_SHORT: &str = "dcevV?";
 const SHORT_WITH_ARGUMENT: &str = "eflLABCDEFJMNPRrUsSGHg";
 
 /// Whether one word of extra_options is (or, in a cluster like `-dp`, holds) a forbidden
-/// option. Long options may be abbreviated, as MaxScale's getopt_long accepts.
+/// option.
 fn forbidden_option(word: &str) -> bool {
-    if let Some(long) = word.strip_prefix("--") {
-        let name = long.split('=').next().unwrap_or(long);
-        return name.len() >= 3 && FORBIDDEN_LONG.iter().any(|f| f.starts_with(name));
+    is_option(word, FORBIDDEN_LONG, FORBIDDEN_SHORT)
+}
+
+/// Whether `word` is one of `long` (abbreviated to at least 3 letters, as MaxScale's
+/// getopt_long accepts) or holds one of `short` in a cluster, before an option that takes an
+/// argument ends the cluster.
+fn is_option(word: &str, long: &[&str], short: &str) -> bool {
+    if let Some(name) = word.strip_prefix("--") {
+        let name = name.split('=').next().unwrap_or(name);
+        return name.len() >= 3 && long.iter().any(|f| f.starts_with(name));
     }
     let Some(cluster) = word.strip_prefix('-') else {
         return false;
     };
     for c in cluster.chars() {
-        if FORBIDDEN_SHORT.contains(c) {
+        if short.contains(c) {
             return true;
         }
         if SHORT_WITH_ARGUMENT.contains(c) {
@@ -45,6 +52,12 @@ fn forbidden_option(word: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether a MaxScale command line (after the program name) has `--passive` / `-p`.
+pub fn has_passive_option<S: AsRef<str>>(args: &[S]) -> bool {
+    args.iter()
+        .any(|a| is_option(a.as_ref(), &["passive"], "p"))
 }
 
 /// What the depth-20 check asks of MaxScale's servers (the parameters only monitor reads).
@@ -196,8 +209,9 @@ impl Config {
             .join("maxscale.log")
     }
 
-    /// The daemon's arguments (after the program name).
-    pub fn arguments(&self) -> Vec<OsString> {
+    /// The daemon's arguments (after the program name); `passive` adds `--passive` (MaxScale
+    /// then answers passive=true from its first request on, whatever it persisted).
+    pub fn arguments(&self, passive: bool) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec![
             join("--config=", &self.config),
             format!("--user={}", self.user).into(),
@@ -212,6 +226,9 @@ impl Config {
             if let Some(d) = dir {
                 args.push(join(flag, d));
             }
+        }
+        if passive {
+            args.push("--passive".into());
         }
         args.extend(self.extra_options.iter().map(OsString::from));
         args
@@ -281,7 +298,7 @@ mod tests {
         assert_eq!(c.admin_user, maxscale_rest::DEFAULT_USER);
         assert!(!c.admin_tls && c.health == HealthRules::default());
         assert_eq!(
-            c.arguments(),
+            c.arguments(false),
             [
                 "--config=/etc/maxscale.cnf",
                 "--user=maxscale",
@@ -304,13 +321,14 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            c.arguments(),
+            c.arguments(true),
             [
                 "--config=/etc/maxscale.cnf",
                 "--user=maxscale",
                 "--piddir=/run/maxscale",
                 "--logdir=/l",
                 "--persistdir=/p",
+                "--passive",
                 "--threads=2",
                 "-s",
                 "no"
@@ -370,6 +388,9 @@ mod tests {
                 "{e}"
             );
         }
+        assert!(has_passive_option(&["--config=x", "-dp"]));
+        assert!(has_passive_option(&["--pass"]));
+        assert!(!has_passive_option(&["-Up", "--piddir=/p", "-lp"]));
         // -p (passive), -l file and -Ufoo are fine.
         assert!(config(&[("extra_options", "-p -lfile -s no")]).is_ok());
         let c = Config::for_stop(&params(&[

@@ -59,6 +59,27 @@ pub fn find(s: &Config) -> Result<Proc, MaxScaleError> {
     }
 }
 
+/// The pid of a MaxScale that runs through the pid file without `--passive` on its command
+/// line (manage_process=false: its launcher is not the agent), for a warning.
+pub fn runs_without_passive(s: &Config) -> Option<i32> {
+    use std::io::Read;
+    let Ok(Proc::Running(p)) = find(s) else {
+        return None;
+    };
+    let mut cmdline = Vec::new();
+    std::fs::File::open(format!("/proc/{}/cmdline", p.pid))
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut cmdline)
+        .ok()?;
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .skip(1)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    (!crate::config::has_passive_option(&args)).then_some(p.pid)
+}
+
 /// Whether something accepts TCP connections on the admin address (only for an IP literal;
 /// a name is not resolved, so that a slow resolver cannot stall a monitor).
 pub fn admin_port_open(s: &Config, timeout: Duration) -> bool {
@@ -108,14 +129,15 @@ pub fn remove_stale_pid_file(s: &Config, why: &str) -> Result<(), MaxScaleError>
         .map_err(|e| MaxScaleError::process("removing the stale pid file", e))
 }
 
-/// Runs MaxScale; Ok once its daemonizing parent exited 0 (for a real MaxScale that means the
-/// REST API answers). A non-zero exit becomes [`MaxScaleError::StartExit`].
-pub fn spawn(ctx: &Context, s: &Config) -> Result<(), MaxScaleError> {
+/// Runs MaxScale (with `--passive` when `passive`); Ok once its daemonizing parent exited 0
+/// (for a real MaxScale that means the REST API answers). A non-zero exit becomes
+/// [`MaxScaleError::StartExit`].
+pub fn spawn(ctx: &Context, s: &Config, passive: bool) -> Result<(), MaxScaleError> {
     ensure_piddir(s)?;
     let log = s.log_file();
     let log_before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     let mut cmd = Command::new(&s.binary);
-    cmd.args(s.arguments()).current_dir("/").env_clear();
+    cmd.args(s.arguments(passive)).current_dir("/").env_clear();
     for key in ["PATH", "LANG", "LC_ALL", "TZ"] {
         if let Some(v) = ctx.env.get(key) {
             cmd.env(key, v);
@@ -127,7 +149,7 @@ pub fn spawn(ctx: &Context, s: &Config) -> Result<(), MaxScaleError> {
     tracing::info!(
         "starting {} {}",
         s.binary.display(),
-        s.arguments()
+        s.arguments(passive)
             .iter()
             .map(|a| a.to_string_lossy())
             .collect::<Vec<_>>()

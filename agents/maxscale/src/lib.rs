@@ -17,6 +17,8 @@
 //! - promote/demote work outside a promotable clone too (orphaned instances of a deleted clone
 //!   are demoted without the clone's meta-attributes); start/monitor of a primitive never touch
 //!   passive.
+//! - a promotable clone's MaxScale reads passive=true from its first answer until promote
+//!   (started with `--passive`); promotion.rs says how, and where that cannot reach.
 
 pub mod api;
 pub mod config;
@@ -58,11 +60,15 @@ maps MaxScale's exit codes: 1 (configuration rejected) and 5 (bad argument) to 2
 missing) to 5, others to 1, with MaxScale's own message as the exit reason. stop sends SIGTERM, \
 a second SIGTERM halfway (MaxScale then exits at once) and SIGKILL before the timeout; it fails \
 (1) only if the process survives SIGKILL. \
-passive is persisted by MaxScale: an instance that was demoted comes back passive even as a \
-primitive, which leaves passive as MaxScale has it. With cooperative monitoring locks \
-(mariadbmon cooperative_monitoring_locks) the agent never touches passive; promote and demote \
-then only record the role. With configuration sync, passive is set with ?sync=false. \
-Keepalived: 'maxscale keepalived-check [--params FILE] [--timeout SECS]' exits 0 when healthy at \
+A promotable clone's start runs MaxScale with --passive, so that it answers passive=true from \
+its first request until promote, whatever MaxScale persisted (with manage_process=false the \
+agent cannot pass the flag: it sets passive=true as soon as the API answers; give MaxScale's \
+own launcher --passive). passive is persisted by MaxScale: an instance that was demoted comes \
+back passive even as a primitive, which leaves passive as MaxScale has it. With cooperative \
+monitoring locks (mariadbmon cooperative_monitoring_locks) passive is meant to be false on \
+every MaxScale: start sets it back to false once MaxScale reports the locks, and promote and \
+demote then only record the role. With configuration sync, passive is set with ?sync=false. \
+Keepalived: 'maxscale keepalived-check [--params FILE] [--timeout TIME]' exits 0 when healthy at \
 depth 20 (hard timeout, default 2 s) and 'maxscale keepalived-notify [--params FILE] TYPE NAME \
 STATE [PRIORITY]' sets passive=false on MASTER and passive=true on BACKUP, FAULT, STOP; FILE \
 holds the same parameters as key=value lines.";

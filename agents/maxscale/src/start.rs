@@ -1,6 +1,7 @@
 //! start: the node's files checked, MaxScale run detached (unless it already runs, or
-//! something else runs it: manage_process=false), then its REST API awaited; a promotable
-//! clone's instance is left passive and gets its first promotion score.
+//! something else runs it: manage_process=false), then its REST API awaited. A promotable
+//! clone's instance is started with `--passive`, so it is passive from its first answer (see
+//! promotion.rs), checked passive when it answers, and gets its first promotion score.
 
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ const READY_ATTEMPT: Duration = Duration::from_secs(2);
 pub fn start(ctx: &Context) -> Result<Status, MaxScaleError> {
     let c = Config::from_params(&ctx.params)?;
     validate::check_node(&c)?;
+    let promotable = ctx.env.is_promotable();
+    let mut started_passive = false;
     if c.manage_process {
         match daemon::find(&c)? {
             Proc::Running(p) if p.state.is_stopped() => {
@@ -43,15 +46,25 @@ pub fn start(ctx: &Context) -> Result<Status, MaxScaleError> {
                 if let Some(why) = stale {
                     daemon::remove_stale_pid_file(&c, &why)?;
                 }
-                daemon::spawn(ctx, &c)?;
+                daemon::spawn(ctx, &c, promotable)?;
+                started_passive = promotable;
             }
         }
     }
     let client = api::client(ctx, &c)?;
     let info = wait_ready(ctx, &c, &client)?;
-    if ctx.env.is_promotable() {
+    if promotable {
+        if !c.manage_process {
+            if let Some(pid) = daemon::runs_without_passive(&c) {
+                tracing::warn!(
+                    "MaxScale (pid {pid}) was started without --passive: if its launcher \
+                     restarts it, it answers as it persisted (active after a promote) until \
+                     its next monitor here; add --passive to its command line"
+                );
+            }
+        }
         let a = verdict::assess(&client, &c.health, api::request_deadline(ctx))?;
-        promotion::apply(ctx, &client, &info, &a, true, "start")?;
+        promotion::after_start(ctx, &client, &info, &a, started_passive)?;
         promotion::set_score(ctx, Some(promotion::score_for(&a)), true);
     }
     Ok(Status::Success)

@@ -483,7 +483,11 @@ fn cooperative_locks_leave_passive_alone() {
     });
     let p = [PROMOTABLE];
     let r0 = m.expect_env("start", &p, 0);
+    // start passed --passive before it could know of the locks, and lifted it when it saw
+    // them: with the locks, every MaxScale is meant to be passive=false.
     let before = m.passive();
+    assert_eq!(before, Some(false), "{}", r0.stderr);
+    assert!(r0.stderr.contains("passive=false again"), "{}", r0.stderr);
     let r1 = m.expect_env("monitor", &p, 0);
     let r2 = m.expect_env("promote", &p, 0);
     let both = format!("{}{}{}", r0.stderr, r1.stderr, r2.stderr);
@@ -550,8 +554,14 @@ fn manage_process_false() {
     m.expect("start", 0);
     m.expect("monitor", 0);
     m.expect_env("monitor", &[("OCF_CHECK_LEVEL", "0")], 0);
-    m.expect_env("start", &[PROMOTABLE], 0);
+    let r = m.expect_env("start", &[PROMOTABLE], 0);
     assert_eq!(m.passive(), Some(true));
+    // The agent cannot pass --passive to a MaxScale it does not start: it says so.
+    assert!(
+        r.stderr.contains("was started without --passive"),
+        "{}",
+        r.stderr
+    );
     m.expect_env("promote", &[PROMOTABLE], 0);
     m.expect_env("monitor", &[PROMOTABLE], 8);
     m.expect_env("stop", &[PROMOTABLE], 0);
@@ -845,4 +855,134 @@ fn a_slow_crm_attribute_does_not_cost_maxscale_its_graceful_stop() {
         "{}",
         r.stderr
     );
+}
+
+// ---- the promise: passive from the first answer until promote -----------------------------
+
+/// What the simulator says passive is, sampled as fast as it answers from another thread
+/// (`/sim/passive`: no fault delays it), until dropped.
+struct PassiveSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Vec<(Duration, bool)>>>,
+}
+
+impl PassiveSampler {
+    fn start(port: u16) -> PassiveSampler {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let s2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let t0 = Instant::now();
+            let mut seen = Vec::new();
+            while !s2.load(Ordering::SeqCst) {
+                match admin_request(port, "GET", "/sim/passive", None) {
+                    Ok(r) if r.status == 200 => {
+                        seen.push((t0.elapsed(), r.text().trim() == "true"))
+                    }
+                    // Not up yet (refused), or going down.
+                    _ => std::thread::sleep(Duration::from_millis(1)),
+                }
+            }
+            seen
+        });
+        PassiveSampler {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Every answer since start: (when, passive).
+    fn finish(mut self) -> Vec<(Duration, bool)> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+/// Kills an active (promoted) instance, then lets the agent start it again while sampling, and
+/// asserts that no answer before promote said passive=false.
+fn restart_of_an_active_instance_stays_passive(m: &Install) {
+    let p = [PROMOTABLE];
+    m.expect_env("start", &p, 0);
+    m.expect_env("promote", &p, 0);
+    assert_eq!(m.passive(), Some(false));
+    m.kill9();
+    let sampler = PassiveSampler::start(m.admin_port);
+    let r = m.run_env(
+        "start",
+        &[PROMOTABLE, ("OCF_RESKEY_CRM_meta_timeout", "30000")],
+    );
+    assert_eq!(r.rc, 0, "{}", r.stderr);
+    m.expect_env("monitor", &[PROMOTABLE, RECURRING], 0);
+    let seen = sampler.finish();
+    assert!(seen.len() >= 5, "too few samples: {seen:?}");
+    let active: Vec<_> = seen.iter().filter(|(_, passive)| !passive).collect();
+    assert!(
+        active.is_empty(),
+        "passive=false before promote, {} of {} answers, first at {:?}",
+        active.len(),
+        seen.len(),
+        active[0].0
+    );
+    m.expect_env("promote", &p, 0);
+    assert_eq!(m.passive(), Some(false));
+    m.expect_env("monitor", &[PROMOTABLE, RECURRING], 8);
+}
+
+#[test]
+fn a_killed_active_maxscale_comes_back_passive() {
+    if !simulated() {
+        return; // samples the simulator's /sim/passive
+    }
+    // Every REST answer to the agent takes 300 ms: a start that made the instance passive only
+    // by a PATCH after its first GET would leave it active for about a second.
+    let m = Install::with(|m| m.global_extra = "sim_fault=slow:300\n".into());
+    restart_of_an_active_instance_stays_passive(&m);
+}
+
+#[test]
+fn a_late_daemonizing_parent_changes_nothing() {
+    if !simulated() {
+        return;
+    }
+    // The parent exits 2 s after the REST API answers: nothing may depend on its exit.
+    let wrapper_dir = tempfile::tempdir().unwrap();
+    let wrapper = wrapper_dir.path().join("maxscale-sim");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n'{}' \"$@\"\nrc=$?\nsleep 2\nexit $rc\n",
+            maxscale_binary().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        wrapper_dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let m = Install::with(|m| m.binary = wrapper.clone());
+    restart_of_an_active_instance_stays_passive(&m);
+}
+
+#[test]
+fn only_a_promotable_start_passes_passive() {
+    let argv = |m: &Install| {
+        let pid = m.pid().unwrap();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+    };
+    let m = Install::new();
+    m.expect("start", 0);
+    assert!(!argv(&m).iter().any(|a| a == "--passive"), "{:?}", argv(&m));
+    m.expect("stop", 0);
+    m.expect_env("start", &[PROMOTABLE], 0);
+    assert!(argv(&m).iter().any(|a| a == "--passive"), "{:?}", argv(&m));
 }
