@@ -28,6 +28,7 @@ pub mod keepalived;
 pub mod monitor;
 pub mod params;
 pub mod promotion;
+pub mod reload;
 pub mod start;
 pub mod stop;
 pub mod validate;
@@ -94,6 +95,7 @@ pub static INFO: AgentInfo = AgentInfo {
         ActionSpec::new(Action::Promote, 30),
         ActionSpec::new(Action::Demote, 30),
         ActionSpec::new(Action::Notify, 10),
+        ActionSpec::new(Action::ReloadAgent, 20),
         ActionSpec::new(Action::MetaData, 5),
         ActionSpec::new(Action::ValidateAll, 20),
     ],
@@ -136,6 +138,9 @@ impl Agent for MaxScaleAgent {
     fn demote(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
         promotion::set_role(ctx, true)
     }
+    fn reload_agent(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
+        reload::reload_agent(ctx)
+    }
     /// Nothing to coordinate: notifications are accepted so clones may use notify=true.
     fn notify(&self, _ctx: &Context) -> Result<Status, MaxScaleError> {
         Ok(Status::Success)
@@ -166,5 +171,21 @@ mod tests {
         intervals.dedup();
         assert_eq!(intervals.len(), n);
         assert!(INFO.advertises(Action::Promote) && INFO.advertises(Action::Demote));
+        assert!(INFO.has_reloadable() && INFO.advertises(Action::ReloadAgent));
+        let reloadable: Vec<&str> = INFO
+            .params
+            .iter()
+            .filter(|p| p.is_reloadable())
+            .map(|p| p.name())
+            .collect();
+        assert_eq!(
+            reloadable,
+            [
+                "admin_user",
+                "admin_password_file",
+                "servers",
+                "require_master"
+            ]
+        );
     }
 }

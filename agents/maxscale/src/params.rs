@@ -98,6 +98,7 @@ pub const ADMIN_PORT: ParamSpec<Port> = ParamSpec::new("admin_port")
 
 pub const ADMIN_USER: ParamSpec<String> = ParamSpec::string("admin_user")
     .default(maxscale_rest::DEFAULT_USER)
+    .reloadable()
     .short("REST API user")
     .long(
         "REST API account. Promotion needs an admin (read-write) account; a read-only one \
@@ -108,6 +109,7 @@ pub const ADMIN_USER: ParamSpec<String> = ParamSpec::string("admin_user")
     );
 
 pub const ADMIN_PASSWORD_FILE: ParamSpec<PathBuf> = ParamSpec::path("admin_password_file")
+    .reloadable()
     .short("File holding the REST API password")
     .long(
         "A file whose content (one trailing newline removed) is the REST API password; the \
@@ -133,6 +135,7 @@ pub const ADMIN_CA_FILE: ParamSpec<PathBuf> = ParamSpec::path("admin_ca_file")
     );
 
 pub const SERVERS: ParamSpec<String> = ParamSpec::string("servers")
+    .reloadable()
     .short("Servers that must be Running (depth 20)")
     .long(
         "Space- or comma-separated MaxScale server names. At OCF_CHECK_LEVEL 20 each must be \
@@ -143,6 +146,7 @@ pub const SERVERS: ParamSpec<String> = ParamSpec::string("servers")
 
 pub const REQUIRE_MASTER: ParamSpec<bool> = ParamSpec::boolean("require_master")
     .default(false)
+    .reloadable()
     .short("Depth 20 also needs a Master")
     .long("At OCF_CHECK_LEVEL 20, also require one server with the Master flag.");
 

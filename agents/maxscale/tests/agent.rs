@@ -986,3 +986,31 @@ fn only_a_promotable_start_passes_passive() {
     m.expect_env("start", &[PROMOTABLE], 0);
     assert!(argv(&m).iter().any(|a| a == "--passive"), "{:?}", argv(&m));
 }
+
+/// reload-agent applies a change of servers or require_master without touching MaxScale: the
+/// promotion score follows the new depth-20 rules at once; bad values fail it.
+#[test]
+fn reload_agent_applies_the_depth_20_rules() {
+    if !simulated() {
+        return;
+    }
+    let mut m = Install::new();
+    m.expect_env("start", &[PROMOTABLE], 0);
+    let pid = m.pid().unwrap();
+    assert!(m.crm_log().ends_with("--update 100\n"), "{}", m.crm_log());
+    m.set_param("servers", "server1 nosuch");
+    m.expect_env("reload-agent", &[PROMOTABLE], 0);
+    assert!(m.crm_log().ends_with("--update 10\n"), "{}", m.crm_log());
+    m.set_param("servers", "server1");
+    m.set_param("require_master", "true");
+    m.expect_env("reload-agent", &[PROMOTABLE], 0);
+    assert!(m.crm_log().ends_with("--update 100\n"), "{}", m.crm_log());
+    assert_eq!(m.pid(), Some(pid), "MaxScale was not restarted");
+    m.expect("reload-agent", 0);
+    m.set_param("require_master", "perhaps");
+    m.expect_env("reload-agent", &[PROMOTABLE], 6);
+    m.set_param("require_master", "false");
+    m.set_param("admin_password_file", "/nonexistent/pw");
+    m.expect_env("reload-agent", &[PROMOTABLE], 2);
+    assert_eq!(m.pid(), Some(pid));
+}
