@@ -1,6 +1,6 @@
 //! The meta-data XML, written from the agent's declaration.
 //!
-//! Two validators judge it and they disagree (notes: ocf-facts.md §A6): ocf-tester checks it
+//! Two validators judge it and they disagree (docs/meta-data.md): ocf-tester checks it
 //! with `xmllint --valid` against resource-agents' 1.0-era ra-api-1.dtd (DOCTYPE required; only
 //! `name`/`required`/`unique` on parameters; content types string/integer/boolean; a fixed list
 //! of action names), and pcs checks it against its OCF 1.1 RelaxNG schema chosen by
