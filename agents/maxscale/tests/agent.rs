@@ -946,7 +946,11 @@ fn a_late_daemonizing_parent_changes_nothing() {
     }
     // The parent exits 2 s after the REST API answers: nothing may depend on its exit.
     let wrapper_dir = tempfile::tempdir().unwrap();
-    let wrapper = wrapper_dir.path().join("maxscale-sim");
+    // Named like the binary it runs: the agent knows its MaxScale by the binary's name (the
+    // process of a version profile's wrapper is called maxscale, the plain simulator not).
+    let wrapper = wrapper_dir
+        .path()
+        .join(maxscale_binary().file_name().unwrap());
     std::fs::write(
         &wrapper,
         format!(
