@@ -10,9 +10,6 @@ use ocf::{ParamError, ParamSpec, ParamType, Params};
 use crate::error::MaxScaleError;
 use crate::params::*;
 
-/// MaxScale's own log directory when `--logdir` is not given (gateway.cc).
-const MAXSCALE_LOGDIR: &str = "/var/log/maxscale";
-
 /// Long options that would keep MaxScale from daemonizing and reporting its start-up result.
 const FORBIDDEN_LONG: &[&str] = &[
     "nodaemon",
@@ -52,6 +49,38 @@ fn is_option(word: &str, long: &[&str], short: &str) -> bool {
         }
     }
     false
+}
+
+/// MaxScale's directory options (long, and short in [`DIRECTORY_SHORT`]): the ones MXS-5009
+/// glues together (launch.rs).
+const DIRECTORY_LONG: &[&str] = &[
+    "logdir",
+    "datadir",
+    "cachedir",
+    "persistdir",
+    "piddir",
+    "basedir",
+    "runtimedir",
+    "libdir",
+    "execdir",
+    "sharedir",
+    "configdir",
+    "module_configdir",
+    "language",
+    "connector_plugindir",
+];
+const DIRECTORY_SHORT: &str = "LABCDEFJMNPRrH";
+
+/// Whether one word of extra_options is a directory option. `--log` and `--config` are options
+/// of their own (getopt_long takes an exact name over an abbreviation).
+pub fn directory_option(word: &str) -> bool {
+    let name = word
+        .strip_prefix("--")
+        .map(|n| n.split('=').next().unwrap_or(n));
+    if matches!(name, Some("log" | "config")) {
+        return false;
+    }
+    is_option(word, DIRECTORY_LONG, DIRECTORY_SHORT)
 }
 
 /// Whether a MaxScale command line (after the program name) has `--passive` / `-p`.
@@ -201,17 +230,10 @@ impl Config {
         self.binary.to_string_lossy().into_owned()
     }
 
-    /// `maxscale.log`, where MaxScale explains a failed start when it printed nothing.
-    pub fn log_file(&self) -> PathBuf {
-        self.logdir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(MAXSCALE_LOGDIR))
-            .join("maxscale.log")
-    }
-
     /// The daemon's arguments (after the program name); `passive` adds `--passive` (MaxScale
-    /// then answers passive=true from its first request on, whatever it persisted).
-    pub fn arguments(&self, passive: bool) -> Vec<OsString> {
+    /// then answers passive=true from its first request on, whatever it persisted). Without
+    /// `dirs` only `--piddir` of the directories is given (MXS-5009, launch.rs).
+    pub fn arguments(&self, passive: bool, dirs: bool) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec![
             join("--config=", &self.config),
             format!("--user={}", self.user).into(),
@@ -223,7 +245,7 @@ impl Config {
             ("--cachedir=", &self.cachedir),
             ("--persistdir=", &self.persistdir),
         ] {
-            if let Some(d) = dir {
+            if let Some(d) = dir.as_ref().filter(|_| dirs) {
                 args.push(join(flag, d));
             }
         }
@@ -298,16 +320,12 @@ mod tests {
         assert_eq!(c.admin_user, maxscale_rest::DEFAULT_USER);
         assert!(!c.admin_tls && c.health == HealthRules::default());
         assert_eq!(
-            c.arguments(false),
+            c.arguments(false, true),
             [
                 "--config=/etc/maxscale.cnf",
                 "--user=maxscale",
                 "--piddir=/run/maxscale"
             ]
-        );
-        assert_eq!(
-            c.log_file(),
-            PathBuf::from("/var/log/maxscale/maxscale.log")
         );
     }
 
@@ -321,7 +339,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            c.arguments(true),
+            c.arguments(true, true),
             [
                 "--config=/etc/maxscale.cnf",
                 "--user=maxscale",
@@ -335,6 +353,50 @@ mod tests {
             ]
         );
         assert_eq!(c.health.servers, ["server1", "server2", "server3"]);
+        // MXS-5009: of the directories only --piddir.
+        assert_eq!(
+            c.arguments(false, false),
+            [
+                "--config=/etc/maxscale.cnf",
+                "--user=maxscale",
+                "--piddir=/run/maxscale",
+                "--threads=2",
+                "-s",
+                "no"
+            ]
+        );
+    }
+
+    #[test]
+    fn directory_options() {
+        for dir in [
+            "--logdir=/x",
+            "--logd=/x",
+            "--datadir",
+            "--cachedir=/c",
+            "--persistdir=/p",
+            "--piddir=/r",
+            "--basedir=/b",
+            "--runtimedir=/r",
+            "--configdir=/e",
+            "-L/x",
+            "-D",
+            "-A/c",
+            "-F/p",
+            "-R/b",
+        ] {
+            assert!(directory_option(dir), "{dir}");
+        }
+        for other in [
+            "--log=syslog",
+            "--config=/c.cnf",
+            "--threads=2",
+            "-s",
+            "-p",
+            "-lfile",
+        ] {
+            assert!(!directory_option(other), "{other}");
+        }
     }
 
     #[test]

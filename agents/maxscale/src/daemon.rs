@@ -12,6 +12,7 @@ use ocf::Context;
 
 use crate::config::Config;
 use crate::error::MaxScaleError;
+use crate::launch::Launch;
 
 /// What the pid file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,12 +133,19 @@ pub fn remove_stale_pid_file(s: &Config, why: &str) -> Result<(), MaxScaleError>
 /// Runs MaxScale (with `--passive` when `passive`); Ok once its daemonizing parent exited 0
 /// (for a real MaxScale that means the REST API answers). A non-zero exit becomes
 /// [`MaxScaleError::StartExit`].
-pub fn spawn(ctx: &Context, s: &Config, passive: bool) -> Result<(), MaxScaleError> {
+pub fn spawn(
+    ctx: &Context,
+    s: &Config,
+    launch: &Launch,
+    passive: bool,
+) -> Result<(), MaxScaleError> {
     ensure_piddir(s)?;
-    let log = s.log_file();
+    let log = launch.log_file.clone();
     let log_before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     let mut cmd = Command::new(&s.binary);
-    cmd.args(s.arguments(passive)).current_dir("/").env_clear();
+    cmd.args(s.arguments(passive, launch.dirs_on_command_line))
+        .current_dir("/")
+        .env_clear();
     for key in ["PATH", "LANG", "LC_ALL", "TZ"] {
         if let Some(v) = ctx.env.get(key) {
             cmd.env(key, v);
@@ -149,7 +157,7 @@ pub fn spawn(ctx: &Context, s: &Config, passive: bool) -> Result<(), MaxScaleErr
     tracing::info!(
         "starting {} {}",
         s.binary.display(),
-        s.arguments(passive)
+        s.arguments(passive, launch.dirs_on_command_line)
             .iter()
             .map(|a| a.to_string_lossy())
             .collect::<Vec<_>>()

@@ -30,6 +30,21 @@ pub enum MaxScaleError {
     #[error("extra_options: '{0}' would keep MaxScale from starting as a daemon")]
     ForbiddenOption(String),
 
+    /// MXS-5009 (launch.rs): this node's MaxScale would glue the directory options.
+    #[error(
+        "MaxScale {version} has MXS-5009: set {name}={} in [maxscale] of the config, or unset {name}",
+        value.display()
+    )]
+    Mxs5009Dir {
+        version: String,
+        name: &'static str,
+        value: PathBuf,
+    },
+    #[error(
+        "MaxScale {version} has MXS-5009: extra_options '{option}': set it in [maxscale] of the config"
+    )]
+    Mxs5009Option { version: String, option: String },
+
     #[error("binary {} not found on this node: {source}", path.display())]
     BinaryMissing { path: PathBuf, source: io::Error },
     #[error("binary {} is not an executable file", .0.display())]
@@ -148,6 +163,9 @@ impl Failure for MaxScaleError {
             // A stray file or directory on one node must not ban the resource everywhere (6):
             // the same piddir is right on the other nodes.
             E::PidPath { .. } => OcfRc::ErrArgs,
+            // This node's MaxScale version: another node may run a fixed one (6 would ban the
+            // resource everywhere).
+            E::Mxs5009Dir { .. } | E::Mxs5009Option { .. } => OcfRc::ErrArgs,
             E::PiddirDenied(_) => OcfRc::ErrPerm,
             E::Rest { source, .. } => rest_rc(&source.kind),
             E::NotReady(source) => rest_rc(&source.kind),

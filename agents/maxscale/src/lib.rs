@@ -25,6 +25,7 @@ pub mod config;
 pub mod daemon;
 pub mod error;
 pub mod keepalived;
+pub mod launch;
 pub mod monitor;
 pub mod params;
 pub mod promotion;

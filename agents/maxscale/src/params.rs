@@ -47,23 +47,25 @@ pub const PIDDIR: ParamSpec<PathBuf> = ParamSpec::path("piddir")
 pub const LOGDIR: ParamSpec<PathBuf> = ParamSpec::path("logdir")
     .short("Log directory (--logdir)")
     .long(
-        "Passed as --logdir when set. When start fails, the reason is taken from MaxScale's \
-         output or, failing that, from what it appended to LOGDIR/maxscale.log \
-         (default /var/log/maxscale).",
+        "Passed as --logdir when set; on a MaxScale with MXS-5009 (6.4, 21.06 < .16, 22.08 < .13, \
+         23.02 < .10) it must equal [maxscale] logdir of the config instead (else 2). When start \
+         fails, the reason is taken from MaxScale's output or, failing that, from what it \
+         appended to maxscale.log in this directory (unset: [maxscale] logdir, else \
+         /var/log/maxscale).",
     );
 
 pub const DATADIR: ParamSpec<PathBuf> = ParamSpec::path("datadir")
     .short("Data directory (--datadir)")
-    .long("Passed as --datadir when set.");
+    .long("Passed as --datadir when set; with MXS-5009 see logdir.");
 
 pub const CACHEDIR: ParamSpec<PathBuf> = ParamSpec::path("cachedir")
     .short("Cache directory (--cachedir)")
-    .long("Passed as --cachedir when set.");
+    .long("Passed as --cachedir when set; with MXS-5009 see logdir.");
 
 pub const PERSISTDIR: ParamSpec<PathBuf> = ParamSpec::path("persistdir")
     .short("Persisted configuration directory (--persistdir)")
     .long(
-        "Passed as --persistdir when set. MaxScale stores runtime changes here, passive \
+        "Passed as --persistdir when set; with MXS-5009 see logdir. MaxScale stores runtime changes here, passive \
          included: a MaxScale restarted after a passive=true change comes back passive.",
     );
 
@@ -72,7 +74,8 @@ pub const EXTRA_OPTIONS: ParamSpec<String> = ParamSpec::string("extra_options")
     .long(
         "Further command-line options, split on whitespace (no shell quoting). Options that \
          would keep MaxScale from daemonizing or starting (-d, --nodaemon, -c, --config-check, \
-         -e, --export-config, -v, -V, --version, --help) are a configuration error (6).",
+         -e, --export-config, -v, -V, --version, --help) are a configuration error (6); with \
+         MXS-5009 (see logdir) so is a directory option, on that node (2).",
     );
 
 pub const MANAGE_PROCESS: ParamSpec<bool> = ParamSpec::boolean("manage_process")

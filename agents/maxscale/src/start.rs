@@ -12,6 +12,7 @@ use crate::api;
 use crate::config::Config;
 use crate::daemon::{self, Proc};
 use crate::error::MaxScaleError;
+use crate::launch::{self, Launch};
 use crate::promotion;
 use crate::validate;
 use crate::verdict;
@@ -24,6 +25,7 @@ const READY_ATTEMPT: Duration = Duration::from_secs(2);
 pub fn start(ctx: &Context) -> Result<Status, MaxScaleError> {
     let c = Config::from_params(&ctx.params)?;
     validate::check_node(&c)?;
+    let launch = launch::plan(ctx, &c)?;
     let promotable = ctx.env.is_promotable();
     let mut started_passive = false;
     if c.manage_process {
@@ -46,13 +48,13 @@ pub fn start(ctx: &Context) -> Result<Status, MaxScaleError> {
                 if let Some(why) = stale {
                     daemon::remove_stale_pid_file(&c, &why)?;
                 }
-                daemon::spawn(ctx, &c, promotable)?;
+                daemon::spawn(ctx, &c, &launch, promotable)?;
                 started_passive = promotable;
             }
         }
     }
     let client = api::client(ctx, &c)?;
-    let info = wait_ready(ctx, &c, &client)?;
+    let info = wait_ready(ctx, &c, &launch, &client)?;
     if promotable {
         if !c.manage_process {
             if let Some(pid) = daemon::runs_without_passive(&c) {
@@ -72,7 +74,12 @@ pub fn start(ctx: &Context) -> Result<Status, MaxScaleError> {
 
 /// Polls `GET /v1/maxscale` until it answers; credentials/TLS failures end it at once, and so
 /// does the death of the process.
-fn wait_ready(ctx: &Context, c: &Config, client: &Client) -> Result<MaxScaleInfo, MaxScaleError> {
+fn wait_ready(
+    ctx: &Context,
+    c: &Config,
+    launch: &Launch,
+    client: &Client,
+) -> Result<MaxScaleInfo, MaxScaleError> {
     loop {
         let attempt = ctx.deadline.capped(READY_ATTEMPT).at();
         let err = match client.maxscale(attempt) {
@@ -88,7 +95,7 @@ fn wait_ready(ctx: &Context, c: &Config, client: &Client) -> Result<MaxScaleInfo
         if c.manage_process {
             if let Proc::Absent { .. } | Proc::Impossible { .. } = daemon::find(c)? {
                 return Err(MaxScaleError::ExitedDuringStart {
-                    log: c.log_file(),
+                    log: launch.log_file.clone(),
                     last: err,
                 });
             }

@@ -11,10 +11,12 @@ use ocf::{Context, Status};
 use crate::api;
 use crate::config::Config;
 use crate::error::MaxScaleError;
+use crate::launch;
 
 pub fn validate(ctx: &Context) -> Result<Status, MaxScaleError> {
     let c = Config::from_params(&ctx.params)?;
     check_node(&c)?;
+    launch::plan(ctx, &c)?;
     Ok(Status::Success)
 }
 

@@ -1,8 +1,8 @@
 //! The agent binary against the MaxScale simulator (or a real MaxScale with MAXSCALE_BIN):
 //! every action and mode, and the faults of issue 3 §4.
 //!
-//! Run as root after `cargo build -p maxscale-sim`:
-//! `cargo test -p maxscale --test agent`.
+//! Run as root: `cargo test -p maxscale --test agent` (the tests build the simulator themselves,
+//! see common/mod.rs); `MAXSCALE_SIM_PROFILE=6.4` plays that MaxScale version instead of 24.02.
 
 mod common;
 
@@ -1017,4 +1017,70 @@ fn reload_agent_applies_the_depth_20_rules() {
     m.set_param("admin_password_file", "/nonexistent/pw");
     m.expect_env("reload-agent", &[PROMOTABLE], 2);
     assert_eq!(m.pid(), Some(pid));
+}
+
+/// The version the binary reports, as the agent reads it.
+fn binary_version(m: &Install) -> maxscale::launch::Version {
+    let out = Command::new(&m.binary).arg("--version").output().unwrap();
+    maxscale::launch::Version::parse(&String::from_utf8_lossy(&out.stdout))
+        .unwrap_or_else(|| panic!("no version from {} --version", m.binary.display()))
+}
+
+/// MXS-5009 (issue 11): a MaxScale that glues its command line's directory options gets only
+/// --piddir of them, and its directories from [maxscale]; with logdir, datadir, cachedir and
+/// persistdir all set it is started, monitored, killed (7), restarted and stopped, with every
+/// file where the agent looks. Without the [maxscale] lines validate-all and start refuse with
+/// 2 naming MXS-5009, and so does a directory option in extra_options. On a fixed version the
+/// parameters alone work. Run with MAXSCALE_SIM_PROFILE=6.4 (tests/run-all does) for the first.
+#[test]
+fn mxs5009_directories_go_through_the_config_file() {
+    let argv = |m: &Install| {
+        let pid = m.pid().unwrap();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+    };
+    let m = Install::new();
+    let glued = binary_version(&m).has_mxs5009();
+    m.expect("validate-all", 0);
+    m.expect("start", 0);
+    let args = argv(&m);
+    assert!(args.iter().any(|a| a.starts_with("--piddir=")), "{args:?}");
+    let dirs_given = args.iter().any(|a| a.starts_with("--logdir="));
+    assert_eq!(dirs_given, !glued, "{args:?}");
+    m.expect_env("monitor", &[RECURRING], 0);
+    if simulated() {
+        assert!(
+            m.path("log/maxscale.log").exists(),
+            "the log is not in logdir"
+        );
+    }
+    m.kill9();
+    m.expect_env("monitor", &[RECURRING], 7);
+    m.expect("start", 0);
+    m.expect_env("monitor", &[RECURRING], 0);
+    m.expect("stop", 0);
+    m.expect("monitor", 7);
+
+    let bare = Install::with(|m| m.dirs_in_config = false);
+    if glued {
+        for action in ["validate-all", "start"] {
+            let r = bare.expect(action, 2);
+            assert!(r.reason().contains("MXS-5009"), "{}", r.reason());
+            assert!(r.reason().contains("logdir"), "{}", r.reason());
+        }
+        assert_eq!(bare.pid(), None, "start must start nothing");
+        bare.expect("monitor", 7);
+        let mut m = Install::new();
+        m.set_param("extra_options", "--threads=1 -L/tmp");
+        let r = m.expect("start", 2);
+        assert!(r.reason().contains("MXS-5009"), "{}", r.reason());
+        assert!(r.reason().contains("-L/tmp"), "{}", r.reason());
+    } else {
+        bare.expect("validate-all", 0);
+        bare.expect("start", 0);
+        bare.expect("stop", 0);
+    }
 }
