@@ -8,10 +8,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use daemon_process::{Found, ParentExit, Process, StopOutcome, WhenFrozen};
-use ocf::{Context, OcfError, OcfResult};
+use ocf::Context;
 
-use crate::failure::to_ocf;
-use crate::settings::Settings;
+use crate::config::Config;
+use crate::error::MaxScaleError;
+use crate::launch::Launch;
 
 /// What the pid file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,9 +22,15 @@ pub enum Proc {
     Absent {
         stale: Option<String>,
     },
+    /// The pid file's path cannot hold a pid file (its directory is a regular file, the pid
+    /// file a directory or a FIFO, no permission to look): nothing runs through it. start and
+    /// validate-all refuse such a piddir; monitor and stop only warn.
+    Impossible {
+        why: String,
+    },
 }
 
-pub fn find(s: &Settings) -> OcfResult<Proc> {
+pub fn find(s: &Config) -> Result<Proc, MaxScaleError> {
     let pid_file = s.pid_file();
     match daemon_process::find(&pid_file, &s.program()) {
         Ok(Found::Running(p)) => Ok(Proc::Running(p)),
@@ -40,13 +47,43 @@ pub fn find(s: &Settings) -> OcfResult<Proc> {
                 pid_file.path().display()
             )),
         }),
-        Err(e) => Err(to_ocf(e, "looking for the MaxScale process")),
+        Ok(Found::Unusable { why }) => Ok(Proc::Impossible {
+            why: format!(
+                "pid file {}: {why}; nothing can be running through it",
+                ocf::reason::excerpt(&pid_file.path().to_string_lossy(), 80)
+            ),
+        }),
+        Err(e) => Err(MaxScaleError::process(
+            "looking for the MaxScale process",
+            e,
+        )),
     }
+}
+
+/// The pid of a MaxScale that runs through the pid file without `--passive` on its command
+/// line (manage_process=false: its launcher is not the agent), for a warning.
+pub fn runs_without_passive(s: &Config) -> Option<i32> {
+    use std::io::Read;
+    let Ok(Proc::Running(p)) = find(s) else {
+        return None;
+    };
+    let mut cmdline = Vec::new();
+    std::fs::File::open(format!("/proc/{}/cmdline", p.pid))
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut cmdline)
+        .ok()?;
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .skip(1)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    (!crate::config::has_passive_option(&args)).then_some(p.pid)
 }
 
 /// Whether something accepts TCP connections on the admin address (only for an IP literal;
 /// a name is not resolved, so that a slow resolver cannot stall a monitor).
-pub fn admin_port_open(s: &Settings, timeout: Duration) -> bool {
+pub fn admin_port_open(s: &Config, timeout: Duration) -> bool {
     let Ok(ip) = s.admin_host.parse::<IpAddr>() else {
         return false;
     };
@@ -57,15 +94,17 @@ pub fn admin_port_open(s: &Settings, timeout: Duration) -> bool {
 }
 
 /// Creates piddir (0755) owned by `user`: it lives on tmpfs and is gone after a boot.
-pub fn ensure_piddir(s: &Settings) -> OcfResult<()> {
+pub fn ensure_piddir(s: &Config) -> Result<(), MaxScaleError> {
     let dir = &s.piddir;
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        OcfError::generic(format!("piddir {}: {what}: {e}", dir.display()))
+    let fail = |what: &str, source: std::io::Error| MaxScaleError::Piddir {
+        dir: dir.clone(),
+        what: what.to_string(),
+        source,
     };
     if !dir.is_dir() {
-        std::fs::create_dir_all(dir).map_err(|e| fail("cannot create it", &e))?;
+        std::fs::create_dir_all(dir).map_err(|e| fail("cannot create it", e))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| fail("cannot set its mode", &e))?;
+            .map_err(|e| fail("cannot set its mode", e))?;
     }
     if !nix::unistd::geteuid().is_root() {
         return Ok(());
@@ -73,34 +112,40 @@ pub fn ensure_piddir(s: &Settings) -> OcfResult<()> {
     let user = nix::unistd::User::from_name(&s.user)
         .ok()
         .flatten()
-        .ok_or_else(|| {
-            OcfError::not_installed(format!("user '{}' does not exist on this node", s.user))
-        })?;
-    let meta = std::fs::metadata(dir).map_err(|e| fail("cannot stat it", &e))?;
+        .ok_or_else(|| MaxScaleError::NoUser(s.user.clone()))?;
+    let meta = std::fs::metadata(dir).map_err(|e| fail("cannot stat it", e))?;
     if meta.uid() != user.uid.as_raw() || meta.gid() != user.gid.as_raw() {
         nix::unistd::chown(dir, Some(user.uid), Some(user.gid))
-            .map_err(|e| fail(&format!("cannot give it to {}", s.user), &e))?;
+            .map_err(|e| fail(&format!("cannot give it to {}", s.user), e.into()))?;
     }
     Ok(())
 }
 
 /// Removes a stale pid file (MaxScale refuses to start while one names a live or zombie
 /// maxscale, or holds garbage).
-pub fn remove_stale_pid_file(s: &Settings, why: &str) -> OcfResult<()> {
+pub fn remove_stale_pid_file(s: &Config, why: &str) -> Result<(), MaxScaleError> {
     tracing::info!("removing {why}");
     s.pid_file()
         .remove()
-        .map_err(|e| to_ocf(e, "removing the stale pid file"))
+        .map_err(|e| MaxScaleError::process("removing the stale pid file", e))
 }
 
-/// Runs MaxScale; Ok once its daemonizing parent exited 0 (for a real MaxScale that means the
-/// REST API answers). A non-zero exit becomes the exit code documented in `exit_code_failure`.
-pub fn spawn(ctx: &Context, s: &Settings) -> OcfResult<()> {
+/// Runs MaxScale (with `--passive` when `passive`); Ok once its daemonizing parent exited 0
+/// (for a real MaxScale that means the REST API answers). A non-zero exit becomes
+/// [`MaxScaleError::StartExit`].
+pub fn spawn(
+    ctx: &Context,
+    s: &Config,
+    launch: &Launch,
+    passive: bool,
+) -> Result<(), MaxScaleError> {
     ensure_piddir(s)?;
-    let log = s.log_file();
+    let log = launch.log_file.clone();
     let log_before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     let mut cmd = Command::new(&s.binary);
-    cmd.args(s.arguments()).current_dir("/").env_clear();
+    cmd.args(s.arguments(passive, launch.dirs_on_command_line))
+        .current_dir("/")
+        .env_clear();
     for key in ["PATH", "LANG", "LC_ALL", "TZ"] {
         if let Some(v) = ctx.env.get(key) {
             cmd.env(key, v);
@@ -112,7 +157,7 @@ pub fn spawn(ctx: &Context, s: &Settings) -> OcfResult<()> {
     tracing::info!(
         "starting {} {}",
         s.binary.display(),
-        s.arguments()
+        s.arguments(passive, launch.dirs_on_command_line)
             .iter()
             .map(|a| a.to_string_lossy())
             .collect::<Vec<_>>()
@@ -121,7 +166,7 @@ pub fn spawn(ctx: &Context, s: &Settings) -> OcfResult<()> {
     // Leave a moment after the parent's exit for the readiness check.
     let parent_deadline = ctx.deadline.reserving(Duration::from_millis(300)).at();
     let started = daemon_process::spawn_detached(&mut cmd, parent_deadline, None)
-        .map_err(|e| to_ocf(e, "start"))?;
+        .map_err(|e| MaxScaleError::process("start", e))?;
     match started.parent {
         ParentExit::Exited(0) => {
             tracing::info!("MaxScale started after {:?}", started.elapsed);
@@ -130,24 +175,23 @@ pub fn spawn(ctx: &Context, s: &Settings) -> OcfResult<()> {
         ParentExit::Exited(code) => {
             let message = failure_message(&started.output, &log, log_before);
             settle_failed_start(ctx, s);
-            Err(exit_code_failure(code, &message))
+            Err(MaxScaleError::StartExit { code, message })
         }
-        ParentExit::Signaled(sig) => Err(OcfError::generic(format!(
-            "MaxScale was killed by signal {sig} while starting{}",
-            suffix(&failure_message(&started.output, &log, log_before))
-        ))),
-        ParentExit::StillRunning { pid } => Err(OcfError::generic(format!(
-            "MaxScale (pid {pid}) did not finish starting within the start timeout ({:.0}s); \
-             raise the start timeout if its monitors need long to reach their servers",
-            ctx.deadline.timeout().as_secs_f64()
-        ))),
+        ParentExit::Signaled(signal) => Err(MaxScaleError::StartSignaled {
+            signal,
+            message: failure_message(&started.output, &log, log_before),
+        }),
+        ParentExit::StillRunning { pid } => Err(MaxScaleError::StartTimeout {
+            pid,
+            timeout_s: ctx.deadline.timeout().as_secs_f64(),
+        }),
     }
 }
 
 /// After a failed start the daemonized child may still be on its way out (it reports the
 /// failure to the parent before cleaning up): give it a moment, so that the monitor Pacemaker
 /// runs next sees a clean "not running". It is not killed: stop does that if it stays.
-fn settle_failed_start(ctx: &Context, s: &Settings) {
+fn settle_failed_start(ctx: &Context, s: &Config) {
     if let Ok(Proc::Running(p)) = find(s) {
         let until = ctx.deadline.capped(Duration::from_secs(2)).at();
         if !daemon_process::wait_gone(&p, until) {
@@ -156,40 +200,6 @@ fn settle_failed_start(ctx: &Context, s: &Settings) {
                 p.pid
             );
         }
-    }
-}
-
-fn suffix(m: &str) -> String {
-    if m.is_empty() {
-        String::new()
-    } else {
-        format!(": {m}")
-    }
-}
-
-/// MaxScale's exit codes (gateway.cc) as OCF codes:
-/// 1 (bad configuration, also "cannot be run as root") → 2: the configuration file is per
-///   node and may be wrong only here, so ban this node, not the resource everywhere (6);
-/// 2 (a library is missing) → 5; 5 (bad argument: extra_options or a MaxScale version
-///   without an option) → 2; 3 (no services could start), 4 (another MaxScale holds the pid
-///   file or the data/cache directory locks), 6 (internal error, e.g. the REST port is in
-///   use) and anything else → 1: a soft error, the cause may be transient.
-pub fn exit_code_failure(code: i32, message: &str) -> OcfError {
-    let m = suffix(message);
-    match code {
-        1 => OcfError::args(format!("MaxScale rejected its configuration (exit 1){m}")),
-        2 => OcfError::not_installed(format!("MaxScale could not load a library (exit 2){m}")),
-        3 => OcfError::generic(format!("MaxScale could not start any service (exit 3){m}")),
-        4 => OcfError::generic(format!(
-            "another MaxScale is already running with this piddir, datadir or cachedir (exit 4){m}"
-        )),
-        5 => OcfError::args(format!(
-            "MaxScale rejected its command line (exit 5; check extra_options){m}"
-        )),
-        6 => OcfError::generic(format!(
-            "MaxScale failed to start (exit 6, internal error){m}"
-        )),
-        other => OcfError::generic(format!("MaxScale failed to start (exit {other}){m}")),
     }
 }
 
@@ -225,11 +235,14 @@ fn read_from(path: &Path, offset: u64) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// The last (at most two) lines that look like errors, else the last non-empty line.
+/// The last (at most two) lines that look like errors, else the last non-empty line. A usage
+/// text (MaxScale prints one after a bad option) and what follows it are not the message:
+/// they ended the reason as "…: and ignored.)" before.
 fn telling_lines(text: &str) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
+        .take_while(|l| !l.to_ascii_lowercase().starts_with("usage"))
         .filter(|l| !l.is_empty())
         .collect();
     let errors: Vec<&str> = lines
@@ -237,7 +250,17 @@ fn telling_lines(text: &str) -> String {
         .copied()
         .filter(|l| {
             let l = l.to_ascii_lowercase();
-            l.contains("error") || l.contains("alert") || l.contains("failed")
+            [
+                "error",
+                "alert",
+                "failed",
+                "unrecognized",
+                "invalid",
+                "requires an argument",
+                "ambiguous",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
         })
         .collect();
     let chosen: Vec<&str> = if errors.is_empty() {
@@ -251,7 +274,7 @@ fn telling_lines(text: &str) -> String {
 /// Stops `p`: SIGTERM, a second SIGTERM halfway (MaxScale then exits at once), SIGKILL with a
 /// reserve before the deadline, and a confirmation that it is gone; a frozen one is killed at
 /// once. Still alive after SIGKILL: 1 (Pacemaker fences the node: better than two MaxScales).
-pub fn stop_process(ctx: &Context, s: &Settings, p: &Process) -> OcfResult<()> {
+pub fn stop_process(ctx: &Context, s: &Config, p: &Process) -> Result<(), MaxScaleError> {
     let reserve =
         (ctx.deadline.remaining() / 4).clamp(Duration::from_millis(500), Duration::from_secs(5));
     // A frozen (SIGSTOPped) MaxScale acts on SIGTERM only once resumed, and resumed it runs in
@@ -259,7 +282,7 @@ pub fn stop_process(ctx: &Context, s: &Settings, p: &Process) -> OcfResult<()> {
     // while Pacemaker has already promoted another (seen in the lab). It is killed as it is.
     tracing::info!("stopping MaxScale (pid {})", p.pid);
     let outcome = daemon_process::stop(p, ctx.deadline.at(), reserve, true, WhenFrozen::Kill)
-        .map_err(|e| to_ocf(e, "stop"))?;
+        .map_err(|e| MaxScaleError::process("stop", e))?;
     match outcome {
         StopOutcome::AlreadyGone => tracing::info!("MaxScale (pid {}) was already gone", p.pid),
         StopOutcome::Terminated { after } => {
@@ -275,10 +298,7 @@ pub fn stop_process(ctx: &Context, s: &Settings, p: &Process) -> OcfResult<()> {
             p.pid
         ),
         StopOutcome::StillAlive { state } => {
-            return Err(OcfError::generic(format!(
-                "MaxScale (pid {}) is still there after SIGKILL (state {state:?})",
-                p.pid
-            )))
+            return Err(MaxScaleError::Unkillable { pid: p.pid, state })
         }
     }
     // A killed MaxScale leaves its pid file behind.
@@ -289,7 +309,6 @@ pub fn stop_process(ctx: &Context, s: &Settings, p: &Process) -> OcfResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocf::OcfRc;
 
     #[test]
     fn messages_come_from_output_then_the_new_log_lines() {
@@ -298,6 +317,16 @@ mod tests {
             "alert  : MaxScale cannot be run as root."
         );
         assert_eq!(telling_lines("a\nb\n\n"), "b");
+        let usage = "maxscale: unrecognized option '--frob'\n\nUsage : maxscale [OPTION]...\n\n  \
+                     -c, --config-check   validate\n(the other options are accepted\nand ignored.)\n";
+        assert_eq!(
+            telling_lines(usage),
+            "maxscale: unrecognized option '--frob'"
+        );
+        assert_eq!(
+            telling_lines("maxscale: invalid option -- 'k'\nUsage: maxscale\n"),
+            "maxscale: invalid option -- 'k'"
+        );
         assert_eq!(telling_lines(""), "");
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("maxscale.log");
@@ -314,18 +343,5 @@ mod tests {
         );
         assert_eq!(failure_message("printed\n", &log, before), "printed");
         assert_eq!(failure_message("", &dir.path().join("none"), 0), "");
-    }
-
-    #[test]
-    fn exit_codes() {
-        assert_eq!(exit_code_failure(1, "x").rc(), OcfRc::ErrArgs);
-        assert_eq!(exit_code_failure(2, "").rc(), OcfRc::ErrInstalled);
-        assert_eq!(exit_code_failure(4, "").rc(), OcfRc::ErrGeneric);
-        assert_eq!(exit_code_failure(5, "").rc(), OcfRc::ErrArgs);
-        assert_eq!(exit_code_failure(6, "").rc(), OcfRc::ErrGeneric);
-        assert_eq!(exit_code_failure(42, "").rc(), OcfRc::ErrGeneric);
-        assert!(exit_code_failure(1, "bad key")
-            .reason()
-            .ends_with("(exit 1): bad key"));
     }
 }

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! `--params FILE` holds the agent's parameters as `key=value` lines (`admin_port=8989`,
-//! `admin_password_file=/etc/maxscale-admin.pw`, `manage_process=false`, …).
+//! `admin_password_file=/etc/maxscale-admin.pw`, `manage_process=false`, …); `--timeout` takes
+//! the suite's one time syntax (`2`, `2s`, `500ms`).
 //!
 //! - `keepalived-check` exits 0 when MaxScale is healthy at depth 20, 1 otherwise (reason on
 //!   stderr), and never outlives `--timeout` (default 2 s, as the MaxScale Keepalived tutorial's
@@ -27,13 +28,32 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 use ocf::action::Action;
+use ocf::cli::{Command, CommonArgs};
 use ocf::log::OcfLog;
-use ocf::{AgentInfo, Context, Deadline, Env};
+use ocf::{AgentInfo, Env};
+
+use crate::config::Config;
+use crate::promotion;
+use crate::verdict;
+
+pub const CHECK: Command = Command {
+    name: "maxscale keepalived-check",
+    default_timeout: Duration::from_secs(2),
+    // Keepalived counts any non-zero exit as a failed check.
+    timeout_exit: 1,
+    action: Action::Monitor,
+};
+
+pub const NOTIFY: Command = Command {
+    name: "maxscale keepalived-notify",
+    default_timeout: Duration::from_secs(5),
+    timeout_exit: 1,
+    action: Action::Monitor,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,12 +61,8 @@ use ocf::{AgentInfo, Context, Deadline, Env};
     about = "Keepalived vrrp_script check: exit 0 when MaxScale is healthy (depth 20)"
 )]
 struct CheckArgs {
-    /// key=value lines with the agent's parameters.
-    #[arg(long, value_name = "FILE")]
-    params: Option<PathBuf>,
-    /// Hard limit in seconds.
-    #[arg(long, value_name = "SECS", default_value = "2")]
-    timeout: f64,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 #[derive(Debug, Parser)]
@@ -55,12 +71,8 @@ struct CheckArgs {
     about = "Keepalived notify script: MASTER -> passive=false; BACKUP/FAULT/STOP -> passive=true"
 )]
 struct NotifyArgs {
-    /// key=value lines with the agent's parameters.
-    #[arg(long, value_name = "FILE")]
-    params: Option<PathBuf>,
-    /// Hard limit in seconds.
-    #[arg(long, value_name = "SECS", default_value = "5")]
-    timeout: f64,
+    #[command(flatten)]
+    common: CommonArgs,
     /// GROUP or INSTANCE.
     #[arg(value_name = "TYPE")]
     kind: String,
@@ -72,76 +84,25 @@ struct NotifyArgs {
     priority: Option<String>,
 }
 
-fn parse<P: Parser>(prog: &str, args: &[OsString]) -> Result<P, i32> {
-    let argv = std::iter::once(OsString::from(prog)).chain(args.iter().cloned());
-    P::try_parse_from(argv).map_err(|e| {
-        let _ = e.print();
-        if e.use_stderr() {
-            2
-        } else {
-            0
-        }
-    })
-}
-
-fn timeout_of(secs: f64) -> Result<Duration, i32> {
-    if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
-        Ok(Duration::from_secs_f64(secs))
-    } else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "--timeout must be between 0 and 3600 seconds"
-        );
-        Err(2)
-    }
-}
-
-/// The environment plus `--params FILE`.
-fn context(
-    info: &'static AgentInfo,
-    mut env: Env,
-    params: Option<&PathBuf>,
-    timeout: Duration,
-) -> Result<Context, i32> {
-    if let Some(f) = params {
-        if let Err(e) = ocf::cli::merge_params_file(&mut env, f) {
-            let _ = writeln!(std::io::stderr(), "{e}");
-            return Err(2);
-        }
-    }
-    env.set("OCF_CHECK_LEVEL", "20");
-    Ok(Context::new(
-        info,
-        Action::Monitor,
-        env,
-        Deadline::from_timeout(timeout),
-    ))
-}
-
-/// Exits 1 when `timeout` passes, whatever is blocking: Keepalived waits for its scripts.
-fn watchdog(timeout: Duration, what: &str) {
-    let message = format!("{what}: no result within {:.1}s", timeout.as_secs_f64());
-    ocf::watchdog::arm(timeout, 1, &message);
-}
-
 pub fn check(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
-    let a: CheckArgs = match parse("maxscale keepalived-check", args) {
+    let a: CheckArgs = match CHECK.parse(args) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let timeout = match timeout_of(a.timeout) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    watchdog(timeout, "keepalived-check");
-    let ctx = match context(info, env, a.params.as_ref(), timeout) {
+    let limit = CHECK.guard(a.common.timeout);
+    let ctx = match CHECK.context(info, env, a.common.params.as_deref(), limit) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return CHECK.usage_error(&e),
     };
-    match crate::healthy_at_depth_20(&ctx) {
+    let verdict = Config::from_params(&ctx.params).and_then(|c| verdict::depth_20(&ctx, &c));
+    match verdict {
         Ok(()) => 0,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "keepalived-check: {}", e.reason());
+            let _ = writeln!(
+                std::io::stderr(),
+                "keepalived-check: {}",
+                ocf::reason::clean(&e.to_string())
+            );
             1
         }
     }
@@ -157,18 +118,14 @@ pub fn passive_for(state: &str) -> Option<bool> {
 }
 
 pub fn notify(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
-    let a: NotifyArgs = match parse("maxscale keepalived-notify", args) {
+    let a: NotifyArgs = match NOTIFY.parse(args) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let timeout = match timeout_of(a.timeout) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    watchdog(timeout, "keepalived-notify");
-    let ctx = match context(info, env, a.params.as_ref(), timeout) {
+    let limit = NOTIFY.guard(a.common.timeout);
+    let ctx = match NOTIFY.context(info, env, a.common.params.as_deref(), limit) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return NOTIFY.usage_error(&e),
     };
     let mut log_env = ctx.env.clone();
     if log_env.log_facility().is_none() {
@@ -185,19 +142,21 @@ pub fn notify(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
             .map(|p| format!(" (priority {p})"))
             .unwrap_or_default()
     );
+    let what = ocf::reason::clean(&what);
     let Some(passive) = passive_for(&a.state) else {
         tracing::info!("{what}: nothing to do");
         return 0;
     };
-    match crate::keepalived_set_passive(&ctx, passive) {
+    match promotion::set_passive_for_keepalived(&ctx, passive) {
         Ok(()) => {
             tracing::info!("{what}: MaxScale passive={passive}");
             let _ = writeln!(std::io::stderr(), "{what}: MaxScale passive={passive}");
             0
         }
         Err(e) => {
-            tracing::error!("{what}: {}", e.reason());
-            let _ = writeln!(std::io::stderr(), "{what}: {}", e.reason());
+            let e = ocf::reason::clean(&e.to_string());
+            tracing::error!("{what}: {e}");
+            let _ = writeln!(std::io::stderr(), "{what}: {e}");
             1
         }
     }
@@ -206,6 +165,11 @@ pub fn notify(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    fn words(w: &[&str]) -> Vec<OsString> {
+        w.iter().map(OsString::from).collect()
+    }
 
     #[test]
     fn states() {
@@ -219,22 +183,38 @@ mod tests {
 
     #[test]
     fn arguments() {
-        let args: Vec<OsString> = ["--params", "/etc/p", "INSTANCE", "VI_1", "MASTER", "100"]
-            .iter()
-            .map(OsString::from)
-            .collect();
-        let a: NotifyArgs = parse("x", &args).unwrap();
-        assert_eq!(a.params, Some(PathBuf::from("/etc/p")));
+        let a: NotifyArgs = NOTIFY
+            .parse(&words(&[
+                "--params", "/etc/p", "INSTANCE", "VI_1", "MASTER", "100",
+            ]))
+            .unwrap();
+        assert_eq!(a.common.params, Some(PathBuf::from("/etc/p")));
         assert_eq!(
             (a.kind.as_str(), a.name.as_str(), a.state.as_str()),
             ("INSTANCE", "VI_1", "MASTER")
         );
         assert_eq!(a.priority.as_deref(), Some("100"));
-        assert_eq!(a.timeout, 5.0);
-        let bad: Vec<OsString> = vec!["INSTANCE".into()];
-        assert_eq!(parse::<NotifyArgs>("x", &bad).unwrap_err(), 2);
-        let c: CheckArgs = parse("x", &["--timeout".into(), "0.5".into()]).unwrap();
-        assert_eq!(timeout_of(c.timeout).unwrap(), Duration::from_millis(500));
-        assert_eq!(timeout_of(-1.0).unwrap_err(), 2);
+        assert_eq!(a.common.timeout, None, "the command's default applies");
+        assert_eq!(
+            NOTIFY
+                .parse::<NotifyArgs>(&words(&["INSTANCE"]))
+                .unwrap_err(),
+            2
+        );
+        // One timeout syntax for both commands: seconds, or with a unit.
+        for (text, ms) in [("2", 2000), ("5s", 5000), ("0.5", 500), ("500ms", 500)] {
+            let c: CheckArgs = CHECK.parse(&words(&["--timeout", text])).unwrap();
+            assert_eq!(c.common.timeout, Some(Duration::from_millis(ms)), "{text}");
+            let n: NotifyArgs = NOTIFY
+                .parse(&words(&["--timeout", text, "GROUP", "G", "BACKUP"]))
+                .unwrap();
+            assert_eq!(n.common.timeout, Some(Duration::from_millis(ms)), "{text}");
+        }
+        assert_eq!(
+            CHECK
+                .parse::<CheckArgs>(&words(&["--timeout", "-1"]))
+                .unwrap_err(),
+            2
+        );
     }
 }

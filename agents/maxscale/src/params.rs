@@ -1,5 +1,6 @@
-//! The parameter table: names users and tests rely on (issue 3 §2), each with the exit codes
-//! its failures give.
+//! The parameter declarations: each owns its name, type, default and descriptions (which say
+//! the exit codes its failures give); code reads a value only through its declaration, in
+//! `config.rs`.
 
 use std::path::PathBuf;
 
@@ -46,23 +47,25 @@ pub const PIDDIR: ParamSpec<PathBuf> = ParamSpec::path("piddir")
 pub const LOGDIR: ParamSpec<PathBuf> = ParamSpec::path("logdir")
     .short("Log directory (--logdir)")
     .long(
-        "Passed as --logdir when set. When start fails, the reason is taken from MaxScale's \
-         output or, failing that, from what it appended to LOGDIR/maxscale.log \
-         (default /var/log/maxscale).",
+        "Passed as --logdir when set; on a MaxScale with MXS-5009 (6.4, 21.06 < .16, 22.08 < .13, \
+         23.02 < .10) it must equal [maxscale] logdir of the config instead (else 2). When start \
+         fails, the reason is taken from MaxScale's output or, failing that, from what it \
+         appended to maxscale.log in this directory (unset: [maxscale] logdir, else \
+         /var/log/maxscale).",
     );
 
 pub const DATADIR: ParamSpec<PathBuf> = ParamSpec::path("datadir")
     .short("Data directory (--datadir)")
-    .long("Passed as --datadir when set.");
+    .long("Passed as --datadir when set; with MXS-5009 see logdir.");
 
 pub const CACHEDIR: ParamSpec<PathBuf> = ParamSpec::path("cachedir")
     .short("Cache directory (--cachedir)")
-    .long("Passed as --cachedir when set.");
+    .long("Passed as --cachedir when set; with MXS-5009 see logdir.");
 
 pub const PERSISTDIR: ParamSpec<PathBuf> = ParamSpec::path("persistdir")
     .short("Persisted configuration directory (--persistdir)")
     .long(
-        "Passed as --persistdir when set. MaxScale stores runtime changes here, passive \
+        "Passed as --persistdir when set; with MXS-5009 see logdir. MaxScale stores runtime changes here, passive \
          included: a MaxScale restarted after a passive=true change comes back passive.",
     );
 
@@ -71,7 +74,8 @@ pub const EXTRA_OPTIONS: ParamSpec<String> = ParamSpec::string("extra_options")
     .long(
         "Further command-line options, split on whitespace (no shell quoting). Options that \
          would keep MaxScale from daemonizing or starting (-d, --nodaemon, -c, --config-check, \
-         -e, --export-config, -v, -V, --version, --help) are a configuration error (6).",
+         -e, --export-config, -v, -V, --version, --help) are a configuration error (6); with \
+         MXS-5009 (see logdir) so is a directory option, on that node (2).",
     );
 
 pub const MANAGE_PROCESS: ParamSpec<bool> = ParamSpec::boolean("manage_process")
@@ -86,7 +90,7 @@ pub const MANAGE_PROCESS: ParamSpec<bool> = ParamSpec::boolean("manage_process")
     );
 
 pub const ADMIN_HOST: ParamSpec<String> = ParamSpec::string("admin_host")
-    .default("127.0.0.1")
+    .default(maxscale_rest::DEFAULT_HOST)
     .short("REST API address")
     .long("Address of MaxScale's REST API (its admin_host).");
 
@@ -96,7 +100,8 @@ pub const ADMIN_PORT: ParamSpec<Port> = ParamSpec::new("admin_port")
     .long("Port of MaxScale's REST API (its admin_port). Not a port number: 6.");
 
 pub const ADMIN_USER: ParamSpec<String> = ParamSpec::string("admin_user")
-    .default("admin")
+    .default(maxscale_rest::DEFAULT_USER)
+    .reloadable()
     .short("REST API user")
     .long(
         "REST API account. Promotion needs an admin (read-write) account; a read-only one \
@@ -107,6 +112,7 @@ pub const ADMIN_USER: ParamSpec<String> = ParamSpec::string("admin_user")
     );
 
 pub const ADMIN_PASSWORD_FILE: ParamSpec<PathBuf> = ParamSpec::path("admin_password_file")
+    .reloadable()
     .short("File holding the REST API password")
     .long(
         "A file whose content (one trailing newline removed) is the REST API password; the \
@@ -132,6 +138,7 @@ pub const ADMIN_CA_FILE: ParamSpec<PathBuf> = ParamSpec::path("admin_ca_file")
     );
 
 pub const SERVERS: ParamSpec<String> = ParamSpec::string("servers")
+    .reloadable()
     .short("Servers that must be Running (depth 20)")
     .long(
         "Space- or comma-separated MaxScale server names. At OCF_CHECK_LEVEL 20 each must be \
@@ -142,6 +149,7 @@ pub const SERVERS: ParamSpec<String> = ParamSpec::string("servers")
 
 pub const REQUIRE_MASTER: ParamSpec<bool> = ParamSpec::boolean("require_master")
     .default(false)
+    .reloadable()
     .short("Depth 20 also needs a Master")
     .long("At OCF_CHECK_LEVEL 20, also require one server with the Master flag.");
 

@@ -1,32 +1,56 @@
 //! The promotable clone: one MaxScale active (`passive=false`), the others passive, chosen by
 //! Pacemaker from promotion scores that follow each node's health.
 //!
-//! - start leaves the instance passive (PATCH passive=true right after the API answers, so a
-//!   fresh instance never acts before Pacemaker promotes it; MaxScale persists the value);
-//!   promote sets passive=false, demote passive=true, each verified by a fresh GET; monitor
-//!   answers 8 for passive=false and 0 for passive=true.
+//! The promise: a MaxScale this agent starts reads `passive=true` from the first moment it
+//! answers until Pacemaker promotes it.
+//! - start runs it with `--passive` (MaxScale 2.2 and later): its REST API shows passive=true
+//!   from its very first answer, whatever MaxScale persisted — a formerly active instance,
+//!   killed, has no `passive=true` line in `<persistdir>/maxscale.cnf` and would come back
+//!   active without the flag — and however late its daemonizing parent exits: nothing waits
+//!   for the agent. When the API answers, start checks passive anyway and sets it to true if it
+//!   reads false (a MaxScale that was already running, or one that ignored the flag).
+//! - promote sets passive=false (MaxScale persists that as the absence of the line), demote
+//!   passive=true (persisted as a line: a restart even without the flag comes back passive),
+//!   each verified by a fresh GET. A PATCH to the value MaxScale already has persists nothing,
+//!   so none is sent. monitor answers 8 for passive=false and 0 for passive=true. stop needs
+//!   nothing: Pacemaker demotes first, and a stopped MaxScale comes back through start.
 //! - Scores: 100 when healthy at depth 20, 10 when degraded (a server not Running, no Master
 //!   with require_master, a monitor stopped), removed when MaxScale is not running or does not
 //!   answer. crm_attribute runs only when the score changes (the last value is cached in
-//!   HA_RSCTMP), and always in probes and start, which follow a cluster restart.
+//!   HA_RSCTMP), and always in probes and start, which follow a cluster restart; it gets at
+//!   most 5 s, and stop calls it after MaxScale is stopped.
+//!
+//! Where the promise cannot reach:
+//! - manage_process=false: something else starts MaxScale, and the agent cannot pass the flag.
+//!   start sets passive=true as soon as the API answers (until then the instance is not the
+//!   agent's yet). If that launcher restarts MaxScale later, it comes back as MaxScale
+//!   persisted it — active after a promote — until that instance's next monitor answers 8 and
+//!   Pacemaker demotes it. Giving the launcher `--passive` (a systemd drop-in) closes it.
 //! - Cooperative monitoring locks (some mariadbmon reports `monitor_diagnostics.primary`
 //!   non-null): the locks already make one MaxScale act, and MaxScale's documentation advises
-//!   against mixing them with passive, so the agent never touches passive then. promote and
-//!   demote succeed without a PATCH and the role is kept in a state file; a warning is logged
-//!   once.
-//! - Configuration sync on (`config_sync` non-null, 6.0+): passive is synchronised to every
-//!   MaxScale, so it is set with `?sync=false` and a warning says so.
+//!   against mixing them with passive, which is meant to be false on every MaxScale then. start
+//!   cannot know of the locks before MaxScale answers, so it still passes `--passive`, and sets
+//!   passive=false once MaxScale reports them (only for an instance it started itself); after
+//!   that the agent never touches passive: promote and demote succeed without a PATCH and the
+//!   role is kept in a state file; a warning is logged once.
+//! - Configuration sync on (`config_sync` non-null, 6.0+): MaxScale synchronises passive to
+//!   every MaxScale, so the agent sets it with `?sync=false`, and a warning says so; a
+//!   synchronised change made on any node later carries that node's passive to all of them,
+//!   which no agent can prevent (a monitor then answers 8 and Pacemaker demotes). Prefer
+//!   cooperative locks with config sync.
 
 use std::time::Duration;
 
 use ocf::attrs::PromotionScore;
 use ocf::state::StateFile;
-use ocf::{Context, OcfError, OcfResult, Status};
+use ocf::{Context, Status};
 
 use maxscale_rest::{Client, MaxScaleInfo};
 
-use crate::failure::to_ocf;
-use crate::health::Assessment;
+use crate::api;
+use crate::config::Config;
+use crate::error::MaxScaleError;
+use crate::verdict::{self, Assessment, Observed};
 
 pub const SCORE_HEALTHY: i64 = 100;
 pub const SCORE_DEGRADED: i64 = 10;
@@ -90,9 +114,9 @@ fn note_locks(ctx: &Context, locks: bool) {
     let f = state(ctx, "locks");
     if locks && !f.exists() {
         tracing::warn!(
-            "cooperative monitoring locks are on: passive is never changed by this agent; \
-             the locks decide which MaxScale acts on the cluster, and the promoted role only \
-             follows Pacemaker (kept in {})",
+            "cooperative monitoring locks are on: passive is not changed by this agent (but \
+             for lifting start's --passive); the locks decide which MaxScale acts on the \
+             cluster, and the promoted role only follows Pacemaker (kept in {})",
             state(ctx, "promoted").path().display()
         );
         let _ = f.write("on");
@@ -102,7 +126,7 @@ fn note_locks(ctx: &Context, locks: bool) {
 }
 
 /// The role monitor reports for a running MaxScale.
-pub fn role(ctx: &Context, info: &MaxScaleInfo, a: &Assessment) -> OcfResult<Status> {
+pub fn role(ctx: &Context, info: &MaxScaleInfo, a: &Assessment) -> Result<Status, MaxScaleError> {
     let locks = a.cooperative_locks();
     note_locks(ctx, locks);
     if locks {
@@ -115,9 +139,7 @@ pub fn role(ctx: &Context, info: &MaxScaleInfo, a: &Assessment) -> OcfResult<Sta
     match info.passive {
         Some(false) => Ok(Status::Promoted),
         Some(true) => Ok(Status::Success),
-        None => Err(OcfError::generic(
-            "MaxScale does not report parameters.passive in /v1/maxscale",
-        )),
+        None => Err(MaxScaleError::NoPassive),
     }
 }
 
@@ -129,7 +151,7 @@ pub fn apply(
     a: &Assessment,
     passive: bool,
     what: &str,
-) -> OcfResult<()> {
+) -> Result<(), MaxScaleError> {
     let locks = a.cooperative_locks();
     note_locks(ctx, locks);
     let marker = state(ctx, "promoted");
@@ -154,9 +176,38 @@ pub fn apply(
     }
     client
         .set_passive(passive, skip_sync, ctx.deadline.at())
-        .map_err(|e| to_ocf(e, &format!("{what}: setting passive={passive}")))?;
+        .map_err(|e| MaxScaleError::rest(format!("{what}: setting passive={passive}"), e))?;
     tracing::info!("{what}: passive={passive}");
     Ok(())
+}
+
+/// start's part, once the API answers: the instance stays passive, except that with
+/// cooperative locks an instance started with `--passive` (`started_passive`) is set back to
+/// passive=false (see the module documentation).
+pub fn after_start(
+    ctx: &Context,
+    client: &Client,
+    info: &MaxScaleInfo,
+    a: &Assessment,
+    started_passive: bool,
+) -> Result<(), MaxScaleError> {
+    if started_passive && a.cooperative_locks() {
+        note_locks(ctx, true);
+        if info.passive == Some(true) {
+            client
+                .set_passive(false, info.config_sync_on(), ctx.deadline.at())
+                .map_err(|e| MaxScaleError::rest("start: setting passive=false", e))?;
+            tracing::info!(
+                "start: passive=false again, the cooperative locks decide (start passed \
+                 --passive before it could know of them)"
+            );
+        }
+        return Ok(());
+    }
+    if started_passive && info.passive == Some(false) {
+        tracing::warn!("start: MaxScale ignored --passive and answers passive=false");
+    }
+    apply(ctx, client, info, a, true, "start")
 }
 
 /// After stop: no score, no role.
@@ -164,4 +215,53 @@ pub fn forget(ctx: &Context) {
     set_score(ctx, None, false);
     let _ = state(ctx, "promoted").remove();
     let _ = state(ctx, "locks").remove();
+}
+
+/// promote (`passive=false`) and demote (`passive=true`).
+///
+/// No "promotable clone only" gate: Pacemaker calls promote/demote only for promotable clones,
+/// except when such a clone is deleted while promoted — the orphaned instance is then demoted
+/// without the clone's meta-attributes, and a 3 here would leave it stuck as
+/// "ORPHANED FAILED Promoted" (seen in the lab). start/monitor of a primitive still never touch
+/// passive.
+pub fn set_role(ctx: &Context, passive: bool) -> Result<Status, MaxScaleError> {
+    let what = if passive { "demote" } else { "promote" };
+    let c = Config::from_params(&ctx.params)?;
+    match verdict::observe(ctx, &c, true)? {
+        Observed::Answering(info, client) => {
+            let a = verdict::assess(&client, &c.health, api::request_deadline(ctx))?;
+            apply(ctx, &client, &info, &a, passive, what)?;
+            Ok(Status::Success)
+        }
+        Observed::NotRunning if passive => {
+            tracing::info!("demote: MaxScale is not running, so it is not active");
+            Ok(Status::Success)
+        }
+        _ => Err(MaxScaleError::NotRunningFor(what)),
+    }
+}
+
+/// Sets passive for `keepalived-notify` (the rules of promote and demote, without Pacemaker's
+/// role bookkeeping: cooperative locks leave it alone, an unchanged value is not written).
+pub fn set_passive_for_keepalived(ctx: &Context, passive: bool) -> Result<(), MaxScaleError> {
+    let what = "keepalived-notify";
+    let c = Config::from_params(&ctx.params)?;
+    let client = api::client(ctx, &c)?;
+    let info = client
+        .maxscale(ctx.deadline.at())
+        .map_err(|e| MaxScaleError::rest(what, e))?;
+    let monitors = client
+        .monitors(ctx.deadline.at())
+        .map_err(|e| MaxScaleError::rest(what, e))?;
+    if verdict::cooperative_locks(&monitors) {
+        tracing::warn!("cooperative monitoring locks are on: passive left unchanged");
+        return Ok(());
+    }
+    if info.passive == Some(passive) {
+        return Ok(());
+    }
+    client
+        .set_passive(passive, info.config_sync_on(), ctx.deadline.at())
+        .map_err(|e| MaxScaleError::rest(format!("{what}: setting passive={passive}"), e))?;
+    Ok(())
 }

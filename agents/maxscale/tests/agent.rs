@@ -1,8 +1,8 @@
 //! The agent binary against the MaxScale simulator (or a real MaxScale with MAXSCALE_BIN):
 //! every action and mode, and the faults of issue 3 §4.
 //!
-//! Run as root after `cargo build -p maxscale-sim`:
-//! `cargo test -p maxscale --test agent`.
+//! Run as root: `cargo test -p maxscale --test agent` (the tests build the simulator themselves,
+//! see common/mod.rs); `MAXSCALE_SIM_PROFILE=6.4` plays that MaxScale version instead of 24.02.
 
 mod common;
 
@@ -27,6 +27,27 @@ fn depth_20_healthy(m: &Install) -> bool {
 
 fn sig(pid: i32, s: Signal) {
     kill(Pid::from_raw(pid), s).expect("kill");
+}
+
+/// SIGSTOP, then wait until /proc shows the process stopped: the group stop of a threaded
+/// process takes effect asynchronously, and a monitor run at once may still see it running.
+fn freeze(pid: i32) {
+    sig(pid, Signal::SIGSTOP);
+    let t = Instant::now();
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r.trim_start().chars().next());
+        if state == Some(Some('T')) {
+            return;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{pid} not stopped: {stat}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 #[test]
@@ -123,7 +144,7 @@ fn sigstop_makes_monitor_fail_within_its_timeout() {
     let m = Install::new();
     m.expect("start", 0);
     let pid = m.pid().unwrap();
-    sig(pid, Signal::SIGSTOP);
+    freeze(pid);
     let timeout = [("OCF_RESKEY_CRM_meta_timeout", "5000")];
     for level in ["0", "10", "20"] {
         let r = m.run_env(
@@ -462,7 +483,11 @@ fn cooperative_locks_leave_passive_alone() {
     });
     let p = [PROMOTABLE];
     let r0 = m.expect_env("start", &p, 0);
+    // start passed --passive before it could know of the locks, and lifted it when it saw
+    // them: with the locks, every MaxScale is meant to be passive=false.
     let before = m.passive();
+    assert_eq!(before, Some(false), "{}", r0.stderr);
+    assert!(r0.stderr.contains("passive=false again"), "{}", r0.stderr);
     let r1 = m.expect_env("monitor", &p, 0);
     let r2 = m.expect_env("promote", &p, 0);
     let both = format!("{}{}{}", r0.stderr, r1.stderr, r2.stderr);
@@ -529,8 +554,14 @@ fn manage_process_false() {
     m.expect("start", 0);
     m.expect("monitor", 0);
     m.expect_env("monitor", &[("OCF_CHECK_LEVEL", "0")], 0);
-    m.expect_env("start", &[PROMOTABLE], 0);
+    let r = m.expect_env("start", &[PROMOTABLE], 0);
     assert_eq!(m.passive(), Some(true));
+    // The agent cannot pass --passive to a MaxScale it does not start: it says so.
+    assert!(
+        r.stderr.contains("was started without --passive"),
+        "{}",
+        r.stderr
+    );
     m.expect_env("promote", &[PROMOTABLE], 0);
     m.expect_env("monitor", &[PROMOTABLE], 8);
     m.expect_env("stop", &[PROMOTABLE], 0);
@@ -574,7 +605,7 @@ fn keepalived_check() {
         m.fault("none");
     }
     let pid = m.pid().unwrap();
-    sig(pid, Signal::SIGSTOP);
+    freeze(pid);
     let r = m.run_args(&["keepalived-check", "--params", p], &[]);
     assert_eq!(r.rc, 1);
     sig(pid, Signal::SIGCONT);
@@ -637,5 +668,419 @@ fn the_password_is_never_printed() {
             r.stderr
         );
         assert!(!r.stdout.contains("Very-Secret-42"), "{action}");
+    }
+}
+
+/// A pid path that cannot hold a pid file means nothing runs through it: probes and monitors
+/// answer 7 and stop 0 (with a warning), without blocking on a FIFO; validate-all and start
+/// refuse it: 2 on this node (a stray file must not ban the resource everywhere), 6 when the
+/// value is wrong everywhere (relative, too long).
+#[test]
+fn pid_paths_that_cannot_hold_a_pid_file() {
+    let mut m = Install::new();
+    let odd = m.path("odd");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::write(odd.join("file"), "x").unwrap();
+    std::fs::create_dir_all(odd.join("run-dir/maxscale.pid")).unwrap();
+    std::fs::create_dir(odd.join("run-fifo")).unwrap();
+    nix::unistd::mkfifo(
+        &odd.join("run-fifo/maxscale.pid"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    let probe = [("OCF_RESKEY_CRM_meta_interval", "0")];
+    let short = ("OCF_RESKEY_CRM_meta_timeout", "5000");
+    let p = |rel: &str| odd.join(rel).to_string_lossy().into_owned();
+    for (piddir, validate_rc, words) in [
+        (p("file"), 2, "piddir is a regular file, not a directory"),
+        (p("file/below"), 2, "its directory is not a directory"),
+        (
+            p("run-dir"),
+            2,
+            "maxscale.pid is a directory, not a pid file",
+        ),
+        (p("run-fifo"), 2, "maxscale.pid is a FIFO, not a pid file"),
+        ("run/maxscale".to_string(), 6, "must be an absolute path"),
+        (format!("/{}", "n".repeat(300)), 6, "short enough"),
+    ] {
+        m.set_param("piddir", &piddir);
+        for env in [&probe[..], &[RECURRING][..]] {
+            let r = m.run_env("monitor", &[env[0], short]);
+            let want = if validate_rc == 6 && env == &[RECURRING][..] {
+                6
+            } else {
+                7
+            };
+            assert_eq!(r.rc, want, "monitor {piddir} {env:?}: {}", r.stderr);
+            assert!(
+                r.elapsed < Duration::from_secs(3),
+                "{piddir}: {:?}",
+                r.elapsed
+            );
+        }
+        let r = m.run_env("stop", &[short]);
+        assert_eq!(r.rc, 0, "stop {piddir}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("nothing can be running through it"),
+            "{}",
+            r.stderr
+        );
+        for action in ["validate-all", "start"] {
+            let r = m.run_env(action, &[short]);
+            assert_eq!(r.rc, validate_rc, "{action} {piddir}: {}", r.stderr);
+            assert!(
+                r.reason().contains(words),
+                "{action} {piddir}: {}",
+                r.reason()
+            );
+            assert!(r.reason().len() <= 128, "{}", r.reason());
+        }
+        assert!(m.pid().is_none());
+    }
+}
+
+/// HTTPS to MaxScale's plain-HTTP port: the handshake is never answered. The reason says so
+/// (it said "no answer within 4.5s"), and it stays soft (1): a hung MaxScale looks the same.
+#[test]
+fn tls_to_a_plain_http_port_is_named() {
+    let mut m = Install::new();
+    m.expect("start", 0);
+    m.set_param("admin_tls", "true");
+    let r = m.run_env(
+        "monitor",
+        &[RECURRING, ("OCF_RESKEY_CRM_meta_timeout", "6000")],
+    );
+    assert_eq!(r.rc, 1, "{}", r.stderr);
+    assert!(
+        r.reason().contains("no TLS handshake within") && r.reason().contains("admin_tls"),
+        "{}",
+        r.reason()
+    );
+    assert!(r.elapsed < Duration::from_secs(6), "{:?}", r.elapsed);
+}
+
+/// What start would fail on, validate-all catches first, and start fails at once with the
+/// same code, starting nothing: config a directory (5), a CA file without a certificate (2),
+/// an admin_host that cannot form a URL (6; start spun until its timeout and returned 1).
+#[test]
+fn validate_all_catches_what_start_would_fail_on() {
+    let mut m = Install::new();
+    let pem = m.path("ca.pem");
+    std::fs::write(&pem, "no certificate here\n").unwrap();
+    let timeout = ("OCF_RESKEY_CRM_meta_timeout", "20000");
+    type Case<'a> = (&'a [(&'a str, &'a str)], i32, &'a str);
+    let cases: [Case; 3] = [
+        (
+            &[("config", "/tmp")],
+            5,
+            "config /tmp is a directory, not a file",
+        ),
+        (
+            &[
+                ("admin_tls", "true"),
+                ("admin_ca_file", pem.to_str().unwrap()),
+            ],
+            2,
+            "holds no PEM certificate",
+        ),
+        (
+            &[("admin_host", "max scale")],
+            6,
+            "parameter 'admin_host' must be",
+        ),
+    ];
+    for (params, rc, words) in cases {
+        for (k, v) in params {
+            m.set_param(k, v);
+        }
+        for action in ["validate-all", "start"] {
+            let r = m.run_env(action, &[timeout]);
+            assert_eq!(r.rc, rc, "{action} {params:?}: {}", r.stderr);
+            assert!(r.reason().contains(words), "{action}: {}", r.reason());
+            assert!(
+                r.elapsed < Duration::from_secs(2),
+                "{action}: {:?}",
+                r.elapsed
+            );
+            assert!(m.pid().is_none(), "{action} {params:?} started MaxScale");
+        }
+        m.params.clear();
+    }
+    m.expect("validate-all", 0);
+}
+
+/// MaxScale rejects an option of extra_options: the reason quotes its message, not the last
+/// line of the usage text it prints after it (it read "…: and ignored.)").
+#[test]
+fn a_rejected_extra_option_is_quoted() {
+    if !simulated() {
+        return; // the message and usage text are the simulator's
+    }
+    let mut m = Install::new();
+    m.set_param("extra_options", "--frobnicate");
+    let r = m.expect("start", 2);
+    assert!(
+        r.reason().contains("(exit 5; check extra_options)")
+            && r.reason().contains("unrecognized option '--frobnicate'"),
+        "{}",
+        r.reason()
+    );
+    assert!(!r.reason().contains("ignored"), "{}", r.reason());
+}
+
+/// A promotable stop stops MaxScale first and clears the score with what time is left: with a
+/// crm_attribute that hangs, MaxScale still gets its graceful SIGTERM (it got SIGKILL 1 ms
+/// after SIGTERM, the score call having taken the budget).
+#[test]
+fn a_slow_crm_attribute_does_not_cost_maxscale_its_graceful_stop() {
+    if !simulated() {
+        return; // needs the simulated shutdown delay
+    }
+    let m = Install::with(|m| m.global_extra = "sim_shutdown_delay_ms=1500\n".into());
+    m.expect_env("start", &[PROMOTABLE], 0);
+    let pid = m.pid().unwrap();
+    let fake = m.path("bin/crm_attribute");
+    std::fs::write(&fake, "#!/bin/sh\nexec sleep 60\n").unwrap();
+    let r = m.run_env(
+        "stop",
+        &[PROMOTABLE, ("OCF_RESKEY_CRM_meta_timeout", "6000")],
+    );
+    assert_eq!(r.rc, 0, "{}", r.stderr);
+    assert!(r.elapsed < Duration::from_secs(6), "{:?}", r.elapsed);
+    assert!(is_gone(pid));
+    assert!(!r.stderr.contains("SIGKILL"), "{}", r.stderr);
+    assert!(r.stderr.contains("stopped after"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot set the promotion score"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ---- the promise: passive from the first answer until promote -----------------------------
+
+/// What the simulator says passive is, sampled as fast as it answers from another thread
+/// (`/sim/passive`: no fault delays it), until dropped.
+struct PassiveSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Vec<(Duration, bool)>>>,
+}
+
+impl PassiveSampler {
+    fn start(port: u16) -> PassiveSampler {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let s2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let t0 = Instant::now();
+            let mut seen = Vec::new();
+            while !s2.load(Ordering::SeqCst) {
+                match admin_request(port, "GET", "/sim/passive", None) {
+                    Ok(r) if r.status == 200 => {
+                        seen.push((t0.elapsed(), r.text().trim() == "true"))
+                    }
+                    // Not up yet (refused), or going down.
+                    _ => std::thread::sleep(Duration::from_millis(1)),
+                }
+            }
+            seen
+        });
+        PassiveSampler {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Every answer since start: (when, passive).
+    fn finish(mut self) -> Vec<(Duration, bool)> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+/// Kills an active (promoted) instance, then lets the agent start it again while sampling, and
+/// asserts that no answer before promote said passive=false.
+fn restart_of_an_active_instance_stays_passive(m: &Install) {
+    let p = [PROMOTABLE];
+    m.expect_env("start", &p, 0);
+    m.expect_env("promote", &p, 0);
+    assert_eq!(m.passive(), Some(false));
+    m.kill9();
+    let sampler = PassiveSampler::start(m.admin_port);
+    let r = m.run_env(
+        "start",
+        &[PROMOTABLE, ("OCF_RESKEY_CRM_meta_timeout", "30000")],
+    );
+    assert_eq!(r.rc, 0, "{}", r.stderr);
+    m.expect_env("monitor", &[PROMOTABLE, RECURRING], 0);
+    let seen = sampler.finish();
+    assert!(seen.len() >= 5, "too few samples: {seen:?}");
+    let active: Vec<_> = seen.iter().filter(|(_, passive)| !passive).collect();
+    assert!(
+        active.is_empty(),
+        "passive=false before promote, {} of {} answers, first at {:?}",
+        active.len(),
+        seen.len(),
+        active[0].0
+    );
+    m.expect_env("promote", &p, 0);
+    assert_eq!(m.passive(), Some(false));
+    m.expect_env("monitor", &[PROMOTABLE, RECURRING], 8);
+}
+
+#[test]
+fn a_killed_active_maxscale_comes_back_passive() {
+    if !simulated() {
+        return; // samples the simulator's /sim/passive
+    }
+    // Every REST answer to the agent takes 300 ms: a start that made the instance passive only
+    // by a PATCH after its first GET would leave it active for about a second.
+    let m = Install::with(|m| m.global_extra = "sim_fault=slow:300\n".into());
+    restart_of_an_active_instance_stays_passive(&m);
+}
+
+#[test]
+fn a_late_daemonizing_parent_changes_nothing() {
+    if !simulated() {
+        return;
+    }
+    // The parent exits 2 s after the REST API answers: nothing may depend on its exit.
+    let wrapper_dir = tempfile::tempdir().unwrap();
+    // Named like the binary it runs: the agent knows its MaxScale by the binary's name (the
+    // process of a version profile's wrapper is called maxscale, the plain simulator not).
+    let wrapper = wrapper_dir
+        .path()
+        .join(maxscale_binary().file_name().unwrap());
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n'{}' \"$@\"\nrc=$?\nsleep 2\nexit $rc\n",
+            maxscale_binary().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        wrapper_dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let m = Install::with(|m| m.binary = wrapper.clone());
+    restart_of_an_active_instance_stays_passive(&m);
+}
+
+#[test]
+fn only_a_promotable_start_passes_passive() {
+    let argv = |m: &Install| {
+        let pid = m.pid().unwrap();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+    };
+    let m = Install::new();
+    m.expect("start", 0);
+    assert!(!argv(&m).iter().any(|a| a == "--passive"), "{:?}", argv(&m));
+    m.expect("stop", 0);
+    m.expect_env("start", &[PROMOTABLE], 0);
+    assert!(argv(&m).iter().any(|a| a == "--passive"), "{:?}", argv(&m));
+}
+
+/// reload-agent applies a change of servers or require_master without touching MaxScale: the
+/// promotion score follows the new depth-20 rules at once; bad values fail it.
+#[test]
+fn reload_agent_applies_the_depth_20_rules() {
+    if !simulated() {
+        return;
+    }
+    let mut m = Install::new();
+    m.expect_env("start", &[PROMOTABLE], 0);
+    let pid = m.pid().unwrap();
+    assert!(m.crm_log().ends_with("--update 100\n"), "{}", m.crm_log());
+    m.set_param("servers", "server1 nosuch");
+    m.expect_env("reload-agent", &[PROMOTABLE], 0);
+    assert!(m.crm_log().ends_with("--update 10\n"), "{}", m.crm_log());
+    m.set_param("servers", "server1");
+    m.set_param("require_master", "true");
+    m.expect_env("reload-agent", &[PROMOTABLE], 0);
+    assert!(m.crm_log().ends_with("--update 100\n"), "{}", m.crm_log());
+    assert_eq!(m.pid(), Some(pid), "MaxScale was not restarted");
+    m.expect("reload-agent", 0);
+    m.set_param("require_master", "perhaps");
+    m.expect_env("reload-agent", &[PROMOTABLE], 6);
+    m.set_param("require_master", "false");
+    m.set_param("admin_password_file", "/nonexistent/pw");
+    m.expect_env("reload-agent", &[PROMOTABLE], 2);
+    assert_eq!(m.pid(), Some(pid));
+}
+
+/// The version the binary reports, as the agent reads it.
+fn binary_version(m: &Install) -> maxscale::launch::Version {
+    let out = Command::new(&m.binary).arg("--version").output().unwrap();
+    maxscale::launch::Version::parse(&String::from_utf8_lossy(&out.stdout))
+        .unwrap_or_else(|| panic!("no version from {} --version", m.binary.display()))
+}
+
+/// MXS-5009 (issue 11): a MaxScale that glues its command line's directory options gets only
+/// --piddir of them, and its directories from [maxscale]; with logdir, datadir, cachedir and
+/// persistdir all set it is started, monitored, killed (7), restarted and stopped, with every
+/// file where the agent looks. Without the [maxscale] lines validate-all and start refuse with
+/// 2 naming MXS-5009, and so does a directory option in extra_options. On a fixed version the
+/// parameters alone work. Run with MAXSCALE_SIM_PROFILE=6.4 (tests/run-all does) for the first.
+#[test]
+fn mxs5009_directories_go_through_the_config_file() {
+    let argv = |m: &Install| {
+        let pid = m.pid().unwrap();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+    };
+    let m = Install::new();
+    let glued = binary_version(&m).has_mxs5009();
+    m.expect("validate-all", 0);
+    m.expect("start", 0);
+    let args = argv(&m);
+    assert!(args.iter().any(|a| a.starts_with("--piddir=")), "{args:?}");
+    let dirs_given = args.iter().any(|a| a.starts_with("--logdir="));
+    assert_eq!(dirs_given, !glued, "{args:?}");
+    m.expect_env("monitor", &[RECURRING], 0);
+    if simulated() {
+        assert!(
+            m.path("log/maxscale.log").exists(),
+            "the log is not in logdir"
+        );
+    }
+    m.kill9();
+    m.expect_env("monitor", &[RECURRING], 7);
+    m.expect("start", 0);
+    m.expect_env("monitor", &[RECURRING], 0);
+    m.expect("stop", 0);
+    m.expect("monitor", 7);
+
+    let bare = Install::with(|m| m.dirs_in_config = false);
+    if glued {
+        for action in ["validate-all", "start"] {
+            let r = bare.expect(action, 2);
+            assert!(r.reason().contains("MXS-5009"), "{}", r.reason());
+            assert!(r.reason().contains("logdir"), "{}", r.reason());
+        }
+        assert_eq!(bare.pid(), None, "start must start nothing");
+        bare.expect("monitor", 7);
+        let mut m = Install::new();
+        m.set_param("extra_options", "--threads=1 -L/tmp");
+        let r = m.expect("start", 2);
+        assert!(r.reason().contains("MXS-5009"), "{}", r.reason());
+        assert!(r.reason().contains("-L/tmp"), "{}", r.reason());
+    } else {
+        bare.expect("validate-all", 0);
+        bare.expect("start", 0);
+        bare.expect("stop", 0);
     }
 }

@@ -17,7 +17,7 @@ mod proc;
 mod spawn;
 mod stop;
 
-pub use pidfile::{PidFile, PidFileContent};
+pub use pidfile::{PidFile, PidFileContent, Unusable, PID_FILE_MAX};
 pub use proc::{boot_time, comm_of, expected_comm, ProcStat, ProcessState};
 pub use spawn::{spawn_detached, DaemonStart, ParentExit};
 pub use stop::{signal, stop, wait_gone, StopOutcome, WhenFrozen};
@@ -87,6 +87,10 @@ pub enum Found {
     /// The pid file exists but holds no pid (empty or garbage). Daemons like MaxScale refuse
     /// to start while it is there; nothing can be running through it.
     Garbage { content: String },
+    /// The pid file's path cannot hold a pid file (a directory or a FIFO in its place, its
+    /// directory a regular file, a name too long, no permission to look): no daemon can have
+    /// written one there, so nothing is running through it — as far as this process can see.
+    Unusable { why: Unusable },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +127,7 @@ pub fn find(pid_file: &PidFile, program: &str) -> Result<Found, Error> {
         Ok(Some(c)) => c,
         Ok(None) => return Ok(Found::NoPidFile),
         Err(Error::PidFileGarbage { content, .. }) => return Ok(Found::Garbage { content }),
+        Err(Error::PidFileUnusable { why, .. }) => return Ok(Found::Unusable { why }),
         Err(e) => return Err(e),
     };
     let pid = content.pid;
@@ -164,6 +169,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("pid file {path}: {why}", path = path.display())]
+    PidFileUnusable { path: PathBuf, why: Unusable },
     #[error("pid file {path} does not hold a pid: {content:?}")]
     PidFileGarbage { path: PathBuf, content: String },
     #[error("cannot remove pid file {path}: {source}")]
@@ -266,6 +273,23 @@ mod tests {
             find(&pf, "sh").unwrap(),
             Found::Garbage {
                 content: String::new()
+            }
+        );
+        std::fs::remove_file(pf.path()).unwrap();
+        std::fs::create_dir(pf.path()).unwrap();
+        assert_eq!(
+            find(&pf, "sh").unwrap(),
+            Found::Unusable {
+                why: Unusable::NotRegular("a directory")
+            }
+        );
+        let through_file = PidFile::new(dir.path().join("x.pid/y/z.pid"));
+        std::fs::remove_dir(pf.path()).unwrap();
+        std::fs::write(pf.path(), "1").unwrap();
+        assert_eq!(
+            find(&through_file, "sh").unwrap(),
+            Found::Unusable {
+                why: Unusable::NotADirectory
             }
         );
     }

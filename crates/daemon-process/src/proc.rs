@@ -21,6 +21,10 @@ pub enum ProcessState {
     TracingStop,
     /// Exited, not yet reaped by its parent: for every practical purpose gone.
     Zombie,
+    /// The main thread exited but other threads still run: a threaded process on its way out
+    /// (its sockets may still be open). `/proc/<pid>/stat` says `Z` for it; [`ProcStat::read`]
+    /// tells the two apart, so that nothing takes it for gone too early.
+    Exiting,
     Dead,
     Idle,
     Other(char),
@@ -76,10 +80,33 @@ impl ProcStat {
             Err(e) if is_gone(&e) => return Ok(None),
             Err(source) => return Err(Error::Proc { pid, source }),
         };
-        parse_stat(pid, &String::from_utf8_lossy(&text))
-            .map(Some)
-            .ok_or(Error::ProcParse { pid })
+        let mut stat =
+            parse_stat(pid, &String::from_utf8_lossy(&text)).ok_or(Error::ProcParse { pid })?;
+        if stat.state == ProcessState::Zombie && other_threads_live(pid) {
+            stat.state = ProcessState::Exiting;
+        }
+        Ok(Some(stat))
     }
+}
+
+/// Whether a task of `pid`'s thread group other than its leader is not a zombie or dead yet.
+fn other_threads_live(pid: i32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().any(|t| {
+        let tid = t.file_name();
+        if tid.to_str() == Some(&pid.to_string()) {
+            return false;
+        }
+        std::fs::read_to_string(t.path().join("stat"))
+            .ok()
+            .and_then(|s| {
+                let state = s.rsplit_once(')')?.1.trim_start().chars().next()?;
+                Some(!ProcessState::from_char(state).is_gone())
+            })
+            .unwrap_or(false)
+    })
 }
 
 fn is_gone(e: &io::Error) -> bool {
@@ -198,5 +225,50 @@ mod tests {
         assert!(now.duration_since(started).unwrap_or_default() < Duration::from_secs(3600));
         assert_eq!(ProcStat::read(-1).unwrap(), None);
         assert_eq!(ProcStat::read(i32::MAX).unwrap(), None);
+    }
+
+    /// A process whose main thread has exited while another thread still runs: `Z` in
+    /// /proc/<pid>/stat, yet not gone (it still holds its sockets).
+    #[test]
+    fn a_zombie_leader_with_live_threads_is_exiting_not_gone() {
+        extern "C" fn linger(_: *mut libc::c_void) -> *mut libc::c_void {
+            // SAFETY: sleep(3) has no preconditions.
+            unsafe { libc::sleep(1) };
+            std::ptr::null_mut()
+        }
+        // SAFETY: the child only calls pthread_create with a static function and exit(2) of its
+        // own thread; it never returns into the test harness.
+        let child = unsafe { libc::fork() };
+        assert!(child >= 0, "fork");
+        if child == 0 {
+            let mut t: libc::pthread_t = 0;
+            // SAFETY: a valid out-pointer and a function with the right signature; SYS_exit
+            // ends only the calling thread (pthread_exit would unwind through Rust frames).
+            unsafe {
+                libc::pthread_create(&mut t, std::ptr::null(), linger, std::ptr::null_mut());
+                libc::syscall(libc::SYS_exit, 0);
+            }
+        }
+        let started = std::time::Instant::now();
+        let mut seen_exiting = false;
+        let state = loop {
+            let s = ProcStat::read(child).unwrap().unwrap().state;
+            if s == ProcessState::Exiting {
+                seen_exiting = true;
+                assert!(!s.is_gone());
+            }
+            if s.is_gone() || started.elapsed() > Duration::from_secs(5) {
+                break s;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert!(seen_exiting, "never saw the exiting state");
+        assert_eq!(
+            state,
+            ProcessState::Zombie,
+            "gone once the last thread ended"
+        );
+        // SAFETY: reaping our own child.
+        unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
     }
 }

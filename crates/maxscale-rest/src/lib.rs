@@ -2,7 +2,9 @@
 //!
 //! - Blocking (reqwest's blocking client), every request bounded by the caller's deadline: the
 //!   timeout of a request is the time left until that deadline, so a hung or SIGSTOPped
-//!   MaxScale costs at most the caller's budget.
+//!   MaxScale costs at most the caller's budget. The body is read by us, in chunks, against the
+//!   same deadline and up to [`MAX_BODY`] bytes: an endless or trickling body ends at the
+//!   deadline or the cap, never in the watchdog or the OOM killer.
 //! - No proxy from the environment (an agent's environment may carry `http_proxy`; the admin
 //!   API is local), HTTP Basic auth, optional HTTPS verified against a CA file (or the system
 //!   store), rustls with the `ring` provider installed explicitly.
@@ -13,7 +15,7 @@ pub mod model;
 pub mod version;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client as Http, Response};
@@ -30,10 +32,15 @@ use model::{
     MonitorAttributes, Resource, ServerAttributes, ServiceAttributes, Shape,
 };
 
-/// MaxScale's defaults: `admin` / `mariadb` (maxctrl's defaults too).
+/// MaxScale's defaults: `admin` / `mariadb` on 127.0.0.1:8989 (maxctrl's defaults too).
+pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_USER: &str = "admin";
 pub const DEFAULT_PASSWORD: &str = "mariadb";
 pub const DEFAULT_PORT: u16 = 8989;
+
+/// The largest response body read. MaxScale's biggest answer an agent asks for is
+/// `/v1/servers`: a few KiB per server, so well under 1 MiB for hundreds of servers.
+pub const MAX_BODY: usize = 4 << 20;
 
 /// Where and how to reach the admin API.
 #[derive(Debug, Clone)]
@@ -51,7 +58,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            host: "127.0.0.1".into(),
+            host: DEFAULT_HOST.into(),
             port: DEFAULT_PORT,
             user: DEFAULT_USER.into(),
             password: Secret::new(DEFAULT_PASSWORD),
@@ -69,6 +76,51 @@ pub struct Tls {
     pub ca_file: Option<PathBuf>,
 }
 
+/// The largest CA file read (the system bundle is about 200 KiB).
+pub const CA_FILE_MAX: usize = 1 << 20;
+
+/// The certificates of a PEM CA file: read with the bounded, non-blocking reader (a FIFO or
+/// `/dev/zero` in its place fails at once), at least one certificate required. The error says
+/// what is wrong with the file.
+pub fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = secret::read_bounded(path, CA_FILE_MAX).map_err(|e| e.to_string())?;
+    let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+        .map_err(|e| format!("{} holds no usable certificate: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    Ok(certs)
+}
+
+/// `http://host:port` (`https` with TLS; an IPv6 literal in brackets), or why `host` cannot be
+/// the host of a URL (a space, a slash, `@`, …): the same text on every node, so the caller
+/// can reject it as configuration before anything runs.
+pub fn base_url(host: &str, port: u16, tls: bool) -> Result<String, String> {
+    let scheme = if tls { "https" } else { "http" };
+    let host = host.trim();
+    let bracketed = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let base = format!("{scheme}://{bracketed}:{port}");
+    let bad = |why: &str| Err(format!("'{host}' cannot be the host of a URL: {why}"));
+    if host.is_empty() {
+        return bad("it is empty");
+    }
+    if let Some(c) = host
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "/?#@\\%".contains(*c))
+    {
+        return bad(&format!("it contains {c:?}"));
+    }
+    match reqwest::Url::parse(&base) {
+        Ok(u) if u.host_str().is_some() && u.path() == "/" && u.username().is_empty() => Ok(base),
+        Ok(_) => bad("it is not a host name or address"),
+        Err(e) => bad(&e.to_string()),
+    }
+}
+
 /// What went wrong, as an agent needs to tell it apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ErrorKind {
@@ -76,8 +128,19 @@ pub enum ErrorKind {
     #[error("connection refused")]
     Refused,
     /// No (complete) answer within the budget: MaxScale hung, stopped or overloaded.
-    #[error("no answer within {0:.1?}")]
+    #[error("no answer within {}", secs(.0))]
     Timeout(Duration),
+    /// No connection within the connect timeout; with TLS, most often a handshake that a
+    /// plain-HTTP port never answers.
+    #[error("{} within {}{}", if *.tls { "no TLS handshake" } else { "no connection" }, secs(.after),
+        if *.tls { " (does the port speak plain HTTP? check admin_tls)" } else { "" })]
+    ConnectTimeout { after: Duration, tls: bool },
+    /// The caller's deadline had passed before the request could be sent.
+    #[error("not sent: the time for it was used up")]
+    NoTimeLeft,
+    /// The body is larger than [`MAX_BODY`].
+    #[error("the answer is larger than {} MiB", .0 >> 20)]
+    TooLarge(usize),
     /// 401: wrong user or password (also a read-only user writing, before 2.5).
     #[error("401 Unauthorized{}", detail_suffix(.0))]
     Unauthorized(Option<String>),
@@ -105,6 +168,9 @@ pub enum ErrorKind {
     /// `passive` did not take the value just set.
     #[error("passive is {got:?} after setting it to {wanted}")]
     NotApplied { wanted: bool, got: Option<bool> },
+    /// `host` and `port` do not form a URL.
+    #[error("{0}")]
+    BadAddress(String),
     #[error("{0}")]
     Other(String),
 }
@@ -113,7 +179,28 @@ fn detail_suffix(d: &Option<String>) -> String {
     d.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
 }
 
+/// `4.5s`, `300ms`: a duration as people read it.
+pub fn secs(d: &Duration) -> String {
+    if *d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
 impl ErrorKind {
+    /// What happened, without MaxScale's detail (the status, or the transport failure).
+    pub fn summary(&self) -> String {
+        match self {
+            ErrorKind::Unauthorized(_) => "401 Unauthorized".into(),
+            ErrorKind::Forbidden(_) => "403 Forbidden".into(),
+            ErrorKind::NotFound(_) => "404 Not Found".into(),
+            ErrorKind::ShuttingDown(_) => "503 Service Unavailable".into(),
+            ErrorKind::Status(code, _) => format!("HTTP {code}"),
+            other => other.to_string(),
+        }
+    }
+
     /// MaxScale's own `errors[].detail`, when it sent one.
     pub fn detail(&self) -> Option<&str> {
         match self {
@@ -146,6 +233,7 @@ impl Error {
 pub struct Client {
     http: Http,
     base: String,
+    tls: bool,
     user: String,
     password: Secret,
 }
@@ -169,17 +257,11 @@ fn install_crypto_provider() {
 impl Client {
     pub fn new(config: &Config) -> Result<Client, Error> {
         install_crypto_provider();
-        let scheme = if config.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        let host = if config.host.contains(':') && !config.host.starts_with('[') {
-            format!("[{}]", config.host) // an IPv6 literal
-        } else {
-            config.host.clone()
-        };
-        let base = format!("{scheme}://{host}:{}", config.port);
+        let base =
+            base_url(&config.host, config.port, config.tls.is_some()).map_err(|e| Error {
+                request: format!("connect to {}:{}", config.host, config.port),
+                kind: ErrorKind::BadAddress(e),
+            })?;
         let fail = |kind| Error {
             request: format!("connect to {base}"),
             kind,
@@ -197,34 +279,19 @@ impl Client {
             Some(Tls {
                 ca_file: Some(path),
             }) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    fail(ErrorKind::Tls(format!(
-                        "cannot read CA file {}: {e}",
-                        path.display()
-                    )))
-                })?;
-                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                    fail(ErrorKind::Tls(format!(
-                        "no usable certificate in CA file {}: {e}",
-                        path.display()
-                    )))
-                })?;
-                if certs.is_empty() {
-                    return Err(fail(ErrorKind::Tls(format!(
-                        "no certificate in CA file {}",
-                        path.display()
-                    ))));
-                }
+                let certs = load_ca_file(path)
+                    .map_err(|e| fail(ErrorKind::Tls(format!("CA file: {e}"))))?;
                 builder.tls_certs_only(certs)
             }
             Some(Tls { ca_file: None }) => builder,
         };
         let http = builder
             .build()
-            .map_err(|e| fail(classify(&e, Duration::ZERO)))?;
+            .map_err(|e| fail(classify(&e, Duration::ZERO, config.tls.is_some())))?;
         Ok(Client {
             http,
             base,
+            tls: config.tls.is_some(),
             user: config.user.clone(),
             password: config.password.clone(),
         })
@@ -293,7 +360,7 @@ impl Client {
         if status.is_success() {
             return Ok(());
         }
-        let body = read_body(resp, &request, deadline)?;
+        let body = self.read_body(resp, &request, deadline)?;
         Err(Error {
             request,
             kind: status_error(status, &body),
@@ -341,7 +408,7 @@ impl Client {
         let request = format!("GET {url}");
         let resp = self.send(self.http.get(&url), &request, deadline)?;
         let status = resp.status();
-        let body = read_body(resp, &request, deadline)?;
+        let body = self.read_body(resp, &request, deadline)?;
         if status != StatusCode::OK {
             return Err(Error {
                 request,
@@ -363,11 +430,12 @@ impl Client {
         request: &str,
         deadline: Instant,
     ) -> Result<Response, Error> {
-        let budget = deadline.saturating_duration_since(Instant::now());
+        let started = Instant::now();
+        let budget = deadline.saturating_duration_since(started);
         if budget.is_zero() {
             return Err(Error {
                 request: request.to_string(),
-                kind: ErrorKind::Timeout(Duration::ZERO),
+                kind: ErrorKind::NoTimeLeft,
             });
         }
         rb.basic_auth(&self.user, Some(self.password.expose()))
@@ -375,17 +443,53 @@ impl Client {
             .send()
             .map_err(|e| Error {
                 request: request.to_string(),
-                kind: classify(&e, budget),
+                kind: classify(&e, started.elapsed(), self.tls),
             })
     }
-}
 
-fn read_body(resp: Response, request: &str, deadline: Instant) -> Result<Vec<u8>, Error> {
-    let budget = deadline.saturating_duration_since(Instant::now());
-    resp.bytes().map(|b| b.to_vec()).map_err(|e| Error {
-        request: request.to_string(),
-        kind: classify(&e, budget),
-    })
+    /// The body, read in chunks: at most [`MAX_BODY`] bytes, and done by `deadline` (reqwest's
+    /// own read timeout restarts at every read, so a trickle would never end by it).
+    fn read_body(
+        &self,
+        mut resp: Response,
+        request: &str,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, Error> {
+        use std::io::Read;
+        let fail = |kind| Error {
+            request: request.to_string(),
+            kind,
+        };
+        if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(fail(ErrorKind::TooLarge(MAX_BODY)));
+        }
+        let started = Instant::now();
+        let mut body = Vec::new();
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            if Instant::now() >= deadline {
+                return Err(fail(ErrorKind::Timeout(started.elapsed())));
+            }
+            match resp.read(&mut chunk) {
+                Ok(0) => return Ok(body),
+                Ok(n) if body.len() + n > MAX_BODY => {
+                    return Err(fail(ErrorKind::TooLarge(MAX_BODY)))
+                }
+                Ok(n) => body.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let kind = match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+                        Some(r) => classify(r, started.elapsed(), self.tls),
+                        None if e.kind() == std::io::ErrorKind::TimedOut => {
+                            ErrorKind::Timeout(started.elapsed())
+                        }
+                        None => ErrorKind::Other(format!("reading the answer: {e}")),
+                    };
+                    return Err(fail(kind));
+                }
+            }
+        }
+    }
 }
 
 fn status_error(status: StatusCode, body: &[u8]) -> ErrorKind {
@@ -400,7 +504,8 @@ fn status_error(status: StatusCode, body: &[u8]) -> ErrorKind {
 }
 
 /// Sorts a transport error into refused / timeout / TLS / other by walking its causes.
-fn classify(e: &reqwest::Error, budget: Duration) -> ErrorKind {
+/// `waited` is how long the request took until it failed.
+fn classify(e: &reqwest::Error, waited: Duration, tls_on: bool) -> ErrorKind {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     let mut tls = None;
     let mut refused = false;
@@ -441,8 +546,13 @@ fn classify(e: &reqwest::Error, budget: Duration) -> ErrorKind {
         ErrorKind::Tls(t)
     } else if refused {
         ErrorKind::Refused
+    } else if timed_out && e.is_connect() {
+        ErrorKind::ConnectTimeout {
+            after: waited,
+            tls: tls_on,
+        }
     } else if timed_out {
-        ErrorKind::Timeout(budget)
+        ErrorKind::Timeout(waited)
     } else {
         ErrorKind::Other(chain(e))
     }
@@ -530,8 +640,55 @@ mod tests {
         };
         let e = Client::new(&c).unwrap_err();
         assert!(
-            matches!(e.kind, ErrorKind::Tls(ref m) if m.contains("cannot read CA file")),
+            matches!(e.kind, ErrorKind::Tls(ref m) if m.contains("/nonexistent/ca.pem cannot be read")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn ca_files_need_a_certificate_and_are_read_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let e = load_ca_file(&empty).unwrap_err();
+        assert!(e.contains("holds no PEM certificate"), "{e}");
+        let e = load_ca_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.contains("not a regular file"), "{e}");
+        assert!(load_ca_file(dir.path()).is_err());
+    }
+
+    #[test]
+    fn hosts_that_cannot_form_a_url() {
+        assert_eq!(
+            base_url("127.0.0.1", 8989, false).unwrap(),
+            "http://127.0.0.1:8989"
+        );
+        assert_eq!(base_url("::1", 1, true).unwrap(), "https://[::1]:1");
+        assert_eq!(
+            base_url("maxscale.example", 1, false).unwrap(),
+            "http://maxscale.example:1"
+        );
+        for bad in [
+            "",
+            " ",
+            "a b",
+            "host/path",
+            "user@host",
+            "h?x",
+            "h#x",
+            "[::1",
+            "1.2.3.4:5",
+            "\u{1b}x",
+            "%41",
+        ] {
+            let e = base_url(bad, 8989, false).unwrap_err();
+            assert!(e.contains("cannot be the host of a URL"), "{bad:?}: {e}");
+        }
+        let e = Client::new(&Config {
+            host: "a b".into(),
+            ..Config::default()
+        })
+        .unwrap_err();
+        assert!(matches!(e.kind, ErrorKind::BadAddress(_)), "{e}");
     }
 }

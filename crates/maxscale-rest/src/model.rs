@@ -350,7 +350,24 @@ pub(crate) fn error_detail(body: &[u8]) -> Option<String> {
         .map(|d| d.trim().to_string())
         .filter(|d| !d.is_empty())
         .collect();
-    (!details.is_empty()).then(|| details.join("; "))
+    (!details.is_empty()).then(|| cut(details.join("; "), DETAIL_MAX))
+}
+
+/// The most of MaxScale's `errors[].detail` kept: its messages are a line or two; a peer that
+/// sends a megabyte must not put it into every log line and reason.
+pub const DETAIL_MAX: usize = 1024;
+
+/// At most `max` bytes, cut at a character boundary, "..." when cut.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max - 3;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("...");
+    }
+    text
 }
 
 /// Why a body could not be read as the expected document.

@@ -311,9 +311,14 @@ fn a_hung_server_costs_only_the_budget() {
         "{:?}",
         t.elapsed()
     );
-    // An exhausted budget fails at once.
+    // An exhausted budget fails at once, and says so (not "no answer within 0.0ns").
     let e = c.maxscale(Instant::now()).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Timeout(Duration::ZERO));
+    assert_eq!(e.kind, ErrorKind::NoTimeLeft);
+    assert!(
+        e.to_string()
+            .ends_with("not sent: the time for it was used up"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -494,4 +499,169 @@ fn http_to_an_https_port_fails_cleanly() {
     let e = client(s.port).maxscale(soon()).unwrap_err();
     assert!(!matches!(e.kind, ErrorKind::Timeout(_)), "{e}");
     let _ = TcpStream::connect(("127.0.0.1", s.port));
+}
+
+#[test]
+fn tls_to_a_plain_http_port_says_so() {
+    // A plain-HTTP server that waits for a request line (as MaxScale's does when it gets a TLS
+    // ClientHello): the handshake gets no answer.
+    let pki = pki();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            thread::spawn(move || {
+                let _held = stream;
+                thread::sleep(Duration::from_secs(30));
+            });
+        }
+    });
+    let c = Client::new(&Config {
+        port,
+        tls: Some(Tls {
+            ca_file: Some(pki.ca.clone()),
+        }),
+        connect_timeout: Duration::from_millis(500),
+        ..Config::default()
+    })
+    .unwrap();
+    let t = Instant::now();
+    let e = c
+        .maxscale(Instant::now() + Duration::from_secs(3))
+        .unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert!(
+        matches!(e.kind, ErrorKind::ConnectTimeout { tls: true, .. }),
+        "{e:?}"
+    );
+    let text = e.kind.to_string();
+    assert!(text.starts_with("no TLS handshake within 5"), "{text}");
+    assert!(text.contains("check admin_tls"), "{text}");
+}
+
+// ---- hostile peers ----------------------------------------------------------------------
+
+/// A server that reads the request head and then runs `talk` on the connection.
+fn raw_server(talk: fn(&mut TcpStream)) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            thread::spawn(move || {
+                let mut r = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while r.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    line.clear();
+                }
+                talk(&mut stream);
+            });
+        }
+    });
+    port
+}
+
+fn endless(stream: &mut TcpStream, head: &str) {
+    let _ = stream.write_all(head.as_bytes());
+    let chunk = vec![b' '; 64 * 1024];
+    while stream.write_all(&chunk).is_ok() {}
+}
+
+#[test]
+fn an_endless_body_ends_at_the_cap() {
+    for talk in [
+        // No length: read until the connection closes (which it never does).
+        (|s: &mut TcpStream| {
+            endless(s, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{\"data\":")
+        }) as fn(&mut TcpStream),
+        // Chunked, but no chunk sizes: a decoding error, bounded too.
+        |s| endless(s, "HTTP/1.1 500 Boom\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        // A huge announced length: refused before reading.
+        |s| endless(s, "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n"),
+    ] {
+        let port = raw_server(talk);
+        let t = Instant::now();
+        let e = client(port)
+            .maxscale(Instant::now() + Duration::from_secs(20))
+            .unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(
+            matches!(
+                e.kind,
+                ErrorKind::TooLarge(_) | ErrorKind::Other(_) | ErrorKind::BadJson(_)
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().len() < 600, "{e}");
+    }
+}
+
+#[test]
+fn an_endless_valid_chunked_body_ends_at_the_cap() {
+    let port = raw_server(|s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        let data = vec![b' '; 0x10000];
+        loop {
+            if s.write_all(b"10000\r\n").is_err()
+                || s.write_all(&data).is_err()
+                || s.write_all(b"\r\n").is_err()
+            {
+                return;
+            }
+        }
+    });
+    let t = Instant::now();
+    let e = client(port)
+        .maxscale(Instant::now() + Duration::from_secs(20))
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::TooLarge(maxscale_rest::MAX_BODY), "{e}");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(
+        e.to_string().ends_with("the answer is larger than 4 MiB"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_trickling_body_ends_at_the_deadline() {
+    let port = raw_server(|s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n{");
+        while s.write_all(b" ").is_ok() {
+            thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let t = Instant::now();
+    let e = client(port)
+        .maxscale(Instant::now() + Duration::from_millis(800))
+        .unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::Timeout(_)), "{e}");
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(700) && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn a_huge_hostile_detail_is_kept_short() {
+    let port = raw_server(|s| {
+        let detail = format!(
+            "\u{1b}[2J\u{0}ocf-exit-reason:all fine{}",
+            "x".repeat(1 << 20)
+        );
+        let body = serde_json::json!({"errors": [{"detail": detail}]}).to_string();
+        let _ = write!(
+            s,
+            "HTTP/1.1 500 Boom\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    });
+    let e = client(port).maxscale(soon()).unwrap_err();
+    let detail = e.kind.detail().unwrap();
+    assert!(
+        detail.len() <= maxscale_rest::model::DETAIL_MAX,
+        "{}",
+        detail.len()
+    );
+    assert_eq!(e.kind.summary(), "HTTP 500");
 }

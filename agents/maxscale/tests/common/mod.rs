@@ -190,6 +190,9 @@ pub struct Install {
     pub binary: PathBuf,
     /// Extra `[maxscale]` lines.
     pub global_extra: String,
+    /// Whether `[maxscale]` also names the directories the parameters give (as a MaxScale with
+    /// MXS-5009 needs; true unless a test wants the parameters alone).
+    pub dirs_in_config: bool,
     /// Extra lines for the `[Monitor]` section.
     pub monitor_extra: String,
     /// Agent parameters (name, value) besides the ones derived from the installation.
@@ -238,6 +241,7 @@ impl Install {
             listener_port: free_port(),
             binary: maxscale_binary(),
             global_extra: String::new(),
+            dirs_in_config: true,
             monitor_extra: String::new(),
             params: Vec::new(),
             env: Vec::new(),
@@ -264,9 +268,17 @@ impl Install {
     }
 
     pub fn config_text(&self) -> String {
+        let dirs = if self.dirs_in_config {
+            ["log", "data", "cache", "persist"]
+                .iter()
+                .map(|d| format!("{d}dir={}\n", self.path(d).display()))
+                .collect::<String>()
+        } else {
+            String::new()
+        };
         format!(
             "[maxscale]\nthreads=1\nadmin_host=127.0.0.1\nadmin_port={port}\n\
-             admin_secure_gui=false\n{global}\n\
+             admin_secure_gui=false\n{dirs}{global}\n\
              [server1]\ntype=server\naddress=127.0.0.1\nport=3306\n\n\
              [server2]\ntype=server\naddress=127.0.0.1\nport=3307\n\n\
              [Monitor]\ntype=monitor\nmodule=mariadbmon\nservers=server1,server2\n\
