@@ -106,6 +106,26 @@ impl Config {
         })
     }
 
+    /// The binary and the option file exist on this node (else 5).
+    pub fn check_installed(&self) -> Result<(), GaleraError> {
+        let b = &self.server.binary;
+        if !b.exists() {
+            return Err(GaleraError::NotInstalled {
+                what: "binary",
+                path: b.clone(),
+            });
+        }
+        if let Some(c) = &self.server.defaults_file {
+            if !c.exists() {
+                return Err(GaleraError::NotInstalled {
+                    what: "config",
+                    path: c.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn node_names(&self) -> Vec<NodeName> {
         self.nodes.iter().map(|(n, _)| n.clone()).collect()
     }

@@ -81,6 +81,13 @@ pub fn run_action(ctx: &Context, cluster: &dyn Cluster) -> Result<Status, Galera
             Err(e) => Err(e),
         };
     }
+    if ctx.action == Action::ValidateAll {
+        // The parameters and this node's files; no cluster needed (crm_resource --validate).
+        let cfg = config::Config::from_params(&ctx.params)?;
+        cfg.check_installed()?;
+        cfg.client()?;
+        return Ok(Status::Success);
+    }
     let node = match Node::new(ctx, cluster) {
         Ok(n) => n,
         // A probe on a node where nothing is set up: not running.
@@ -95,11 +102,6 @@ pub fn run_action(ctx: &Context, cluster: &dyn Cluster) -> Result<Status, Galera
         Action::Monitor => monitor::monitor(&node),
         Action::Promote => promote::promote(&node),
         Action::Demote => stop::demote(&node),
-        Action::ValidateAll => {
-            node.check_installed()?;
-            node.cfg.client()?;
-            Ok(Status::Success)
-        }
         _ => Err(ctx.unimplemented().into()),
     }
 }

@@ -52,22 +52,7 @@ impl<'a> Node<'a> {
     }
 
     pub fn check_installed(&self) -> Result<(), GaleraError> {
-        let b = &self.cfg.server.binary;
-        if !b.exists() {
-            return Err(GaleraError::NotInstalled {
-                what: "binary",
-                path: b.clone(),
-            });
-        }
-        if let Some(c) = &self.cfg.server.defaults_file {
-            if !c.exists() {
-                return Err(GaleraError::NotInstalled {
-                    what: "config",
-                    path: c.clone(),
-                });
-            }
-        }
-        Ok(())
+        self.cfg.check_installed()
     }
 
     // ---- the state file ----

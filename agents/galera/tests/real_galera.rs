@@ -17,40 +17,11 @@ use galera_lifecycle::{Comparison, Position, Report, Reported};
 
 const AGENT: &str = env!("CARGO_BIN_EXE_galera");
 
-const ATTRD: &str = r#"#!/bin/sh
-# attrd_updater stand-in: -n NAME [-N NODE] (-U V | -B V [-d D] | -D | -Q)
-name=; node=local; op=; val=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -n) name=$2; shift 2;; -N) node=$2; shift 2;;
-    -U|-B) op=set; val=$2; shift 2;; -d) shift 2;;
-    -D) op=del; shift;; -Q) op=get; shift;; *) shift;;
-  esac
-done
-f="$FAKE_PCMK_DIR/attr.$node.$name"
-case $op in
-  set) printf '%s' "$val" > "$f.$$" && mv "$f.$$" "$f";;
-  del) rm -f "$f";;
-  get) [ -f "$f" ] || exit 6; printf 'name="%s" host="%s" value="%s"\n' "$name" "$node" "$(cat "$f")";;
-esac
-"#;
+const ATTRD: &str = include_str!("../../../tests/lib/pcmk-standin/attrd_updater");
 
-const CRM_NODE: &str = r#"#!/bin/sh
-case "$1" in -q) echo 1;; -n) echo "$OCF_RESKEY_CRM_meta_on_node";; *) exit 1;; esac
-"#;
+const CRM_NODE: &str = include_str!("../../../tests/lib/pcmk-standin/crm_node");
 
-const CRM_ATTRIBUTE: &str = r#"#!/bin/sh
-# crm_attribute --promotion RES --lifetime reboot --node N (--update V | --delete)
-node=; op=; val=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --node) node=$2; shift 2;; --update) op=set; val=$2; shift 2;;
-    --delete) op=del; shift;; *) shift;;
-  esac
-done
-f="$FAKE_PCMK_DIR/score.$node"
-case $op in set) printf '%s' "$val" > "$f";; del) rm -f "$f";; esac
-"#;
+const CRM_ATTRIBUTE: &str = include_str!("../../../tests/lib/pcmk-standin/crm_attribute");
 
 struct Fake {
     dir: tempfile::TempDir,
