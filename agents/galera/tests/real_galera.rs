@@ -192,6 +192,16 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     let c = common::Cluster::up(3);
     let (n1, n2, n3) = (c.node(1), c.node(2), c.node(3));
     let nodes = [n1, n2, n3];
+    // As with ocf:heartbeat:galera, the address comes from the agent, not the option file
+    // (every mariadbd run, --wsrep-recover included, must get it).
+    for n in nodes {
+        let cnf = std::fs::read_to_string(n.cnf()).unwrap();
+        let kept: Vec<&str> = cnf
+            .lines()
+            .filter(|l| !l.starts_with("wsrep_cluster_address"))
+            .collect();
+        std::fs::write(n.cnf(), kept.join("\n") + "\n").unwrap();
+    }
 
     common::insert_rows(n1, 3);
     n3.stop();
