@@ -68,17 +68,18 @@ mariadb-install-db --no-defaults --user=mysql --skip-test-db \
     || die "mariadb-install-db: $(tail -5 "$work/install.out")"
 setpriv --bounding-set -sys_boot /usr/sbin/mariadbd --defaults-file="$work/my.cnf" \
     --datadir="$work/data" --socket="$work/mysqld.sock" --pid-file="$work/mysqld.pid" \
-    --log-error="$work/mysqld.err" --wsrep-new-cluster >/dev/null 2>&1 &
+    --log-error="$work/mysqld.err" --wsrep-cluster-address="gcomm://127.0.0.1:$GM" \
+    --wsrep-new-cluster >/dev/null 2>&1 &
 boot=$!
 ok=
 for _ in $(seq 1 600); do
     if mariadb --no-defaults -uroot -S "$work/mysqld.sock" -e 'select 1' >/dev/null 2>&1; then ok=1; break; fi
     sleep 0.1
 done
-[[ -n $ok ]] || t_fail "the bootstrap did not answer SQL: $(tail -5 "$work/mysqld.err")"
+[[ -n $ok ]] || die "the bootstrap did not answer SQL: $(tail -5 "$work/mysqld.err")"
 kill -TERM "$boot"
 wait "$boot"
-grep -q '^seqno: *[0-9]' "$work/data/grastate.dat" || t_fail "no clean grastate.dat after the stop"
+grep '^seqno: *[0-9]' "$work/data/grastate.dat" >/dev/null || die "no clean grastate.dat after the stop"
 
 t_begin "ocf-tester passes (start, promote = bootstrap, demote, stop)"
 out=$(ocf-tester -v -n "$NAME" "${params[@]}" "$AGENT" 2>&1)
