@@ -23,7 +23,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 CARGO_DEB_VERSION=${CARGO_DEB_VERSION:-3.8.0}
 CARGO_GENERATE_RPM_VERSION=${CARGO_GENERATE_RPM_VERSION:-0.21.1}
-AGENTS=(vip maxscale galera-sync)
+AGENTS=(vip maxscale galera-sync galera)
 PKG=resource-agents-mariadb
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
@@ -55,7 +55,7 @@ say "$(cargo deb --version), $(cargo generate-rpm --version)"
 
 # --- 2. release binaries --------------------------------------------------------------------
 # Built exactly as the tests and the lab install them (tests/setup/install-agents.sh: cargo
-# build --release for maxscale and galera-sync, vip linked statically); its copy goes to a
+# build --release for maxscale, galera-sync and galera, vip linked statically); its copy goes to a
 # scratch directory, the packages take target/release/<agent>.
 target=${CARGO_TARGET_DIR:-$top/target}
 [[ $target == /* ]] || target=$top/$target

@@ -16,7 +16,7 @@ need_root
 need_cmd dpkg dpkg-deb dpkg-query rpm crm pcs crm_resource man gzip
 
 PKG=resource-agents-mariadb
-AGENTS=(vip maxscale galera-sync)
+AGENTS=(vip maxscale galera-sync galera)
 OCF_DIR=/usr/lib/ocf/resource.d/mariadb
 DOC=/usr/share/doc/$PKG
 target=${CARGO_TARGET_DIR:-$top/target}

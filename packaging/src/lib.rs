@@ -10,12 +10,13 @@ use ocf::{Agent, AgentInfo};
 /// The command that regenerates every file below (printed by the drift test).
 pub const REGENERATE: &str = "cargo run -q -p resource-agents-mariadb --bin gen-docs";
 
-/// The three agents, in the order they are installed.
-pub fn agents() -> [&'static AgentInfo; 3] {
+/// The four agents, in the order they are installed.
+pub fn agents() -> [&'static AgentInfo; 4] {
     [
         Agent::info(&vip::VipAgent),
         Agent::info(&maxscale::MaxScaleAgent),
         Agent::info(&galera_sync::GaleraSyncAgent),
+        Agent::info(&galera::GaleraAgent),
     ]
 }
 
@@ -77,6 +78,8 @@ mod tests {
                 "packaging/man/ocf_mariadb_maxscale.7",
                 "metadata/galera-sync.xml",
                 "packaging/man/ocf_mariadb_galera-sync.7",
+                "metadata/galera.xml",
+                "packaging/man/ocf_mariadb_galera.7",
             ]
         );
     }

@@ -45,9 +45,11 @@ drift_tests! {
     metadata_vip_xml_is_current: metadata_file("vip");
     metadata_maxscale_xml_is_current: metadata_file("maxscale");
     metadata_galera_sync_xml_is_current: metadata_file("galera-sync");
+    metadata_galera_xml_is_current: metadata_file("galera");
     man_ocf_mariadb_vip_7_is_current: man_file("vip");
     man_ocf_mariadb_maxscale_7_is_current: man_file("maxscale");
     man_ocf_mariadb_galera_sync_7_is_current: man_file("galera-sync");
+    man_ocf_mariadb_galera_7_is_current: man_file("galera");
 }
 
 /// What ocf-tester checks first: `xmllint --noout --valid` against ra-api-1.dtd, run in the
@@ -72,6 +74,11 @@ fn metadata_maxscale_xml_is_valid_against_ra_api_1_dtd() {
 #[test]
 fn metadata_galera_sync_xml_is_valid_against_ra_api_1_dtd() {
     assert_valid_metadata("galera-sync");
+}
+
+#[test]
+fn metadata_galera_xml_is_valid_against_ra_api_1_dtd() {
+    assert_valid_metadata("galera");
 }
 
 fn page(name: &str) -> PathBuf {
@@ -142,4 +149,9 @@ fn man_ocf_mariadb_maxscale_7_renders_without_warnings() {
 #[test]
 fn man_ocf_mariadb_galera_sync_7_renders_without_warnings() {
     assert_renders("galera-sync");
+}
+
+#[test]
+fn man_ocf_mariadb_galera_7_renders_without_warnings() {
+    assert_renders("galera");
 }

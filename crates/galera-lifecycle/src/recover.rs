@@ -247,6 +247,11 @@ fn run(
         .arg("--skip-networking")
         .arg(format!("--socket={SOCKET_NAME}"))
         .arg(format!("--pid-file={PID_NAME}"));
+    // The rsync and mariabackup SST methods refuse to start without a cluster address, also
+    // in a recovery run (which connects nowhere); the option file need not have one.
+    if let Some(addr) = &cfg.cluster_address {
+        cmd.arg(format!("--wsrep-cluster-address={addr}"));
+    }
     if heuristic_rollback {
         cmd.arg("--tc-heuristic-recover=rollback");
     }

@@ -1,0 +1,273 @@
+//! One action's view of this node: the configuration, the cluster, the state file, and the
+//! position of the local data. Shared by every action.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use galera_lifecycle::{
+    elect, recover, Election, Facts, LocalState, NodeState, Position, Recovered, Report, Reported,
+};
+use ocf::state::StateFile;
+use ocf::Context;
+
+use crate::cluster::{node_state, Cluster, Names, Published};
+use crate::config::Config;
+use crate::error::GaleraError;
+use crate::state::{now_secs, State};
+
+pub struct Node<'a> {
+    pub ctx: &'a Context,
+    pub cfg: Config,
+    pub cluster: &'a dyn Cluster,
+    pub names: Names,
+    /// This node's Pacemaker name.
+    pub name: String,
+    file: StateFile,
+}
+
+impl<'a> Node<'a> {
+    pub fn new(ctx: &'a Context, cluster: &'a dyn Cluster) -> Result<Node<'a>, GaleraError> {
+        let cfg = Config::from_params(&ctx.params)?;
+        let name = match ctx.env.node_name() {
+            Some(n) => n.to_string(),
+            None => cluster.local_node().map_err(|e| {
+                tracing::warn!("crm_node -n: {e}");
+                GaleraError::NoNodeName
+            })?,
+        };
+        if !cfg.nodes.iter().any(|(n, _)| *n == name) {
+            return Err(GaleraError::UnknownNode {
+                node: name,
+                nodes: cfg.node_names().join(","),
+            });
+        }
+        Ok(Node {
+            names: Names::for_instance(ctx.instance()),
+            file: StateFile::new(&ctx.env, ctx.info.name, ctx.instance(), "state"),
+            ctx,
+            cfg,
+            cluster,
+            name,
+        })
+    }
+
+    pub fn check_installed(&self) -> Result<(), GaleraError> {
+        self.cfg.check_installed()
+    }
+
+    // ---- the state file ----
+
+    pub fn load(&self) -> Option<State> {
+        self.file.read().map(|t| State::parse(&t))
+    }
+
+    pub fn save(&self, st: &State) -> Result<(), GaleraError> {
+        self.file
+            .write(&st.render())
+            .map_err(|source| GaleraError::StateFile {
+                path: self.file.path().to_path_buf(),
+                source,
+            })
+    }
+
+    pub fn remove_state(&self) -> Result<(), GaleraError> {
+        self.file.remove().map_err(|source| GaleraError::StateFile {
+            path: self.file.path().to_path_buf(),
+            source,
+        })
+    }
+
+    // ---- publishing (only on change; a cluster tool failure is a warning, retried) ----
+
+    pub fn publish_state(&self, st: &mut State, value: &Published) {
+        let v = value.to_string();
+        if st.published.as_deref() == Some(v.as_str()) {
+            return;
+        }
+        match self.cluster.set(&self.name, &self.names.state, &v) {
+            Ok(()) => {
+                tracing::info!("{}={v}", self.names.state);
+                st.published = Some(v);
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "cannot publish {}={v} ({e}); retrying at the next monitor",
+                    self.names.state
+                );
+                st.published = None;
+            }
+        }
+    }
+
+    pub fn publish_wait(&self, st: &mut State, why: Option<&str>) {
+        if st.wait.as_deref() == why {
+            return;
+        }
+        let r = match why {
+            Some(w) => {
+                tracing::info!("{}: {w}", self.names.wait);
+                self.cluster.set(&self.name, &self.names.wait, w)
+            }
+            None => self.cluster.delete(&self.name, &self.names.wait),
+        };
+        match r {
+            Ok(()) => st.wait = why.map(str::to_string),
+            Err(e) => {
+                tracing::warn!("cannot publish {} ({e})", self.names.wait);
+                st.wait = Some("?".into());
+            }
+        }
+    }
+
+    pub fn publish_health(&self, st: &mut State, value: u8, why: &str) {
+        if st.health == Some(value) {
+            return;
+        }
+        let attr = &self.cfg.health_attribute;
+        match self.cluster.set(&self.name, attr, &value.to_string()) {
+            Ok(()) => {
+                tracing::info!("{attr}={value}: {why}");
+                st.health = Some(value);
+            }
+            Err(e) => {
+                tracing::warn!("cannot publish {attr}={value} ({e})");
+                st.health = None;
+            }
+        }
+    }
+
+    pub fn publish_score(&self, st: &mut State, score: Option<i64>) {
+        if st.score == score && st.score.is_some() {
+            return;
+        }
+        match self.cluster.set_score(&self.name, score) {
+            Ok(()) => st.score = score,
+            Err(e) => {
+                tracing::warn!("cannot set the promotion score ({e})");
+                st.score = None;
+            }
+        }
+    }
+
+    /// Removes everything this instance published.
+    pub fn unpublish(&self) {
+        for name in [
+            &self.names.state,
+            &self.names.wait,
+            &self.cfg.health_attribute,
+        ] {
+            if let Err(e) = self.cluster.delete(&self.name, name) {
+                tracing::warn!("cannot remove {name} ({e})");
+            }
+        }
+        if let Err(e) = self.cluster.set_score(&self.name, None) {
+            tracing::warn!("cannot remove the promotion score ({e})");
+        }
+    }
+
+    // ---- the local position ----
+
+    /// What is on disk, with the position `--wsrep-recover` gave earlier (`recovered`, from
+    /// the state file) or gives now (bounded by `deadline`; never on a datadir in use).
+    pub fn local_state(
+        &self,
+        recovered: Option<&str>,
+        deadline: Instant,
+    ) -> Result<LocalState, GaleraError> {
+        let mut local = LocalState::read(&self.cfg.server)?;
+        if let Some(p) = recovered.and_then(|t| Position::parse(t).ok()) {
+            local.recovered = Some(Recovered {
+                position: p,
+                rolled_back: None,
+                elapsed: Duration::ZERO,
+            });
+        }
+        if local.needs_recovery() {
+            tracing::info!(
+                "running --wsrep-recover on {}",
+                self.cfg.server.datadir.display()
+            );
+            let r = recover(&self.cfg.server, self.cfg.prepared, deadline)?;
+            if let Some(n) = r.rolled_back {
+                tracing::warn!("rolled back {n} prepared transaction(s) to recover the position");
+            }
+            tracing::info!("recovered {} in {:?}", r.position, r.elapsed);
+            local.recovered = Some(r);
+        }
+        Ok(local)
+    }
+
+    pub fn report(local: &LocalState) -> Report {
+        Report::from_local(local.grastate.as_ref(), local.recovered.as_ref()).unwrap_or(
+            // No grastate.dat and no data: nothing to lose, nothing to offer.
+            Report {
+                position: Reported::Untrusted { recovered: None },
+                safe_to_bootstrap: false,
+                rolled_back: false,
+            },
+        )
+    }
+
+    // ---- the election ----
+
+    /// The election over every configured node: this node as `own`, the peers as they
+    /// published themselves.
+    pub fn election(&self, own: NodeState, started: u64) -> Election {
+        let nodes: Vec<(String, NodeState)> = self
+            .cfg
+            .nodes
+            .iter()
+            .map(|(n, _)| {
+                if *n == self.name {
+                    return (n.clone(), own.clone());
+                }
+                let text = self.cluster.get(n, &self.names.state).unwrap_or_else(|e| {
+                    tracing::warn!("cannot read {n}'s {} ({e})", self.names.state);
+                    None
+                });
+                (n.clone(), node_state(text.as_deref()))
+            })
+            .collect();
+        let quorate = self.cluster.quorate().unwrap_or_else(|e| {
+            tracing::warn!("cannot read quorum ({e}): counted as no quorum");
+            false
+        });
+        let facts = Facts {
+            local: self.name.clone(),
+            quorate,
+            // Fencing history is not read yet: two_node_mode never counts a peer as fenced.
+            fenced: Vec::new(),
+            waited: Duration::from_secs(now_secs().saturating_sub(started)),
+            operator_override: self.cfg.force_bootstrap.clone(),
+        };
+        elect(&nodes, &facts, &self.cfg.policy)
+    }
+
+    /// Creates the socket's and pid file's directories (on tmpfs, empty after a boot).
+    pub fn ensure_run_dirs(&self) {
+        for f in [&self.cfg.server.socket, &self.cfg.server.pid_file] {
+            let Some(dir) = f.parent().filter(|d| !d.exists()) else {
+                continue;
+            };
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                tracing::warn!("cannot create {}: {e}", dir.display());
+                continue;
+            }
+            chown(dir, &self.cfg.server.user, &self.cfg.group);
+        }
+    }
+}
+
+fn chown(dir: &Path, user: &str, group: &str) {
+    let uid = nix::unistd::User::from_name(user)
+        .ok()
+        .flatten()
+        .map(|u| u.uid);
+    let gid = nix::unistd::Group::from_name(group)
+        .ok()
+        .flatten()
+        .map(|g| g.gid);
+    if let Err(e) = nix::unistd::chown(dir, uid, gid) {
+        tracing::warn!("cannot chown {} to {user}:{group}: {e}", dir.display());
+    }
+}

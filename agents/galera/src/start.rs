@@ -1,0 +1,42 @@
+//! start: the Unpromoted role is "mariadbd stopped, its position known and published". start
+//! never runs the server; it finds the position (grastate.dat, else `--wsrep-recover`) and
+//! publishes it for the election.
+
+use std::time::Duration;
+
+use galera_lifecycle::{probe, NodeState, Phase};
+use ocf::Status;
+
+use crate::cluster::Published;
+use crate::error::GaleraError;
+use crate::node::Node;
+use crate::state::{now_secs, Role, State};
+
+/// Time kept back from the action's deadline for publishing after a recovery.
+const RESERVE: Duration = Duration::from_secs(5);
+
+pub fn start(node: &Node) -> Result<Status, GaleraError> {
+    node.check_installed()?;
+    node.cfg.client()?;
+    let p = probe(&node.cfg.server)?;
+    if let Some(server) = &p.server {
+        if p.phase != Phase::Stopped {
+            return Err(GaleraError::AlreadyRunning { pid: server.pid });
+        }
+    }
+    node.ensure_run_dirs();
+    let local = node.local_state(None, node.ctx.deadline.reserving(RESERVE).at())?;
+    let report = Node::report(&local);
+    let mut st = State {
+        role: Role::Unpromoted,
+        started: now_secs(),
+        recovered: local.recovered.as_ref().map(|r| r.position.to_string()),
+        ..State::default()
+    };
+    node.publish_state(&mut st, &Published::Stopped(report.clone()));
+    node.publish_health(&mut st, 0, "mariadbd stopped");
+    crate::monitor::rank(node, &mut st, NodeState::Reported(report.clone()));
+    node.save(&st)?;
+    tracing::info!("started (unpromoted): {report}");
+    Ok(Status::Success)
+}

@@ -1,0 +1,69 @@
+//! stop and demote: SIGTERM, SIGKILL inside the action's timeout (a mariadbd waiting for a
+//! Primary ignores SIGTERM for over a minute), state-transfer helpers killed too.
+
+use std::time::{Duration, Instant};
+
+use galera_lifecycle::{probe, stop_server, NodeState};
+use ocf::Status;
+
+use crate::cluster::Published;
+use crate::error::GaleraError;
+use crate::node::Node;
+use crate::state::{Role, State};
+
+/// Kept back at the end of the timeout for what follows the kill.
+const TAIL: Duration = Duration::from_secs(2);
+
+/// Stops the server if it runs. SIGKILL at half the time left.
+pub fn stop_mariadbd(node: &Node) -> Result<(), GaleraError> {
+    let p = probe(&node.cfg.server)?;
+    let Some(server) = p.server else {
+        return Ok(());
+    };
+    let deadline = node.ctx.deadline.reserving(TAIL).at();
+    let left = deadline.saturating_duration_since(Instant::now());
+    let escalate = Instant::now() + left / 2;
+    tracing::info!(
+        "stopping mariadbd pid {} (SIGKILL after {:?})",
+        server.pid,
+        left / 2
+    );
+    let report = stop_server(&server, escalate, deadline)?;
+    for (pid, comm) in &report.helpers_killed {
+        tracing::warn!("killed state-transfer helper {comm} pid {pid}");
+    }
+    if !report.stopped() {
+        return Err(GaleraError::StopFailed { pid: server.pid });
+    }
+    tracing::info!("mariadbd stopped ({:?})", report.outcome);
+    Ok(())
+}
+
+pub fn stop(node: &Node) -> Result<Status, GaleraError> {
+    stop_mariadbd(node)?;
+    node.unpublish();
+    node.remove_state()?;
+    Ok(Status::Success)
+}
+
+/// demote: stop the server, then publish its position as start does.
+pub fn demote(node: &Node) -> Result<Status, GaleraError> {
+    stop_mariadbd(node)?;
+    let mut st = node.load().unwrap_or_else(|| State {
+        started: crate::state::now_secs(),
+        ..State::default()
+    });
+    st.role = Role::Unpromoted;
+    // The election's waiting time counts from the moment this node reports again.
+    st.started = crate::state::now_secs();
+    st.not_primary_since = None;
+    let local = node.local_state(None, node.ctx.deadline.reserving(TAIL).at())?;
+    st.recovered = local.recovered.as_ref().map(|r| r.position.to_string());
+    let report = Node::report(&local);
+    node.publish_state(&mut st, &Published::Stopped(report.clone()));
+    node.publish_health(&mut st, 0, "demoted: mariadbd stopped");
+    crate::monitor::rank(node, &mut st, NodeState::Reported(report.clone()));
+    node.save(&st)?;
+    tracing::info!("demoted: {report}");
+    Ok(Status::Success)
+}
