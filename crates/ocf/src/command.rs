@@ -2,8 +2,13 @@
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// What is kept of each of a helper's output streams; the rest is read and dropped, so a
+/// flooding child neither blocks on a full pipe nor grows our memory.
+pub const OUTPUT_CAP: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
@@ -31,7 +36,9 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs `cmd` to completion or kills it at `deadline`. stdin is closed; output is captured.
+/// Runs `cmd` to completion or kills it at `deadline`. stdin is closed; output is captured,
+/// [`OUTPUT_CAP`] bytes of each stream at most. The deadline also bounds the wait for the
+/// streams' end (a grandchild may hold them open after the child exits).
 pub fn run_until(cmd: &mut Command, deadline: Instant) -> Result<Output, CommandError> {
     let program = cmd.get_program().to_string_lossy().into_owned();
     let started = Instant::now();
@@ -65,10 +72,19 @@ pub fn run_until(cmd: &mut Command, deadline: Instant) -> Result<Output, Command
             }
         }
     };
+    let (stdout, stderr) = match (join(out, deadline), join(err, deadline)) {
+        (Some(o), Some(e)) => (o, e),
+        _ => {
+            return Err(CommandError::TimedOut {
+                program,
+                waited: started.elapsed(),
+            })
+        }
+    };
     Ok(Output {
         status,
-        stdout: join(out),
-        stderr: join(err),
+        stdout,
+        stderr,
     })
 }
 
@@ -93,18 +109,43 @@ fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> Option<thread::JoinHandle<String>> {
-    pipe.map(|mut p| {
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = p.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    })
+fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    match pipe {
+        None => {
+            let _ = tx.send(String::new());
+        }
+        Some(mut p) => {
+            thread::spawn(move || {
+                let _ = tx.send(read_capped(&mut p, OUTPUT_CAP));
+            });
+        }
+    }
+    rx
 }
 
-fn join(handle: Option<thread::JoinHandle<String>>) -> String {
-    handle.and_then(|h| h.join().ok()).unwrap_or_default()
+/// Reads to the end, keeping the first `cap` bytes.
+fn read_capped(r: &mut impl Read, cap: usize) -> String {
+    let mut kept = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match r.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(kept.len());
+                kept.extend_from_slice(&chunk[..n.min(room)]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// The stream's text, or None if it has not ended by `deadline`.
+fn join(rx: mpsc::Receiver<String>, deadline: Instant) -> Option<String> {
+    rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .ok()
 }
 
 #[cfg(test)]
@@ -120,6 +161,29 @@ mod tests {
         .unwrap();
         assert_eq!(out.stdout, "out\n");
         assert_eq!(out.stderr, "err\n");
+    }
+
+    #[test]
+    fn a_flood_is_cut_and_does_not_block() {
+        // 64 MiB on stdout: kept to the cap, and the child is not stuck on a full pipe.
+        let out = run_ok(
+            Command::new("sh").args(["-c", "head -c 67108864 /dev/zero; echo done >&2"]),
+            Instant::now() + Duration::from_secs(20),
+        )
+        .unwrap();
+        assert_eq!(out.stdout.len(), OUTPUT_CAP);
+        assert_eq!(out.stderr, "done\n");
+    }
+
+    #[test]
+    fn a_grandchild_holding_the_output_open_does_not_outlast_the_deadline() {
+        let t = Instant::now();
+        let e = run_until(
+            Command::new("sh").args(["-c", "sleep 10 & echo started"]),
+            Instant::now() + Duration::from_millis(300),
+        );
+        assert!(matches!(e, Err(CommandError::TimedOut { .. })), "{e:?}");
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     }
 
     #[test]
