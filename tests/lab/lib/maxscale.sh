@@ -145,3 +145,32 @@ maxscale_signal() { # NODE SIGNAL
 maxscale_forget_persisted() {
     in_node "$1" sh -c 'rm -rf /var/lib/maxscale/maxscale.cnf.d/*' 2>/dev/null || true
 }
+
+# ---- a MaxScale that survives SIGKILL (`lab wedge-maxscale NODE`): moved into its own cgroup v1
+# freezer cgroup and frozen. A frozen task acts on no signal until thawed, SIGKILL included
+# (/proc shows it in state D, like a task stuck on a hung NFS mount), so the agent's stop
+# (SIGTERM, SIGTERM, SIGKILL) cannot succeed and Pacemaker fences the node; the switch's
+# power-off thaws as part of the kill, and then it dies.
+maxscale_wedge_cg() { echo "$(node_freezer "$1")/maxscale-wedge"; }
+
+maxscale_wedge() {
+    local n=$1 pid cg; cg=$(maxscale_wedge_cg "$n")
+    [[ -d $(node_freezer "$n") ]] || die "no freezer cgroup for $n ($FREEZER_ROOT not mounted?)"
+    pid=$(maxscale_pid "$n") || read -r pid < <(maxscale_pids_all "$n") || true
+    [[ -n $pid ]] || die "no MaxScale running on $n"
+    mkdir -p "$cg"
+    echo "$pid" >"$cg/cgroup.procs"
+    echo FROZEN >"$cg/freezer.state"
+    _wait_quiet 5 grep -x FROZEN "$cg/freezer.state" || log "WARNING: $cg still $(cat "$cg/freezer.state")"
+    log "maxscale on $n (pid $pid): frozen in $cg (state $(sed -n 's/^State:[[:space:]]*//p' "/proc/$pid/status")): SIGKILL has no effect until thawed (lab unwedge-maxscale $n)"
+}
+
+maxscale_unwedge() {
+    local n=$1 cg p; cg=$(maxscale_wedge_cg "$n")
+    [[ -d $cg ]] || return 0
+    echo THAWED >"$cg/freezer.state" 2>/dev/null || true
+    for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do
+        echo "$p" >"$(node_freezer "$n")/cgroup.procs" 2>/dev/null || true
+    done
+    rmdir "$cg" 2>/dev/null || log "WARNING: $cg not removed"
+}
