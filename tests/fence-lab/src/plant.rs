@@ -227,6 +227,37 @@ pub fn link_set(ip: &str, ns: &str, dev: &str, up: bool) -> Result<(), String> {
     }
 }
 
+/// What a power cycle loses: every address and neighbour entry of the namespace (they are
+/// kernel memory; the boot configures the node's own addresses again). Without this, a node
+/// rebooted by the fencer would come back answering for the VIP it held before its crash.
+pub fn forget_addresses(ip: &str, ns: &str) -> Result<(), String> {
+    for args in [
+        &["-n", ns, "addr", "flush", "scope", "global"][..],
+        &["-n", ns, "neigh", "flush", "all"][..],
+    ] {
+        let out = Command::new(ip)
+            .args(args)
+            .output()
+            .map_err(|e| format!("running {ip}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "ip {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+    }
+    let out = Command::new(ip)
+        .args(["-n", ns, "-o", "addr", "show", "scope", "global"])
+        .output()
+        .map_err(|e| format!("running {ip}: {e}"))?;
+    let left = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !left.trim().is_empty() {
+        return Err(format!("addresses left in {ns}: {:.120}", left.trim()));
+    }
+    Ok(())
+}
+
 /// Whether DEV in NS is administratively up (the UP flag of `ip -o link show`).
 pub fn link_is_up(ip: &str, ns: &str, dev: &str) -> Result<bool, String> {
     let out = Command::new(ip)

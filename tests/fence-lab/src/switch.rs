@@ -7,7 +7,8 @@
 //! and `lab heal` of a powered-off node leaves its ports down.
 //!
 //! Off: power state off, ports down, every process of the node killed at once (see
-//! [`crate::plant::kill_everything`]), then verified: the node's cgroups and network namespace
+//! [`crate::plant::kill_everything`]), its addresses forgotten (kernel memory does not survive
+//! a power cycle), then verified: the node's cgroups and network namespace
 //! hold no process and its ports are down; only then `ok`. On: ports up, the boot command
 //! started (detached, in its own session; it places itself in the node's cgroups), `ok`.
 //! Reboot: off, then on; `ok` when off succeeded (the fence-agent API's rule).
@@ -356,6 +357,17 @@ impl Switch {
                 f.push(("frozen", if r.frozen { "1" } else { "0" }.into()));
             }
             Err(e) => {
+                f.push(("reason", e));
+                return Err(f);
+            }
+        }
+        if let Some(ns) =
+            n.hw.netns
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .and_then(|f| f.to_str())
+        {
+            if let Err(e) = plant::forget_addresses(&self.conf.ip, ns) {
                 f.push(("reason", e));
                 return Err(f);
             }
