@@ -209,9 +209,22 @@ jfield() { sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" <<<"$1" | head -n 1; }
 
 # the switch's journal and `stonith_admin --history '*' --verbose` (from a node in the ring)
 # agree about everything after EPOCH (lib/fencecheck.py)
+# a node in the ring that the switch has not powered off since EPOCH (a node that was fenced
+# gets the fencing history again from the others only seconds after it rejoins)
+survivor() { # EPOCH
+    local n
+    for n in "${NODES[@]}"; do
+        net_is_cut "$n" && continue
+        journal_since "$1" | grep -E " op=(off|reboot|crash) node=$n .*result=ok" >/dev/null && continue
+        echo "$n"
+        return 0
+    done
+    return 1
+}
+
 fence_agree() { # EPOCH
     local n out rc=0 x=$SC_TMP/history.xml
-    n=$(any_node) || { t_fail "no node in the ring to read the fencing history from"; return 1; }
+    n=$(survivor "$1") || { t_fail "no node in the ring that was not fenced, to read the fencing history from"; return 1; }
     log "fencing history from $n (stonith_admin --history '*' --verbose):"
     in_node "$n" stonith_admin --history '*' --verbose 2>&1 | sed 's/^/    /' >&2
     in_node "$n" stonith_admin --history '*' --verbose --output-as=xml >"$x" 2>/dev/null ||

@@ -14,6 +14,18 @@ scenario_start b-promotable
 P=$SC_TMP/probe.log
 A=$SC_TMP/arp.log
 
+t_begin "f: no node can reboot the machine: no CAP_SYS_BOOT in any node process, sysrq hidden"
+for n in "${NODES[@]}"; do
+    withcap=""
+    for p in $(cat $(node_cgroups "$n" | sed 's|$|/cgroup.procs|') 2>/dev/null | sort -u); do
+        capbnd_has_sys_boot "$p" && withcap+=" $p($(cat "/proc/$p/comm" 2>/dev/null))"
+    done
+    assert_eq "" "$withcap" "processes of $n with CAP_SYS_BOOT in their bounding set"
+    # /dev/null (char 1:3) over it, or no sysrq in this kernel at all
+    assert_eq ok "$(in_node "$n" sh -c '[ ! -e /proc/sysrq-trigger ] || [ "$(stat -c %t:%T /proc/sysrq-trigger)" = 1:3 ] && echo ok')" "/proc/sysrq-trigger in $n"
+done
+t_pass
+
 t_begin "f: steady state: one promoted MaxScale, the VIP with it, one host answering ARP"
 wait_for 40 "a promoted MaxScale and the VIP with it" eval 'vip_on "$(promoted_where maxscale-clone)"'
 X=$(promoted_where maxscale-clone)
