@@ -72,7 +72,7 @@ apt_lock_holders() {
     awk -v ids=" ${ids[*]} " '$2 == "POSIX" || $2 == "OFDLCK" { if (index(ids, " " $6 " ")) print $5 }' /proc/locks |
         sort -u | while read -r pid; do
             [[ $pid =~ ^[0-9]+$ && -e /proc/$pid ]] || continue
-            printf '%s (%s) ' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-60 | sed 's/ $//')"
+            printf '%s (%s) ' "$pid" "$(tr '\0\n' '  ' <"/proc/$pid/cmdline" | cut -c1-60 | sed 's/ *$//')"
         done
 }
 

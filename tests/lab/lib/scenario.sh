@@ -60,6 +60,7 @@ scenario_start() { # SETUP
         exit 77
     fi
     (( rc == 0 )) || { t_fail "lab configure $1 failed"; t_summary || true; exit 1; }
+    assert_eq "" "$(cat "$LAB/crm_verify.out" 2>/dev/null)" "crm_verify -L -V after configuring $1 (fencing included)"
 }
 
 scenario_end() { t_summary; }

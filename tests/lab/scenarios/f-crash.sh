@@ -26,6 +26,19 @@ for n in "${NODES[@]}"; do
 done
 t_pass
 
+t_begin "f: the fencer sees fence_lab as the API says (stonith_admin -M, --validate, --list)"
+md=$(in_node n1 stonith_admin --metadata --agent fence_lab 2>&1)
+[[ $md == *'<resource-agent name="fence_lab"'* ]] || t_fail "stonith_admin -M -a fence_lab: $md"
+for a in on off reboot status list monitor metadata validate-all; do
+    [[ $md == *"<action name=\"$a\""* ]] || t_fail "meta-data lacks the $a action"
+done
+assert_rc 0 in_node n1 stonith_admin --validate --agent fence_lab --option plug=n2
+# "2min" is what Pacemaker 2.1.5 would read as 2 s in a pcmk_*_timeout; the agent wants seconds
+refuses_minutes() { ! in_node n1 stonith_admin --validate --agent fence_lab --option power_timeout=2min >/dev/null 2>&1; }
+assert_rc 0 refuses_minutes
+assert_eq "${NODES[*]}" "$(in_node n1 stonith_admin --list-targets fence-lab 2>/dev/null | awk 'NF == 1' | sort | paste -sd' ')" "stonith_admin --list-targets fence-lab"
+t_pass
+
 t_begin "f: steady state: one promoted MaxScale, the VIP with it, one host answering ARP"
 wait_for 40 "a promoted MaxScale and the VIP with it" eval 'vip_on "$(promoted_where maxscale-clone)"'
 X=$(promoted_where maxscale-clone)
