@@ -2,7 +2,9 @@
 # tests/lab/run-scenarios.sh [SCENARIO...] - the lab's scenario tests (issue 5, items a-e)
 # against one lab: `lab up` once (or reuse a running lab), each scenario configures its own
 # setup (`lab configure` resets the cluster first), then `lab down` (unless the lab was already
-# up, or LAB_KEEP=1). Scenarios whose agents are not installed are reported as skipped.
+# up, or LAB_KEEP=1). A lab marked up whose daemons are gone (a reboot, a killed run) is taken
+# down and brought up again; LAB_FRESH=1 never reuses one. Scenarios whose agents are not
+# installed are reported as skipped.
 # Exit 0 when no scenario failed (and, with SCENARIOS_STRICT=1, none was skipped: the test
 # command sets it). Per-scenario time limit: SCENARIO_TIMEOUT (600 s).
 #
@@ -39,9 +41,14 @@ finish() {
 trap finish EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-if lab_is_up; then
+# LAB_FRESH=1 (the test command): always a lab of our own, never what an earlier run left.
+if [[ -z ${LAB_FRESH:-} ]] && lab_is_up && lab_all_alive; then
     log "using the running lab"
 else
+    if lab_is_up; then
+        log "a lab is marked up, but LAB_FRESH is set or its daemons are gone: taking it down"
+        "$LAB_HOME/lab" down
+    fi
     LAB_SETUP=none "$LAB_HOME/lab" up >/dev/null
     brought_up=1
 fi

@@ -4,26 +4,26 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use galera_status::{Client, Policy, Target, DEFAULT_PORT, DEFAULT_SOCKET, DEFAULT_USER};
-use ocf::{ParamSpec, Params};
+use ocf::{ParamInfo, ParamSpec, Params, Port, TimeSpan};
 
 use crate::error::AgentError;
 
-pub const SOCKET: ParamSpec = ParamSpec::string("socket")
+pub const SOCKET: ParamSpec<PathBuf> = ParamSpec::path("socket")
     .default(DEFAULT_SOCKET)
     .short("MariaDB unix socket")
     .long(
         "The local MariaDB server's unix socket. Used unless 'host' is set. root connects over \
          it with unix_socket authentication, so no password is needed.",
     );
-pub const HOST: ParamSpec = ParamSpec::string("host").short("MariaDB TCP host").long(
+pub const HOST: ParamSpec<String> = ParamSpec::string("host").short("MariaDB TCP host").long(
     "Connect over TCP to this host (name or address) instead of the unix socket. A loopback \
      address really uses TCP.",
 );
-pub const PORT: ParamSpec = ParamSpec::integer("port")
-    .default("3306")
+pub const PORT: ParamSpec<Port> = ParamSpec::new("port")
+    .default(Port(DEFAULT_PORT))
     .short("MariaDB TCP port")
     .long("The TCP port, used with 'host'.");
-pub const USER: ParamSpec = ParamSpec::string("user")
+pub const USER: ParamSpec<String> = ParamSpec::string("user")
     .default(DEFAULT_USER)
     .short("MariaDB user")
     .long(
@@ -33,14 +33,14 @@ pub const USER: ParamSpec = ParamSpec::string("user")
          reached, which lets the agent report the exhausted server instead of failing to \
          connect.",
     );
-pub const PASSWORD_FILE: ParamSpec = ParamSpec::string("password_file")
+pub const PASSWORD_FILE: ParamSpec<PathBuf> = ParamSpec::path("password_file")
     .short("File holding the user's password")
     .long(
         "A file whose content (without the trailing newline) is the user's password. The \
          password never appears in the process list, the environment or the logs. Leave unset \
          for unix_socket authentication. Keep the file readable by root only.",
     );
-pub const ATTRIBUTE: ParamSpec = ParamSpec::string("attribute")
+pub const ATTRIBUTE: ParamSpec<String> = ParamSpec::string("attribute")
     .default("galera-sync")
     .short("Node attribute name")
     .long(
@@ -49,23 +49,23 @@ pub const ATTRIBUTE: ParamSpec = ParamSpec::string("attribute")
          location rule such as 'not_defined galera-sync or galera-sync number:lte 0' keeps a \
          VIP away from nodes that are not healthy.",
     );
-pub const DONOR_OK: ParamSpec = ParamSpec::boolean("donor_ok")
-    .default("false")
+pub const DONOR_OK: ParamSpec<bool> = ParamSpec::boolean("donor_ok")
+    .default(false)
     .short("Donor/Desynced counts as healthy")
     .long(
         "Whether a node in state Donor/Desynced (2) — serving a state transfer, or desynced on \
          purpose with wsrep_desync=ON for a backup — keeps the attribute at 1.",
     );
-pub const CONNECTIONS_RESERVE: ParamSpec = ParamSpec::integer("connections_reserve")
-    .default("2")
+pub const CONNECTIONS_RESERVE: ParamSpec<u32> = ParamSpec::new("connections_reserve")
+    .default(2)
     .short("Free connections that must remain")
     .long(
         "The node is unhealthy when fewer than this many client connections are free \
          (max_connections minus the connected clients, not counting the agent's own \
          connection). 0 disables the check.",
     );
-pub const DAMPEN: ParamSpec = ParamSpec::string("dampen")
-    .default("0s")
+pub const DAMPEN: ParamSpec<TimeSpan> = ParamSpec::new("dampen")
+    .default(TimeSpan::millis(0))
     .short("attrd dampening")
     .long(
         "How long attrd waits for further changes before writing the attribute to the CIB \
@@ -74,16 +74,16 @@ pub const DAMPEN: ParamSpec = ParamSpec::string("dampen")
          ms, s, m or h (seconds when none).",
     );
 
-pub const PARAMS: &[ParamSpec] = &[
-    SOCKET,
-    HOST,
-    PORT,
-    USER,
-    PASSWORD_FILE,
-    ATTRIBUTE,
-    DONOR_OK,
-    CONNECTIONS_RESERVE,
-    DAMPEN,
+pub const PARAMS: &[&dyn ParamInfo] = &[
+    &SOCKET,
+    &HOST,
+    &PORT,
+    &USER,
+    &PASSWORD_FILE,
+    &ATTRIBUTE,
+    &DONOR_OK,
+    &CONNECTIONS_RESERVE,
+    &DAMPEN,
 ];
 
 /// Everything an action needs, checked.
@@ -105,22 +105,17 @@ pub struct Publishing {
     pub donor_ok: bool,
 }
 
-fn get<T: ocf::params::FromParam>(params: &Params, spec: &ParamSpec) -> Result<T, AgentError> {
+fn get<T: ocf::ParamType>(params: &Params, spec: &ParamSpec<T>) -> Result<T, AgentError> {
     params
-        .require(spec)
-        .map_err(|e| AgentError::Config(e.reason().to_string()))
+        .get(spec)
+        .map_err(|e| AgentError::Config(e.to_string()))
 }
 
 impl Publishing {
     pub fn from_params(params: &Params) -> Result<Publishing, AgentError> {
         let attribute: String = get(params, &ATTRIBUTE)?;
         check_attribute_name(&attribute)?;
-        let dampen: String = get(params, &DAMPEN)?;
-        let dampen = parse_duration(&dampen).ok_or_else(|| {
-            AgentError::Config(format!(
-                "parameter 'dampen' must be a time such as 0, 2s or 500ms, not '{dampen}'"
-            ))
-        })?;
+        let dampen = get(params, &DAMPEN)?.0;
         Ok(Publishing {
             attribute,
             dampen,
@@ -132,43 +127,36 @@ impl Publishing {
 impl Config {
     pub fn from_params(params: &Params) -> Result<Config, AgentError> {
         params
-            .check_declared()
-            .map_err(|e| AgentError::Config(e.reason().to_string()))?;
+            .check_all(PARAMS)
+            .map_err(|e| AgentError::Config(e.to_string()))?;
         let publishing = Publishing::from_params(params)?;
-        let target = match params.configured(&HOST) {
+        let target = match params.text(&HOST) {
             Some(host) => {
-                let port: i64 = get(params, &PORT)?;
-                let port = u16::try_from(port).ok().filter(|p| *p > 0).ok_or_else(|| {
-                    AgentError::Config(format!(
-                        "parameter 'port' must be from 1 to 65535, not {port}"
-                    ))
-                })?;
+                let port = get(params, &PORT)?.0;
                 Target::Tcp {
                     host: host.trim().to_string(),
                     port,
                 }
             }
             None => {
-                let socket: String = get(params, &SOCKET)?;
-                if !socket.starts_with('/') {
+                let socket = get(params, &SOCKET)?;
+                if !socket.is_absolute() {
                     return Err(AgentError::Config(format!(
-                        "parameter 'socket' must be an absolute path, not '{socket}'"
+                        "parameter 'socket' must be an absolute path, not '{}'",
+                        ocf::reason::excerpt(&socket.to_string_lossy(), 40)
                     )));
                 }
-                Target::Socket(PathBuf::from(socket))
+                Target::Socket(socket)
             }
         };
-        let reserve: i64 = get(params, &CONNECTIONS_RESERVE)?;
-        let connections_reserve = u64::try_from(reserve).map_err(|_| {
-            AgentError::Config(format!(
-                "parameter 'connections_reserve' must be 0 or more, not {reserve}"
-            ))
-        })?;
+        let connections_reserve = u64::from(get(params, &CONNECTIONS_RESERVE)?);
         let user: String = get(params, &USER)?;
         Ok(Config {
             target,
             user,
-            password_file: params.configured(&PASSWORD_FILE).map(PathBuf::from),
+            password_file: params
+                .get_opt(&PASSWORD_FILE)
+                .map_err(|e| AgentError::Config(e.to_string()))?,
             attribute: publishing.attribute,
             policy: Policy {
                 donor_ok: publishing.donor_ok,
@@ -181,9 +169,7 @@ impl Config {
     /// A client, with the password read from `password_file` (if any).
     pub fn client(&self) -> Result<Client, AgentError> {
         let password = match &self.password_file {
-            Some(path) => {
-                Some(galera_status::read_password_file(path).map_err(AgentError::PasswordFile)?)
-            }
+            Some(path) => Some(ocf::secret::read_file(path).map_err(AgentError::PasswordFile)?),
             None => None,
         };
         Ok(Client::new(
@@ -213,32 +199,13 @@ fn check_attribute_name(name: &str) -> Result<(), AgentError> {
     }
 }
 
-/// `0`, `5`, `5s`, `500ms`, `2m`, `1h` (Pacemaker's own forms; a bare number is seconds).
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let t = text.trim().to_ascii_lowercase();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    let ms = match unit.trim() {
-        "" | "s" | "sec" | "secs" => n.checked_mul(1000)?,
-        "ms" | "msec" | "msecs" => n,
-        "m" | "min" | "mins" => n.checked_mul(60_000)?,
-        "h" | "hr" | "hrs" => n.checked_mul(3_600_000)?,
-        _ => return None,
-    };
-    Some(Duration::from_millis(ms))
-}
-
-/// `DEFAULT_PORT` is the declared default of `port`; keep them in step.
-const _: () = assert!(DEFAULT_PORT == 3306);
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use ocf::Env;
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_env(PARAMS, &Env::from_pairs(pairs.iter().copied()))
+        Params::from_env(&Env::from_pairs(pairs.iter().copied()))
     }
 
     #[test]
@@ -292,19 +259,5 @@ mod tests {
                 .and_then(|_| Config::from_params(&params(&[(k, v)])));
             assert!(matches!(e, Err(AgentError::Config(_))), "{k}={v}: {e:?}");
         }
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
-        assert_eq!(parse_duration("5"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_duration("5s"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_duration(" 500ms "), Some(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
-        assert_eq!(parse_duration(""), None);
-        assert_eq!(parse_duration("s"), None);
-        assert_eq!(parse_duration("1.5s"), None);
-        assert_eq!(parse_duration("-1"), None);
     }
 }

@@ -7,8 +7,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use galera_status::StatusError;
-use ocf::OcfError;
+use ocf::{OcfError, SecretError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -16,8 +15,8 @@ pub enum AgentError {
     #[error("{0}")]
     Config(String),
     /// The password file is missing or unreadable on this node.
-    #[error("{0}")]
-    PasswordFile(StatusError),
+    #[error("password_file {0}")]
+    PasswordFile(SecretError),
     /// The state file under HA_RSCTMP cannot be written or removed.
     #[error("state file {path}: {source}")]
     StateFile { path: PathBuf, source: io::Error },
@@ -51,9 +50,8 @@ mod tests {
             to_ocf(AgentError::Config("bad".into())).rc(),
             OcfRc::ErrConfigured
         );
-        let pw = StatusError::PasswordFile {
+        let pw = SecretError::TooLarge {
             path: "/etc/x".into(),
-            message: "No such file".into(),
         };
         let e = to_ocf(AgentError::PasswordFile(pw));
         assert_eq!(e.rc(), OcfRc::ErrArgs);

@@ -157,6 +157,7 @@ impl GaleraSyncAgent {
 }
 
 impl Agent for GaleraSyncAgent {
+    type Error = ocf::OcfError;
     fn info(&self) -> &'static AgentInfo {
         &INFO
     }
@@ -296,9 +297,9 @@ mod tests {
         let xml = ocf::metadata::render(&INFO);
         for p in PARAMS {
             assert!(
-                xml.contains(&format!("<parameter name=\"{}\"", p.name)),
+                xml.contains(&format!("<parameter name=\"{}\"", p.name())),
                 "{}",
-                p.name
+                p.name()
             );
         }
         assert!(xml.contains("<action name=\"monitor\" timeout=\"20s\" interval=\"2s\"/>"));

@@ -29,7 +29,7 @@ use ocf::attrs::NodeAttribute;
 use ocf::log::OcfLog;
 use ocf::{Deadline, Env, Params};
 
-use crate::config::{Publishing, PARAMS};
+use crate::config::Publishing;
 
 /// The budget for querying and updating attrd.
 pub const BUDGET: Duration = Duration::from_millis(900);
@@ -211,7 +211,7 @@ pub fn run(args: &[OsString], mut env: Env) -> i32 {
     let deadline = Deadline::from_timeout(BUDGET + Duration::from_millis(100));
     let parsed = NotifyArgs::parse(args);
     if let Some(path) = &parsed.params {
-        if let Err(e) = env.merge_params_file(path) {
+        if let Err(e) = ocf::cli::merge_params_file(&mut env, path) {
             // Without its parameters we could update the wrong attribute: say so, do nothing.
             OcfLog::from_env("galera-sync", &env).install();
             tracing::error!("wsrep-notify: {e}; not updating any attribute");
@@ -235,7 +235,7 @@ pub fn run(args: &[OsString], mut env: Env) -> i32 {
     if let Some(d) = &parsed.donor_ok {
         overrides.set("OCF_RESKEY_donor_ok", d.as_str());
     }
-    let publishing = match Publishing::from_params(&Params::from_env(PARAMS, &overrides)) {
+    let publishing = match Publishing::from_params(&Params::from_env(&overrides)) {
         Ok(p) => p,
         Err(e) => {
             tracing::error!("wsrep-notify: {e}; not updating any attribute");

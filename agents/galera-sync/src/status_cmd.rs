@@ -11,7 +11,7 @@ use galera_status::{classify, Health, Reason, WsrepStatus};
 use ocf::{Env, Params};
 use serde::Serialize;
 
-use crate::config::{parse_duration, Config, PARAMS};
+use crate::config::Config;
 
 pub const EXIT_HEALTHY: i32 = 0;
 pub const EXIT_UNHEALTHY: i32 = 1;
@@ -38,9 +38,7 @@ pub struct StatusArgs {
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
-    parse_duration(text)
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("'{text}' is not a time such as 5s or 500ms"))
+    ocf::cli::parse_timeout(text)
 }
 
 #[derive(Debug, Serialize)]
@@ -64,12 +62,12 @@ pub fn run(args: &[OsString], mut env: Env) -> i32 {
         }
     };
     if let Some(path) = &args.params {
-        if let Err(e) = env.merge_params_file(path) {
+        if let Err(e) = ocf::cli::merge_params_file(&mut env, path) {
             eprintln!("galera-sync status: {e}");
             return EXIT_USAGE;
         }
     }
-    let config = match Config::from_params(&Params::from_env(PARAMS, &env)) {
+    let config = match Config::from_params(&Params::from_env(&env)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("galera-sync status: {e}");

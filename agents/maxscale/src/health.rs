@@ -115,7 +115,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string())),
         );
-        Settings::from_params(&Params::from_env(crate::params::ALL, &env)).unwrap()
+        Settings::from_params(&Params::from_env(&env)).unwrap()
     }
 
     #[test]

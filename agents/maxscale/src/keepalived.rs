@@ -104,7 +104,7 @@ fn context(
     timeout: Duration,
 ) -> Result<Context, i32> {
     if let Some(f) = params {
-        if let Err(e) = env.merge_params_file(f) {
+        if let Err(e) = ocf::cli::merge_params_file(&mut env, f) {
             let _ = writeln!(std::io::stderr(), "{e}");
             return Err(2);
         }

@@ -355,6 +355,7 @@ fn validate(ctx: &Context) -> OcfResult<Status> {
 }
 
 impl Agent for MaxScaleAgent {
+    type Error = OcfError;
     fn info(&self) -> &'static AgentInfo {
         &INFO
     }

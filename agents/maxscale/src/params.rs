@@ -1,9 +1,11 @@
 //! The parameter table: names users and tests rely on (issue 3 §2), each with the exit codes
 //! its failures give.
 
-use ocf::ParamSpec;
+use std::path::PathBuf;
 
-pub const BINARY: ParamSpec = ParamSpec::string("binary")
+use ocf::{ParamInfo, ParamSpec, Port};
+
+pub const BINARY: ParamSpec<PathBuf> = ParamSpec::path("binary")
     .default("/usr/bin/maxscale")
     .short("MaxScale executable")
     .long(
@@ -13,7 +15,7 @@ pub const BINARY: ParamSpec = ParamSpec::string("binary")
          (not installed on this node); monitor and stop do not need it.",
     );
 
-pub const CONFIG: ParamSpec = ParamSpec::string("config")
+pub const CONFIG: ParamSpec<PathBuf> = ParamSpec::path("config")
     .default("/etc/maxscale.cnf")
     .short("MaxScale configuration file")
     .long(
@@ -23,7 +25,7 @@ pub const CONFIG: ParamSpec = ParamSpec::string("config")
          exit reason.",
     );
 
-pub const USER: ParamSpec = ParamSpec::string("user")
+pub const USER: ParamSpec<String> = ParamSpec::string("user")
     .default("maxscale")
     .short("System user MaxScale runs as")
     .long(
@@ -31,7 +33,7 @@ pub const USER: ParamSpec = ParamSpec::string("user")
          this node: start and validate-all return 5.",
     );
 
-pub const PIDDIR: ParamSpec = ParamSpec::string("piddir")
+pub const PIDDIR: ParamSpec<PathBuf> = ParamSpec::path("piddir")
     .default("/run/maxscale")
     .short("Directory of maxscale.pid")
     .long(
@@ -41,7 +43,7 @@ pub const PIDDIR: ParamSpec = ParamSpec::string("piddir")
          the file was written; otherwise it is stale, and start removes it.",
     );
 
-pub const LOGDIR: ParamSpec = ParamSpec::string("logdir")
+pub const LOGDIR: ParamSpec<PathBuf> = ParamSpec::path("logdir")
     .short("Log directory (--logdir)")
     .long(
         "Passed as --logdir when set. When start fails, the reason is taken from MaxScale's \
@@ -49,22 +51,22 @@ pub const LOGDIR: ParamSpec = ParamSpec::string("logdir")
          (default /var/log/maxscale).",
     );
 
-pub const DATADIR: ParamSpec = ParamSpec::string("datadir")
+pub const DATADIR: ParamSpec<PathBuf> = ParamSpec::path("datadir")
     .short("Data directory (--datadir)")
     .long("Passed as --datadir when set.");
 
-pub const CACHEDIR: ParamSpec = ParamSpec::string("cachedir")
+pub const CACHEDIR: ParamSpec<PathBuf> = ParamSpec::path("cachedir")
     .short("Cache directory (--cachedir)")
     .long("Passed as --cachedir when set.");
 
-pub const PERSISTDIR: ParamSpec = ParamSpec::string("persistdir")
+pub const PERSISTDIR: ParamSpec<PathBuf> = ParamSpec::path("persistdir")
     .short("Persisted configuration directory (--persistdir)")
     .long(
         "Passed as --persistdir when set. MaxScale stores runtime changes here, passive \
          included: a MaxScale restarted after a passive=true change comes back passive.",
     );
 
-pub const EXTRA_OPTIONS: ParamSpec = ParamSpec::string("extra_options")
+pub const EXTRA_OPTIONS: ParamSpec<String> = ParamSpec::string("extra_options")
     .short("More MaxScale options")
     .long(
         "Further command-line options, split on whitespace (no shell quoting). Options that \
@@ -72,8 +74,8 @@ pub const EXTRA_OPTIONS: ParamSpec = ParamSpec::string("extra_options")
          -e, --export-config, -v, -V, --version, --help) are a configuration error (6).",
     );
 
-pub const MANAGE_PROCESS: ParamSpec = ParamSpec::boolean("manage_process")
-    .default("true")
+pub const MANAGE_PROCESS: ParamSpec<bool> = ParamSpec::boolean("manage_process")
+    .default(true)
     .short("Start and stop MaxScale")
     .long(
         "true: the agent starts and stops the MaxScale process. false: MaxScale is kept running \
@@ -83,17 +85,17 @@ pub const MANAGE_PROCESS: ParamSpec = ParamSpec::boolean("manage_process")
          connections.",
     );
 
-pub const ADMIN_HOST: ParamSpec = ParamSpec::string("admin_host")
+pub const ADMIN_HOST: ParamSpec<String> = ParamSpec::string("admin_host")
     .default("127.0.0.1")
     .short("REST API address")
     .long("Address of MaxScale's REST API (its admin_host).");
 
-pub const ADMIN_PORT: ParamSpec = ParamSpec::integer("admin_port")
-    .default("8989")
+pub const ADMIN_PORT: ParamSpec<Port> = ParamSpec::new("admin_port")
+    .default(Port(maxscale_rest::DEFAULT_PORT))
     .short("REST API port")
     .long("Port of MaxScale's REST API (its admin_port). Not a port number: 6.");
 
-pub const ADMIN_USER: ParamSpec = ParamSpec::string("admin_user")
+pub const ADMIN_USER: ParamSpec<String> = ParamSpec::string("admin_user")
     .default("admin")
     .short("REST API user")
     .long(
@@ -104,7 +106,7 @@ pub const ADMIN_USER: ParamSpec = ParamSpec::string("admin_user")
          node, and not 1, since restarting MaxScale cannot fix a password).",
     );
 
-pub const ADMIN_PASSWORD_FILE: ParamSpec = ParamSpec::string("admin_password_file")
+pub const ADMIN_PASSWORD_FILE: ParamSpec<PathBuf> = ParamSpec::path("admin_password_file")
     .short("File holding the REST API password")
     .long(
         "A file whose content (one trailing newline removed) is the REST API password; the \
@@ -113,8 +115,8 @@ pub const ADMIN_PASSWORD_FILE: ParamSpec = ParamSpec::string("admin_password_fil
          readable by root only (a warning is logged otherwise).",
     );
 
-pub const ADMIN_TLS: ParamSpec = ParamSpec::boolean("admin_tls")
-    .default("false")
+pub const ADMIN_TLS: ParamSpec<bool> = ParamSpec::boolean("admin_tls")
+    .default(false)
     .short("Use HTTPS for the REST API")
     .long(
         "true when MaxScale's admin_ssl_cert/admin_ssl_key are set. The certificate is always \
@@ -122,14 +124,14 @@ pub const ADMIN_TLS: ParamSpec = ParamSpec::boolean("admin_tls")
          admin_host. A certificate that does not verify: 2.",
     );
 
-pub const ADMIN_CA_FILE: ParamSpec = ParamSpec::string("admin_ca_file")
+pub const ADMIN_CA_FILE: ParamSpec<PathBuf> = ParamSpec::path("admin_ca_file")
     .short("CA certificate(s) for the REST API")
     .long(
         "PEM file with the CA that signed MaxScale's admin certificate; with it, only this CA \
          is trusted. Unreadable or without a certificate: 2.",
     );
 
-pub const SERVERS: ParamSpec = ParamSpec::string("servers")
+pub const SERVERS: ParamSpec<String> = ParamSpec::string("servers")
     .short("Servers that must be Running (depth 20)")
     .long(
         "Space- or comma-separated MaxScale server names. At OCF_CHECK_LEVEL 20 each must be \
@@ -138,28 +140,28 @@ pub const SERVERS: ParamSpec = ParamSpec::string("servers")
          monitor return 1; in a promotable clone it only lowers the promotion score.",
     );
 
-pub const REQUIRE_MASTER: ParamSpec = ParamSpec::boolean("require_master")
-    .default("false")
+pub const REQUIRE_MASTER: ParamSpec<bool> = ParamSpec::boolean("require_master")
+    .default(false)
     .short("Depth 20 also needs a Master")
     .long("At OCF_CHECK_LEVEL 20, also require one server with the Master flag.");
 
-pub const ALL: &[ParamSpec] = &[
-    BINARY,
-    CONFIG,
-    USER,
-    PIDDIR,
-    LOGDIR,
-    DATADIR,
-    CACHEDIR,
-    PERSISTDIR,
-    EXTRA_OPTIONS,
-    MANAGE_PROCESS,
-    ADMIN_HOST,
-    ADMIN_PORT,
-    ADMIN_USER,
-    ADMIN_PASSWORD_FILE,
-    ADMIN_TLS,
-    ADMIN_CA_FILE,
-    SERVERS,
-    REQUIRE_MASTER,
+pub const ALL: &[&dyn ParamInfo] = &[
+    &BINARY,
+    &CONFIG,
+    &USER,
+    &PIDDIR,
+    &LOGDIR,
+    &DATADIR,
+    &CACHEDIR,
+    &PERSISTDIR,
+    &EXTRA_OPTIONS,
+    &MANAGE_PROCESS,
+    &ADMIN_HOST,
+    &ADMIN_PORT,
+    &ADMIN_USER,
+    &ADMIN_PASSWORD_FILE,
+    &ADMIN_TLS,
+    &ADMIN_CA_FILE,
+    &SERVERS,
+    &REQUIRE_MASTER,
 ];

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use maxscale_rest::{Secret, Tls};
-use ocf::{OcfError, OcfResult, Params};
+use ocf::{OcfError, OcfResult, ParamSpec, ParamType, Params};
 
 use crate::params::*;
 
@@ -80,32 +80,29 @@ impl Settings {
     }
 
     fn defaults() -> Settings {
-        Settings::read(&Params::from_env(ALL, &ocf::Env::default()), true)
+        Settings::read(&Params::from_env(&ocf::Env::default()), true)
             .unwrap_or_else(|e| unreachable!("the defaults parse: {e}"))
     }
 
     fn read(p: &Params, lenient: bool) -> OcfResult<Settings> {
-        let get_bool = |spec: &ocf::ParamSpec, default: bool| -> OcfResult<bool> {
-            match p.get::<bool>(spec) {
-                Ok(v) => Ok(v.unwrap_or(default)),
-                Err(e) if lenient => {
-                    tracing::warn!("{e}; using {default}");
-                    Ok(default)
-                }
-                Err(e) => Err(e),
+        // Lenient (stop): a malformed value is replaced by its default, with a warning.
+        fn value<T: ParamType>(p: &Params, spec: &ParamSpec<T>, lenient: bool) -> OcfResult<T> {
+            match lenient.then(|| p.get_lenient(spec)).flatten() {
+                Some(v) => Ok(v),
+                None => Ok(p.get(spec)?),
             }
-        };
-        let path = |spec: &ocf::ParamSpec| p.text(spec).map(PathBuf::from);
-        let admin_port = match p.get::<u16>(&ADMIN_PORT) {
-            Ok(Some(0)) | Err(_) if !lenient => {
-                return Err(OcfError::not_configured(format!(
-                    "parameter 'admin_port' must be a port number (1-65535), not '{}'",
-                    p.text(&ADMIN_PORT).unwrap_or("")
-                )))
+        }
+        fn optional<T: ParamType>(
+            p: &Params,
+            spec: &ParamSpec<T>,
+            lenient: bool,
+        ) -> OcfResult<Option<T>> {
+            if lenient {
+                Ok(p.get_lenient(spec))
+            } else {
+                Ok(p.get_opt(spec)?)
             }
-            Ok(Some(port)) if port > 0 => port,
-            _ => maxscale_rest::DEFAULT_PORT,
-        };
+        }
         let extra_options: Vec<String> = p
             .text(&EXTRA_OPTIONS)
             .unwrap_or("")
@@ -127,24 +124,24 @@ impl Settings {
             .map(str::to_string)
             .collect();
         Ok(Settings {
-            binary: path(&BINARY).unwrap_or_default(),
-            config: path(&CONFIG).unwrap_or_default(),
-            user: p.text(&USER).unwrap_or("maxscale").to_string(),
-            piddir: path(&PIDDIR).unwrap_or_else(|| PathBuf::from("/run/maxscale")),
-            logdir: path(&LOGDIR),
-            datadir: path(&DATADIR),
-            cachedir: path(&CACHEDIR),
-            persistdir: path(&PERSISTDIR),
+            binary: value(p, &BINARY, lenient)?,
+            config: value(p, &CONFIG, lenient)?,
+            user: value(p, &USER, lenient)?,
+            piddir: value(p, &PIDDIR, lenient)?,
+            logdir: optional(p, &LOGDIR, lenient)?,
+            datadir: optional(p, &DATADIR, lenient)?,
+            cachedir: optional(p, &CACHEDIR, lenient)?,
+            persistdir: optional(p, &PERSISTDIR, lenient)?,
             extra_options,
-            manage_process: get_bool(&MANAGE_PROCESS, true)?,
-            admin_host: p.text(&ADMIN_HOST).unwrap_or("127.0.0.1").to_string(),
-            admin_port,
-            admin_user: p.text(&ADMIN_USER).unwrap_or("admin").to_string(),
-            admin_password_file: path(&ADMIN_PASSWORD_FILE),
-            admin_tls: get_bool(&ADMIN_TLS, false)?,
-            admin_ca_file: path(&ADMIN_CA_FILE),
+            manage_process: value(p, &MANAGE_PROCESS, lenient)?,
+            admin_host: value(p, &ADMIN_HOST, lenient)?,
+            admin_port: value(p, &ADMIN_PORT, lenient)?.0,
+            admin_user: value(p, &ADMIN_USER, lenient)?,
+            admin_password_file: optional(p, &ADMIN_PASSWORD_FILE, lenient)?,
+            admin_tls: value(p, &ADMIN_TLS, lenient)?,
+            admin_ca_file: optional(p, &ADMIN_CA_FILE, lenient)?,
             servers,
-            require_master: get_bool(&REQUIRE_MASTER, false)?,
+            require_master: value(p, &REQUIRE_MASTER, lenient)?,
         })
     }
 
@@ -191,7 +188,7 @@ impl Settings {
     pub fn rest_config(&self, connect: Duration) -> OcfResult<maxscale_rest::Config> {
         let password = match &self.admin_password_file {
             None => Secret::new(maxscale_rest::DEFAULT_PASSWORD),
-            Some(f) => Secret::new(read_password(f)?),
+            Some(f) => read_password(f)?,
         };
         Ok(maxscale_rest::Config {
             host: self.admin_host.clone(),
@@ -229,14 +226,6 @@ impl Settings {
         }
         if let Some(f) = &self.admin_password_file {
             read_password(f)?;
-            if let Ok(meta) = std::fs::metadata(f) {
-                if meta.permissions().mode() & 0o077 != 0 {
-                    tracing::warn!(
-                        "admin_password_file {} is readable by group or others",
-                        f.display()
-                    );
-                }
-            }
         }
         if self.admin_tls {
             if let Some(ca) = &self.admin_ca_file {
@@ -274,20 +263,10 @@ fn check_executable(binary: &Path) -> OcfResult<()> {
     }
 }
 
-/// The password: the file's content without one trailing newline. The error names the file,
-/// never its content.
-fn read_password(path: &Path) -> OcfResult<String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        OcfError::args(format!(
-            "admin_password_file {} cannot be read: {e}",
-            path.display()
-        ))
-    })?;
-    let text = text
-        .strip_suffix("\r\n")
-        .or_else(|| text.strip_suffix('\n'))
-        .unwrap_or(&text);
-    Ok(text.to_string())
+/// The password (the one bounded reader of `ocf::secret`). The error names the file, never
+/// its content: 2, since the file is per node.
+fn read_password(path: &Path) -> OcfResult<Secret> {
+    ocf::secret::read_file(path).map_err(|e| OcfError::args(format!("admin_password_file {e}")))
 }
 
 #[cfg(test)]
@@ -301,7 +280,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string())),
         );
-        Settings::from_params(&Params::from_env(ALL, &env))
+        Settings::from_params(&Params::from_env(&env))
     }
 
     #[test]
@@ -377,7 +356,7 @@ mod tests {
             ("OCF_RESKEY_admin_port", "x"),
             ("OCF_RESKEY_manage_process", "?"),
         ]);
-        let s = Settings::lenient(&Params::from_env(ALL, &env));
+        let s = Settings::lenient(&Params::from_env(&env));
         assert_eq!(s.admin_port, 8989);
         assert!(s.manage_process);
     }
@@ -404,9 +383,9 @@ mod tests {
                 .expose(),
             "mariadb"
         );
-        assert_eq!(read_password(&f).unwrap(), "s3cr3t");
+        assert_eq!(read_password(&f).unwrap().expose(), "s3cr3t");
         std::fs::write(&f, "a b\r\n").unwrap();
-        assert_eq!(read_password(&f).unwrap(), "a b");
+        assert_eq!(read_password(&f).unwrap().expose(), "a b");
     }
 
     #[test]

@@ -18,10 +18,13 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use ocf::action::Action;
-use ocf::{ActionSpec, Agent, AgentInfo, Context, OcfError, OcfResult, ParamSpec, Params, Status};
+use ocf::{
+    ActionSpec, Agent, AgentInfo, Context, OcfError, OcfResult, ParamInfo, ParamSpec, Params,
+    Status,
+};
 use vip_net::{prefix, Address, Capabilities, Family, Lifetime, Link, Netlink, NewAddress};
 
-const IP: ParamSpec = ParamSpec::string("ip")
+const IP: ParamSpec<String> = ParamSpec::string("ip")
     .required()
     .unique()
     .short("IPv4 or IPv6 address")
@@ -31,7 +34,7 @@ const IP: ParamSpec = ParamSpec::string("ip")
          configuration error (6). A link-local IPv6 address (fe80::/10) needs nic.",
     );
 
-const CIDR_NETMASK: ParamSpec = ParamSpec::string("cidr_netmask")
+const CIDR_NETMASK: ParamSpec<String> = ParamSpec::string("cidr_netmask")
     .short("Prefix length of the address")
     .long(
         "The prefix length (24, 64) or, for IPv4, a dotted-quad netmask (255.255.255.0). \
@@ -40,7 +43,7 @@ const CIDR_NETMASK: ParamSpec = ParamSpec::string("cidr_netmask")
          (5 when there is none on this node).",
     );
 
-const NIC: ParamSpec = ParamSpec::string("nic")
+const NIC: ParamSpec<String> = ParamSpec::string("nic")
     .short("Interface to put the address on")
     .long(
         "The interface (name or altname) to add the address to. When not set, the interface \
@@ -51,14 +54,14 @@ const NIC: ParamSpec = ParamSpec::string("nic")
          The IPaddr2 form nic:label is accepted as nic plus iflabel.",
     );
 
-const BROADCAST: ParamSpec = ParamSpec::string("broadcast")
+const BROADCAST: ParamSpec<String> = ParamSpec::string("broadcast")
     .short("IPv4 broadcast address")
     .long(
         "IPv4 broadcast address: a dotted quad, '+' (host bits set, the default) or '-' (host \
          bits cleared). /31 and /32 get none by default. Set for an IPv6 address: 6.",
     );
 
-const IFLABEL: ParamSpec = ParamSpec::string("iflabel")
+const IFLABEL: ParamSpec<String> = ParamSpec::string("iflabel")
     .short("IPv4 address label")
     .long(
         "Label for the IPv4 address, shown as nic:iflabel by 'ip addr'. nic:iflabel must not \
@@ -66,8 +69,8 @@ const IFLABEL: ParamSpec = ParamSpec::string("iflabel")
          long on this node). Set for an IPv6 address: 6.",
     );
 
-const ARP_COUNT: ParamSpec = ParamSpec::integer("arp_count")
-    .default("5")
+const ARP_COUNT: ParamSpec<u32> = ParamSpec::new("arp_count")
+    .default(5)
     .short("Number of announcements")
     .long(
         "How many gratuitous ARP requests (IPv4) or unsolicited neighbour advertisements (IPv6) \
@@ -77,12 +80,12 @@ const ARP_COUNT: ParamSpec = ParamSpec::integer("arp_count")
          the rest is skipped with a warning). Range 0-1000, else 6.",
     );
 
-const ARP_INTERVAL: ParamSpec = ParamSpec::integer("arp_interval")
-    .default("200")
+const ARP_INTERVAL: ParamSpec<u32> = ParamSpec::new("arp_interval")
+    .default(200)
     .short("Milliseconds between announcements")
     .long("Milliseconds between two announcements (0-60000, else 6).");
 
-const PREFERRED_LFT: ParamSpec = ParamSpec::string("preferred_lft")
+const PREFERRED_LFT: ParamSpec<String> = ParamSpec::string("preferred_lft")
     .default("forever")
     .short("IPv6 preferred lifetime")
     .long(
@@ -90,8 +93,8 @@ const PREFERRED_LFT: ParamSpec = ParamSpec::string("preferred_lft")
          being chosen as a source address. Any other value than forever on an IPv4 address: 6.",
     );
 
-const PROBE_DUPLICATE: ParamSpec = ParamSpec::boolean("probe_duplicate")
-    .default("true")
+const PROBE_DUPLICATE: ParamSpec<bool> = ParamSpec::boolean("probe_duplicate")
+    .default(true)
     .short("Refuse an address another host already uses")
     .long(
         "Before adding the address, ask the link whether another host already uses it: an \
@@ -105,25 +108,25 @@ const PROBE_DUPLICATE: ParamSpec = ParamSpec::boolean("probe_duplicate")
          start fails with 1.",
     );
 
-const PROBE_WAIT: ParamSpec = ParamSpec::integer("probe_wait")
-    .default("200")
+const PROBE_WAIT: ParamSpec<u32> = ParamSpec::new("probe_wait")
+    .default(200)
     .short("Milliseconds to wait for a duplicate")
     .long(
         "How long the duplicate probe waits for an answer, in milliseconds (0-10000, else 6; \
          0 disables the probe). Failover takes this much longer.",
     );
 
-const PARAMS: &[ParamSpec] = &[
-    IP,
-    CIDR_NETMASK,
-    NIC,
-    BROADCAST,
-    IFLABEL,
-    ARP_COUNT,
-    ARP_INTERVAL,
-    PREFERRED_LFT,
-    PROBE_DUPLICATE,
-    PROBE_WAIT,
+const PARAMS: &[&dyn ParamInfo] = &[
+    &IP,
+    &CIDR_NETMASK,
+    &NIC,
+    &BROADCAST,
+    &IFLABEL,
+    &ARP_COUNT,
+    &ARP_INTERVAL,
+    &PREFERRED_LFT,
+    &PROBE_DUPLICATE,
+    &PROBE_WAIT,
 ];
 
 const LONGDESC: &str =
@@ -211,16 +214,16 @@ fn bad(msg: impl Into<String>) -> OcfError {
 impl Target {
     /// The three parameters monitor and stop need; syntax only.
     pub fn parse(params: &Params) -> OcfResult<Target> {
-        let text = params.require::<String>(&IP)?;
+        let text = params.get(&IP)?;
         let ip = parse_ip(&text)?;
-        let prefix = match params.configured(&CIDR_NETMASK) {
+        let prefix = match params.text(&CIDR_NETMASK) {
             None => None,
             Some(t) => Some(
                 prefix::parse_netmask(t, &ip)
                     .map_err(|e| bad(format!("parameter 'cidr_netmask': {e}")))?,
             ),
         };
-        let (nic, nic_label) = match params.configured(&NIC) {
+        let (nic, nic_label) = match params.text(&NIC) {
             None => (None, None),
             Some(n) => {
                 let n = n.trim();
@@ -295,8 +298,8 @@ fn check_nic_name(name: &str) -> OcfResult<()> {
     }
 }
 
-fn bounded_u32(params: &Params, spec: &ParamSpec, max: u32) -> OcfResult<u32> {
-    let v = params.get::<u32>(spec)?.unwrap_or(0);
+fn bounded_u32(params: &Params, spec: &ParamSpec<u32>, max: u32) -> OcfResult<u32> {
+    let v = params.get(spec)?;
     if v > max {
         return Err(bad(format!(
             "parameter '{}' must be from 0 to {max}, not {v}",
@@ -311,7 +314,7 @@ impl Config {
     pub fn parse(params: &Params) -> OcfResult<Config> {
         let target = Target::parse(params)?;
         let ip = target.ip;
-        let label = match (params.configured(&IFLABEL), &target.nic_label) {
+        let label = match (params.text(&IFLABEL), &target.nic_label) {
             (Some(_), Some(_)) => {
                 return Err(bad(
                     "both iflabel and a nic:label were given; use iflabel only",
@@ -340,7 +343,7 @@ impl Config {
                 )));
             }
         }
-        let broadcast = match params.configured(&BROADCAST).map(str::trim) {
+        let broadcast = match params.text(&BROADCAST).map(str::trim) {
             None => None,
             Some(_) if ip.is_ipv6() => {
                 return Err(bad(format!(
@@ -358,7 +361,8 @@ impl Config {
         let arp_count = bounded_u32(params, &ARP_COUNT, 1000)?;
         let arp_interval =
             Duration::from_millis(bounded_u32(params, &ARP_INTERVAL, 60_000)?.into());
-        let lft_text = params.text(&PREFERRED_LFT).unwrap_or("forever");
+        let lft_text = params.get(&PREFERRED_LFT)?;
+        let lft_text = lft_text.as_str();
         let preferred_lft = Lifetime::parse(lft_text).ok_or_else(|| {
             bad(format!(
                 "parameter 'preferred_lft' must be 'forever' or seconds, not '{lft_text}'"
@@ -369,7 +373,7 @@ impl Config {
                 "preferred_lft applies to IPv6 addresses only; {ip} is IPv4"
             )));
         }
-        let probe_duplicate = params.get::<bool>(&PROBE_DUPLICATE)?.unwrap_or(true);
+        let probe_duplicate = params.get(&PROBE_DUPLICATE)?;
         let probe_wait = Duration::from_millis(bounded_u32(params, &PROBE_WAIT, 10_000)?.into());
         Ok(Config {
             target,
@@ -595,9 +599,9 @@ impl VipAgent {
             if let Some(c) =
                 vip_net::probe_duplicate(&link, ip, cfg.probe_wait, budget).map_err(ne)?
             {
+                // Essentials first: Pacemaker keeps 128 characters of a reason.
                 return Err(OcfError::generic(format!(
-                    "{ip} is already in use on the link of {nic}: host with MAC {} answered \
-                     the duplicate probe; the address was not added",
+                    "{ip} is already in use on {nic}'s link by MAC {} (duplicate probe): not added",
                     c.mac
                 )));
             }
@@ -786,6 +790,7 @@ impl VipAgent {
 }
 
 impl Agent for VipAgent {
+    type Error = OcfError;
     fn info(&self) -> &'static AgentInfo {
         &INFO
     }
@@ -810,7 +815,7 @@ mod tests {
 
     fn params(pairs: &[(&str, &str)]) -> Params {
         let env = Env::from_pairs(pairs.iter().map(|(k, v)| (format!("OCF_RESKEY_{k}"), *v)));
-        Params::from_env(PARAMS, &env)
+        Params::from_env(&env)
     }
 
     fn cfg(pairs: &[(&str, &str)]) -> OcfResult<Config> {
@@ -1015,7 +1020,7 @@ mod tests {
             names,
             ["start", "stop", "monitor", "meta-data", "validate-all"]
         );
-        let p: Vec<&str> = INFO.params.iter().map(|p| p.name).collect();
+        let p: Vec<&str> = INFO.params.iter().map(|p| p.name()).collect();
         for n in [
             "ip",
             "cidr_netmask",
@@ -1030,6 +1035,6 @@ mod tests {
         ] {
             assert!(p.contains(&n), "{n}");
         }
-        const { assert!(IP.required && IP.unique) };
+        assert!(IP.is_required() && IP.is_unique());
     }
 }

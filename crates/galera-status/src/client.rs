@@ -9,8 +9,8 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 
 use crate::error::StatusError;
-use crate::secret::Secret;
 use crate::status::{WsrepStatus, STATUS_VARIABLES};
+use secret::Secret;
 
 /// Debian's and MariaDB's default server socket.
 pub const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";

@@ -44,9 +44,6 @@ pub enum StatusError {
     /// The conversation broke off or made no sense.
     #[error("protocol error with {target}: {message}")]
     Protocol { target: String, message: String },
-    /// The `password_file` could not be read.
-    #[error("cannot read password file {path}: {message}")]
-    PasswordFile { path: String, message: String },
 }
 
 impl StatusError {
@@ -61,17 +58,13 @@ impl StatusError {
             StatusError::Timeout { .. } => "timeout",
             StatusError::Query { .. } => "query",
             StatusError::Protocol { .. } => "protocol",
-            StatusError::PasswordFile { .. } => "password_file",
         }
     }
 
     /// Errors that are about this node's configuration rather than the server's state
-    /// (wrong credentials, unreadable password file): worth an error-level log line.
+    /// (wrong credentials): worth an error-level log line.
     pub fn is_configuration(&self) -> bool {
-        matches!(
-            self,
-            StatusError::AuthDenied { .. } | StatusError::PasswordFile { .. }
-        )
+        matches!(self, StatusError::AuthDenied { .. })
     }
 
     pub(crate) fn timeout(target: &str, during: &str, after: Duration) -> StatusError {

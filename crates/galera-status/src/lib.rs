@@ -18,11 +18,10 @@
 mod client;
 mod error;
 mod health;
-mod secret;
 mod status;
 
 pub use client::{Client, Target, DEFAULT_PORT, DEFAULT_SOCKET, DEFAULT_USER};
 pub use error::StatusError;
 pub use health::{classify, Health, Policy, Reason};
-pub use secret::{read_password_file, Secret};
+pub use secret::Secret;
 pub use status::{ClusterStatus, LocalState, WsrepStatus, STATUS_VARIABLES};

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// The status variables read with `SHOW GLOBAL STATUS` (names compared case-insensitively).
-pub const STATUS_VARIABLES: [&str; 7] = [
+pub const STATUS_VARIABLES: [&str; 9] = [
     "wsrep_local_state",
     "wsrep_local_state_comment",
     "wsrep_cluster_status",
@@ -13,6 +13,8 @@ pub const STATUS_VARIABLES: [&str; 7] = [
     "wsrep_connected",
     "wsrep_cluster_size",
     "Threads_connected",
+    "wsrep_last_committed",
+    "wsrep_cluster_state_uuid",
 ];
 
 /// `wsrep_local_state`: the node's state in the group, by number (`wsrep_member_status_t` of
@@ -131,6 +133,10 @@ pub struct WsrepStatus {
     pub read_only: Option<bool>,
     pub max_connections: Option<u64>,
     pub threads_connected: Option<u64>,
+    /// `wsrep_last_committed`: the seqno of the last write set committed on this node.
+    pub last_committed: Option<u64>,
+    /// `wsrep_cluster_state_uuid`: the cluster history UUID (as the server prints it).
+    pub cluster_state_uuid: Option<String>,
 }
 
 impl WsrepStatus {
@@ -155,6 +161,10 @@ impl WsrepStatus {
                 "read_only" => s.read_only = parse_switch(v),
                 "max_connections" => s.max_connections = v.parse().ok(),
                 "threads_connected" => s.threads_connected = v.parse().ok(),
+                "wsrep_last_committed" => s.last_committed = v.parse().ok(),
+                "wsrep_cluster_state_uuid" if !v.is_empty() => {
+                    s.cluster_state_uuid = Some(v.to_string())
+                }
                 _ => {}
             }
         }
@@ -219,6 +229,11 @@ mod tests {
             ("MAX_CONNECTIONS", Some("151")),
             ("wsrep_unrelated", Some("x")),
             ("wsrep_provider_name", None),
+            ("wsrep_last_committed", Some("42")),
+            (
+                "wsrep_cluster_state_uuid",
+                Some("726d00b4-edd5-11f1-9512-47940ce49375"),
+            ),
         ];
         let s = WsrepStatus::from_rows(rows);
         assert_eq!(s.local_state, Some(LocalState::Synced));
@@ -229,6 +244,11 @@ mod tests {
         assert_eq!(s.read_only, Some(false));
         assert_eq!(s.max_connections, Some(151));
         assert_eq!(s.threads_connected, Some(2));
+        assert_eq!(s.last_committed, Some(42));
+        assert_eq!(
+            s.cluster_state_uuid.as_deref(),
+            Some("726d00b4-edd5-11f1-9512-47940ce49375")
+        );
         assert_eq!(
             s.summary(),
             "Synced (4), Primary, ready, size 3, 2/151 connections"
@@ -245,6 +265,12 @@ mod tests {
         assert_eq!(s.local_state, None);
         assert_eq!(s.cluster_status, Some(ClusterStatus::NonPrimary));
         assert_eq!(s.ready, None);
+        // A server without a provider reports an empty uuid and -1.
+        let s = WsrepStatus::from_rows([
+            ("wsrep_cluster_state_uuid", Some("")),
+            ("wsrep_last_committed", Some("-1")),
+        ]);
+        assert_eq!((s.cluster_state_uuid, s.last_committed), (None, None));
         assert_eq!(
             ClusterStatus::parse("DISCONNECTED"),
             ClusterStatus::Disconnected

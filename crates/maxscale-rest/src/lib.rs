@@ -22,31 +22,13 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 pub use model::{Listener, MaxScaleInfo, Monitor, Server, ServerState, Service};
+pub use secret::Secret;
 pub use version::Version;
 
 use model::{
     decode, error_detail, DecodeError, Document, ListenerAttributes, MaxScaleAttributes,
     MonitorAttributes, Resource, ServerAttributes, ServiceAttributes, Shape,
 };
-
-/// A secret that never shows in `Debug` or `Display` output.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<hidden>)")
-    }
-}
 
 /// MaxScale's defaults: `admin` / `mariadb` (maxctrl's defaults too).
 pub const DEFAULT_USER: &str = "admin";

@@ -6,8 +6,8 @@ use std::ffi::OsString;
 use crate::action::Action;
 use crate::deadline::Deadline;
 use crate::env::Env;
-use crate::error::{OcfError, OcfResult};
-use crate::params::{ParamSpec, Params};
+use crate::error::{Failure, Unimplemented};
+use crate::params::{ParamError, ParamInfo, Params};
 use crate::rc::OcfRc;
 
 /// The static description of an agent: the single source for meta-data and man page.
@@ -19,7 +19,7 @@ pub struct AgentInfo {
     pub version: &'static str,
     pub shortdesc: &'static str,
     pub longdesc: &'static str,
-    pub params: &'static [ParamSpec],
+    pub params: &'static [&'static dyn ParamInfo],
     pub actions: &'static [ActionSpec],
     /// Extra, non-OCF commands shown in usage and the man page: (synopsis, description).
     pub commands: &'static [(&'static str, &'static str)],
@@ -28,6 +28,29 @@ pub struct AgentInfo {
 impl AgentInfo {
     pub fn advertises(&self, action: Action) -> bool {
         self.actions.iter().any(|a| a.action == action)
+    }
+
+    /// Every action this agent answers, in the order usage, `methods` and the man page list
+    /// them: the advertised ones, then those every agent answers.
+    pub fn answered_actions(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Vec::new();
+        let always = [
+            Action::MetaData,
+            Action::ValidateAll,
+            Action::Methods,
+            Action::Usage,
+        ];
+        for a in self.actions.iter().map(|a| a.action).chain(always) {
+            if !names.contains(&a.as_str()) {
+                names.push(a.as_str());
+            }
+        }
+        names
+    }
+
+    /// Whether any parameter is reloadable (then `reload-agent` must be advertised).
+    pub fn has_reloadable(&self) -> bool {
+        self.params.iter().any(|p| p.is_reloadable())
     }
 }
 
@@ -122,7 +145,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(info: &'static AgentInfo, action: Action, env: Env, deadline: Deadline) -> Context {
-        let params = Params::from_env(info.params, &env);
+        let params = Params::from_env(&env);
         Context {
             action,
             env,
@@ -147,28 +170,40 @@ impl Context {
     pub fn instance(&self) -> &str {
         self.env.instance().unwrap_or(self.info.name)
     }
+
+    /// The failure of an action this agent does not implement.
+    pub fn unimplemented(&self) -> Unimplemented {
+        Unimplemented {
+            agent: self.info.name,
+            action: self.action,
+        }
+    }
 }
 
 /// An OCF resource agent. Only start, stop, monitor and validate-all are mandatory; the others
-/// answer 3 (not implemented), which is what Pacemaker and ocf-tester expect.
+/// answer 3 (not implemented), which is what Pacemaker and ocf-tester expect. `Error` is the
+/// agent's one error enum: each variant knows its code ([`Failure`]).
 pub trait Agent {
-    fn info(&self) -> &'static AgentInfo;
-    fn start(&self, ctx: &Context) -> OcfResult<Status>;
-    fn stop(&self, ctx: &Context) -> OcfResult<Status>;
-    fn monitor(&self, ctx: &Context) -> OcfResult<Status>;
-    fn validate(&self, ctx: &Context) -> OcfResult<Status>;
+    type Error: Failure + From<ParamError> + From<Unimplemented>;
 
-    fn promote(&self, ctx: &Context) -> OcfResult<Status> {
-        unimplemented_action(ctx)
+    fn info(&self) -> &'static AgentInfo;
+    fn start(&self, ctx: &Context) -> Result<Status, Self::Error>;
+    fn stop(&self, ctx: &Context) -> Result<Status, Self::Error>;
+    fn monitor(&self, ctx: &Context) -> Result<Status, Self::Error>;
+    fn validate(&self, ctx: &Context) -> Result<Status, Self::Error>;
+
+    fn promote(&self, ctx: &Context) -> Result<Status, Self::Error> {
+        Err(ctx.unimplemented().into())
     }
-    fn demote(&self, ctx: &Context) -> OcfResult<Status> {
-        unimplemented_action(ctx)
+    fn demote(&self, ctx: &Context) -> Result<Status, Self::Error> {
+        Err(ctx.unimplemented().into())
     }
-    fn notify(&self, ctx: &Context) -> OcfResult<Status> {
-        unimplemented_action(ctx)
+    fn notify(&self, ctx: &Context) -> Result<Status, Self::Error> {
+        Err(ctx.unimplemented().into())
     }
-    fn reload(&self, ctx: &Context) -> OcfResult<Status> {
-        unimplemented_action(ctx)
+    /// OCF 1.1: apply a change of `reloadable` parameters without a restart.
+    fn reload_agent(&self, ctx: &Context) -> Result<Status, Self::Error> {
+        Err(ctx.unimplemented().into())
     }
 
     /// A non-OCF command (`keepalived-check`, `wsrep-notify`, `status`, …): `Some(exit code)`
@@ -176,11 +211,4 @@ pub trait Agent {
     fn command(&self, _name: &str, _args: &[OsString], _env: Env) -> Option<i32> {
         None
     }
-}
-
-fn unimplemented_action(ctx: &Context) -> OcfResult<Status> {
-    Err(OcfError::unimplemented(format!(
-        "{} does not implement '{}'",
-        ctx.info.name, ctx.action
-    )))
 }

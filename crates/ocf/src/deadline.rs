@@ -47,10 +47,6 @@ impl Deadline {
         self.end.saturating_duration_since(Instant::now())
     }
 
-    pub fn expired(&self) -> bool {
-        Instant::now() >= self.end
-    }
-
     /// The remaining time, but at most `cap`: for one step that must not eat the whole budget.
     pub fn budget(&self, cap: Duration) -> Duration {
         self.remaining().min(cap)
@@ -113,10 +109,10 @@ mod tests {
         assert!(d.budget(Duration::from_secs(60)) <= Duration::from_secs(9));
         let r = d.reserving(Duration::from_secs(3));
         assert!(r.remaining() <= Duration::from_secs(6));
-        assert!(d.reserving(Duration::from_secs(60)).expired());
+        assert!(d.reserving(Duration::from_secs(60)).remaining().is_zero());
         assert!(d.capped(Duration::from_millis(50)).remaining() <= Duration::from_millis(50));
         let z = Deadline::from_timeout(Duration::ZERO);
-        assert!(z.expired());
+        assert!(z.remaining().is_zero());
         assert_eq!(z.remaining(), Duration::ZERO);
     }
 }

@@ -7,7 +7,7 @@
 //! (clippy.toml enforces that).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 const RESKEY: &str = "OCF_RESKEY_";
@@ -52,33 +52,25 @@ impl Env {
     /// Sets instance parameters from `key=value` lines, as the non-OCF modes (Keepalived
     /// scripts, `status`) read them from `--params FILE`. Blank lines and `#` comments are
     /// skipped; surrounding quotes are removed. A parameter in the file wins over the environment.
-    pub fn merge_params_text(&mut self, text: &str) -> Result<(), ParamsFileError> {
+    /// `Err(line)` names the first line that is not `key=value`.
+    pub fn merge_params_text(&mut self, text: &str) -> Result<(), usize> {
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
             let Some((key, value)) = line.split_once('=') else {
-                return Err(ParamsFileError::Syntax { line: n + 1 });
+                return Err(n + 1);
             };
             let key = key.trim();
             let key = key.strip_prefix(RESKEY).unwrap_or(key);
             if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(ParamsFileError::Syntax { line: n + 1 });
+                return Err(n + 1);
             }
             let value = unquote(value.trim());
             self.set(format!("{RESKEY}{key}"), value);
         }
         Ok(())
-    }
-
-    /// Reads a `--params FILE` (see [`Env::merge_params_text`]).
-    pub fn merge_params_file(&mut self, path: &Path) -> Result<(), ParamsFileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ParamsFileError::Read {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-        self.merge_params_text(&text)
     }
 
     /// Any variable, raw. Prefer the typed accessors below.
@@ -97,14 +89,6 @@ impl Env {
     pub fn meta(&self, name: &str) -> Option<&str> {
         self.get(&format!("{META}{}", name.replace('-', "_")))
             .filter(|v| !v.is_empty())
-    }
-
-    /// The names of every `OCF_RESKEY_*` instance parameter present (meta-attributes excluded).
-    pub fn reskey_names(&self) -> impl Iterator<Item = &str> {
-        self.vars
-            .keys()
-            .filter_map(|k| k.strip_prefix(RESKEY))
-            .filter(|k| !k.starts_with("CRM_meta_"))
     }
 
     fn meta_ms(&self, name: &str) -> Option<Duration> {
@@ -143,10 +127,6 @@ impl Env {
         self.meta("on_node")
     }
 
-    pub fn is_clone(&self) -> bool {
-        self.meta("clone_max").is_some()
-    }
-
     /// A promotable clone (`promotable=true`, or the legacy `master_max`/`promoted_max` > 0).
     pub fn is_promotable(&self) -> bool {
         if self.meta("promotable").is_some_and(is_true) {
@@ -158,23 +138,6 @@ impl Env {
                 .unwrap_or(0)
                 > 0
         })
-    }
-
-    /// `pre` or `post` during a clone notification.
-    pub fn notify_type(&self) -> Option<&str> {
-        self.meta("notify_type")
-    }
-
-    /// `start`, `stop`, `promote` or `demote` during a clone notification.
-    pub fn notify_operation(&self) -> Option<&str> {
-        self.meta("notify_operation")
-    }
-
-    /// A space-separated notification list, e.g. `notify_promote_uname`.
-    pub fn notify_list(&self, name: &str) -> Vec<&str> {
-        self.meta(name)
-            .map(|v| v.split_whitespace().collect())
-            .unwrap_or_default()
     }
 
     /// `HA_RSCTMP`, where agents keep state that must vanish at reboot.
@@ -245,17 +208,6 @@ fn unquote(v: &str) -> &str {
     v
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ParamsFileError {
-    #[error("cannot read parameters file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("parameters file line {line}: expected key=value")]
-    Syntax { line: usize },
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,7 +253,6 @@ mod tests {
         assert!(env(&[("OCF_RESKEY_CRM_meta_promotable", "true")]).is_promotable());
         assert!(env(&[("OCF_RESKEY_CRM_meta_master_max", "1")]).is_promotable());
         assert!(!env(&[("OCF_RESKEY_CRM_meta_clone_max", "3")]).is_promotable());
-        assert!(env(&[("OCF_RESKEY_CRM_meta_clone_max", "3")]).is_clone());
     }
 
     #[test]
@@ -311,14 +262,8 @@ mod tests {
             .unwrap();
         assert_eq!(e.reskey("admin_port"), Some("8989"));
         assert_eq!(e.reskey("servers"), Some("a b"));
-        assert!(matches!(
-            e.merge_params_text("novalue"),
-            Err(ParamsFileError::Syntax { line: 1 })
-        ));
-        assert!(matches!(
-            e.merge_params_text("bad key=1"),
-            Err(ParamsFileError::Syntax { line: 1 })
-        ));
+        assert_eq!(e.merge_params_text("novalue"), Err(1));
+        assert_eq!(e.merge_params_text("ok=1\nbad key=1"), Err(2));
     }
 
     #[test]

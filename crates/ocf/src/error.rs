@@ -1,8 +1,39 @@
-//! The one error type every action returns. It carries its OCF code, so the mapping from a
-//! failure to an exit code and an `ocf-exit-reason:` line happens in one place (`run`).
+//! Failures and their OCF codes. Each agent has one error enum whose variants know their code
+//! ([`Failure::rc`], the uutils `UError::code` shape); `run` turns any of them into the exit
+//! code and the `ocf-exit-reason:` line, in one place.
 
+use crate::action::Action;
+use crate::params::ParamError;
 use crate::rc::OcfRc;
+use crate::reason;
 
+/// An error an action can end with: its exit code, and (through `Display`) its reason.
+pub trait Failure: std::fmt::Display {
+    fn rc(&self) -> OcfRc;
+}
+
+impl Failure for ParamError {
+    fn rc(&self) -> OcfRc {
+        ParamError::rc(self)
+    }
+}
+
+/// An action the agent does not implement (3: what Pacemaker and ocf-tester expect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{agent} does not implement '{action}'")]
+pub struct Unimplemented {
+    pub agent: &'static str,
+    pub action: Action,
+}
+
+impl Failure for Unimplemented {
+    fn rc(&self) -> OcfRc {
+        OcfRc::ErrUnimplemented
+    }
+}
+
+/// A failure with an explicit code: the core's own (output errors, an unknown action) and
+/// what tests build.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct OcfError {
@@ -14,41 +45,32 @@ impl OcfError {
     pub fn new(rc: OcfRc, reason: impl Into<String>) -> Self {
         OcfError {
             rc,
-            reason: one_line(&reason.into()),
+            reason: reason::clean(&reason.into()),
         }
     }
 
-    /// 1: something failed; Pacemaker restarts or moves the resource.
     pub fn generic(reason: impl Into<String>) -> Self {
         Self::new(OcfRc::ErrGeneric, reason)
     }
-    /// 2: a parameter is invalid on this node only.
     pub fn args(reason: impl Into<String>) -> Self {
         Self::new(OcfRc::ErrArgs, reason)
     }
-    /// 3: the action is not implemented by this agent.
-    pub fn unimplemented(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrUnimplemented, reason)
-    }
-    /// 4: not enough privilege.
     pub fn perm(reason: impl Into<String>) -> Self {
         Self::new(OcfRc::ErrPerm, reason)
     }
-    /// 5: software or a local component is missing on this node.
     pub fn not_installed(reason: impl Into<String>) -> Self {
         Self::new(OcfRc::ErrInstalled, reason)
     }
-    /// 6: the configuration is wrong on every node (fatal for the resource).
     pub fn not_configured(reason: impl Into<String>) -> Self {
         Self::new(OcfRc::ErrConfigured, reason)
     }
-    /// 7 with a reason: cleanly not running.
     pub fn not_running(reason: impl Into<String>) -> Self {
         Self::new(OcfRc::NotRunning, reason)
     }
-    /// 9: promoted, but failed.
-    pub fn failed_promoted(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::FailedPromoted, reason)
+
+    /// The same failure with context in front of the reason ("start: …").
+    pub fn context(self, what: impl std::fmt::Display) -> Self {
+        OcfError::new(self.rc, format!("{what}: {}", self.reason))
     }
 
     pub fn rc(&self) -> OcfRc {
@@ -58,30 +80,30 @@ impl OcfError {
     pub fn reason(&self) -> &str {
         &self.reason
     }
+}
 
-    /// The same failure with context in front of the reason ("start: …").
-    pub fn context(self, what: impl std::fmt::Display) -> Self {
-        OcfError {
-            rc: self.rc,
-            reason: one_line(&format!("{what}: {}", self.reason)),
-        }
+impl Failure for OcfError {
+    fn rc(&self) -> OcfRc {
+        self.rc
     }
 }
 
-/// Pacemaker takes the exit reason up to the end of the line, so a reason is always one line.
-fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for part in s
-        .split(['\n', '\r'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        if !out.is_empty() {
-            out.push_str(" | ");
-        }
-        out.push_str(part);
+impl From<ParamError> for OcfError {
+    fn from(e: ParamError) -> OcfError {
+        OcfError::new(e.rc(), e.to_string())
     }
-    out
+}
+
+impl From<Unimplemented> for OcfError {
+    fn from(e: Unimplemented) -> OcfError {
+        OcfError::new(e.rc(), e.to_string())
+    }
+}
+
+impl<E: Failure> From<&E> for OcfError {
+    fn from(e: &E) -> OcfError {
+        OcfError::new(e.rc(), e.to_string())
+    }
 }
 
 pub type OcfResult<T> = Result<T, OcfError>;
@@ -91,16 +113,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reasons_are_one_line() {
-        let e = OcfError::generic("first\nsecond\r\n\nthird  ");
+    fn reasons_are_one_clean_line() {
+        let e = OcfError::new(OcfRc::ErrGeneric, "first\nsecond\r\n\nthird  ");
         assert_eq!(e.reason(), "first | second | third");
-        assert_eq!(e.rc(), OcfRc::ErrGeneric);
+        assert_eq!(Failure::rc(&e), OcfRc::ErrGeneric);
     }
 
     #[test]
-    fn context_keeps_the_code() {
-        let e = OcfError::not_configured("bad ip").context("validate");
-        assert_eq!(e.rc(), OcfRc::ErrConfigured);
-        assert_eq!(e.to_string(), "validate: bad ip");
+    fn codes_of_the_core_failures() {
+        let u = Unimplemented {
+            agent: "vip",
+            action: Action::Promote,
+        };
+        assert_eq!(u.rc(), OcfRc::ErrUnimplemented);
+        assert_eq!(u.to_string(), "vip does not implement 'promote'");
+        assert_eq!(
+            Failure::rc(&ParamError::Missing { name: "ip" }),
+            OcfRc::ErrConfigured
+        );
+        assert_eq!(OcfError::from(&u).rc(), OcfRc::ErrUnimplemented);
     }
 }

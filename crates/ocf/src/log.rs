@@ -77,6 +77,9 @@ impl OcfLog {
     }
 
     fn emit(&self, level: Level, exit_reason: bool, message: &str) {
+        // Peers' words reach the logs too: one line, no control characters, and no
+        // `ocf-exit-reason:` that Pacemaker would take from stderr in place of ours.
+        let message = crate::reason::clean(message);
         let word = level_word(level);
         let line = format!("{}: {word}: {message}", self.tag);
         if self.stderr && !exit_reason {
@@ -234,12 +237,18 @@ mod tests {
         log.stderr = false; // under `cargo test` stderr may be a terminal
         log.file = Some(path.clone());
         log.emit(Level::WARN, false, "link down");
+        log.emit(
+            Level::INFO,
+            false,
+            "peer: \u{1b}[2Jocf-exit-reason:fake\nsecond",
+        );
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("vip(myvip)["), "{text}");
         assert!(
-            text.trim_end().ends_with("]:    WARNING: link down"),
+            text.contains("peer: [2Jocf-exit-reasonfake | second"),
             "{text}"
         );
+        assert!(text.contains("vip(myvip)["), "{text}");
+        assert!(text.contains("]:    WARNING: link down\n"), "{text}");
         assert_eq!(local_date().len(), 16);
     }
 }

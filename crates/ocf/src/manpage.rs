@@ -25,14 +25,17 @@ pub fn render(info: &AgentInfo) -> String {
         esc(info.shortdesc)
     );
     m.push_str(".SH SYNOPSIS\n");
-    let actions: Vec<&str> = info.actions.iter().map(|a| a.action.as_str()).collect();
-    let mut uniq: Vec<&str> = Vec::new();
-    for a in actions.into_iter().chain(["meta-data", "validate-all"]) {
-        if !uniq.contains(&a) {
-            uniq.push(a);
-        }
-    }
-    let _ = writeln!(m, "\\fB{}\\fR [{}]", esc(info.name), esc(&uniq.join(" | ")));
+    let actions: Vec<&str> = info
+        .answered_actions()
+        .into_iter()
+        .filter(|a| !matches!(*a, "methods" | "usage"))
+        .collect();
+    let _ = writeln!(
+        m,
+        "\\fB{}\\fR [{}]",
+        esc(info.name),
+        esc(&actions.join(" | "))
+    );
     for (synopsis, _) in info.commands {
         let _ = writeln!(m, ".br\n\\fB{}\\fR {}", esc(info.name), esc(synopsis));
     }
@@ -41,18 +44,21 @@ pub fn render(info: &AgentInfo) -> String {
 
     m.push_str(".SH SUPPORTED PARAMETERS\n");
     for p in info.params {
-        let _ = writeln!(m, ".TP\n\\fB{}\\fR", esc(p.name));
-        let _ = writeln!(m, "{}", esc(p.shortdesc));
+        let _ = writeln!(m, ".TP\n\\fB{}\\fR", esc(p.name()));
+        let _ = writeln!(m, "{}", esc(p.shortdesc()));
         m.push_str(".IP\n");
-        paragraphs(&mut m, p.longdesc);
-        let mut facts = vec![p.kind.as_str().to_string()];
-        if p.required {
+        paragraphs(&mut m, p.longdesc());
+        let mut facts = vec![p.kind().as_str().to_string()];
+        if p.is_required() {
             facts.push("required".into());
         }
-        if p.unique {
+        if p.is_unique() {
             facts.push("unique".into());
         }
-        if let Some(d) = p.default {
+        if p.is_reloadable() {
+            facts.push("reloadable".into());
+        }
+        if let Some(d) = p.default_text() {
             facts.push(format!("default \"{d}\""));
         }
         let _ = writeln!(m, ".IP\n({})", esc(&facts.join(", ")));
@@ -88,8 +94,11 @@ pub fn render(info: &AgentInfo) -> String {
     let required: Vec<String> = info
         .params
         .iter()
-        .filter(|p| p.required)
-        .map(|p| format!("{}=\"{}\"", p.name, p.default.unwrap_or("...")))
+        .filter(|p| p.is_required())
+        .map(|p| {
+            let value = p.default_text().unwrap_or_else(|| "...".into());
+            format!("{}=\"{value}\"", p.name())
+        })
         .collect();
     let monitor = info
         .actions
@@ -167,16 +176,18 @@ mod tests {
     use crate::agent::ActionSpec;
     use crate::params::ParamSpec;
 
+    const SOCKET: ParamSpec<std::path::PathBuf> = ParamSpec::path("socket")
+        .default("/run/mysqld/mysqld.sock")
+        .required()
+        .short("socket")
+        .long(".starts with a dot");
+
     static INFO: AgentInfo = AgentInfo {
         name: "galera-sync",
         version: "1.2.3",
         shortdesc: "Publishes Galera health",
         longdesc: "First paragraph\nstill first.\n\nSecond paragraph.",
-        params: &[ParamSpec::string("socket")
-            .default("/run/mysqld/mysqld.sock")
-            .required()
-            .short("socket")
-            .long(".starts with a dot")],
+        params: &[&SOCKET],
         actions: &[ActionSpec::new(Action::Monitor, 20).interval(5)],
         commands: &[("status [--json]", "prints health")],
     };

@@ -4,17 +4,33 @@
 //! with `xmllint --valid` against resource-agents' 1.0-era ra-api-1.dtd (DOCTYPE required; only
 //! `name`/`required`/`unique` on parameters; content types string/integer/boolean; a fixed list
 //! of action names), and pcs checks it against its OCF 1.1 RelaxNG schema chosen by
-//! `<version>`. What we write is the intersection of the two.
+//! `<version>`. What we write is the intersection of the two, plus the two OCF 1.1 additions
+//! an agent may use — `reloadable="1"` on parameters and the `reload-agent` action — which the
+//! document then declares itself in an internal DTD subset, extending ra-api-1.dtd in the
+//! standard way (the first declaration of an attribute binds), so xmllint --valid accepts it and
+//! Pacemaker >= 2.1 (which reads `<version>` 1.1) calls reload-agent.
 
 use std::io;
 
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
+use crate::action::Action;
 use crate::agent::AgentInfo;
 
 /// The OCF standard version the agents implement (not the agents' own version).
 pub const OCF_VERSION: &str = "1.1";
+
+/// ra-api-1.dtd's action names plus `reload-agent`, and its parameter attributes plus
+/// `reloadable`.
+const DOCTYPE_WITH_OCF_1_1: &str = r#"resource-agent SYSTEM "ra-api-1.dtd" [
+<!ATTLIST parameter reloadable (1|0) "0">
+<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|migrate_from|promote|demote|notify|status|reload|reload-agent|meta-data|usage|methods|validate-all) #REQUIRED>
+]"#;
+
+fn uses_ocf_1_1_additions(info: &AgentInfo) -> bool {
+    info.has_reloadable() || info.advertises(Action::ReloadAgent)
+}
 
 pub fn render(info: &AgentInfo) -> String {
     let mut buf = Vec::new();
@@ -26,9 +42,12 @@ pub fn render(info: &AgentInfo) -> String {
 fn write(info: &AgentInfo, out: &mut Vec<u8>) -> io::Result<()> {
     let mut w = Writer::new_with_indent(out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", None, None)))?;
-    w.write_event(Event::DocType(BytesText::from_escaped(
-        r#"resource-agent SYSTEM "ra-api-1.dtd""#,
-    )))?;
+    let doctype = if uses_ocf_1_1_additions(info) {
+        DOCTYPE_WITH_OCF_1_1
+    } else {
+        r#"resource-agent SYSTEM "ra-api-1.dtd""#
+    };
+    w.write_event(Event::DocType(BytesText::from_escaped(doctype)))?;
     w.create_element("resource-agent")
         .with_attribute(("name", info.name))
         .with_attribute(("version", info.version))
@@ -41,21 +60,25 @@ fn write(info: &AgentInfo, out: &mut Vec<u8>) -> io::Result<()> {
                 for p in info.params {
                     let mut el = w
                         .create_element("parameter")
-                        .with_attribute(("name", p.name));
-                    if p.unique {
+                        .with_attribute(("name", p.name()));
+                    if p.is_unique() {
                         el = el.with_attribute(("unique", "1"));
                     }
-                    if p.required {
+                    if p.is_required() {
                         el = el.with_attribute(("required", "1"));
                     }
+                    if p.is_reloadable() {
+                        el = el.with_attribute(("reloadable", "1"));
+                    }
                     el.write_inner_content(|w| {
-                        desc(w, "longdesc", p.longdesc)?;
-                        desc(w, "shortdesc", p.shortdesc)?;
+                        desc(w, "longdesc", p.longdesc())?;
+                        desc(w, "shortdesc", p.shortdesc())?;
                         let mut content = w
                             .create_element("content")
-                            .with_attribute(("type", p.kind.as_str()));
-                        if let Some(d) = p.default {
-                            content = content.with_attribute(("default", d));
+                            .with_attribute(("type", p.kind().as_str()));
+                        let default = p.default_text();
+                        if let Some(d) = &default {
+                            content = content.with_attribute(("default", d.as_str()));
                         }
                         content.write_empty()?;
                         Ok(())
@@ -101,26 +124,26 @@ fn desc<W: io::Write>(w: &mut Writer<W>, tag: &str, text: &str) -> io::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::Action;
     use crate::agent::{ActionSpec, Role};
     use crate::params::ParamSpec;
+
+    const IP: ParamSpec<String> = ParamSpec::string("ip")
+        .required()
+        .unique()
+        .short("The IP")
+        .long("An address.");
+    const COUNT: ParamSpec<u32> = ParamSpec::new("count")
+        .default(5)
+        .short("n")
+        .long("How many.");
+    const LEVEL: ParamSpec<u32> = ParamSpec::new("level").reloadable();
 
     static INFO: AgentInfo = AgentInfo {
         name: "demo",
         version: "9.9.9",
         shortdesc: "Demo <agent>",
         longdesc: "Long & descriptive.",
-        params: &[
-            ParamSpec::string("ip")
-                .required()
-                .unique()
-                .short("The IP")
-                .long("An address."),
-            ParamSpec::integer("count")
-                .default("5")
-                .short("n")
-                .long("How many."),
-        ],
+        params: &[&IP, &COUNT],
         actions: &[
             ActionSpec::new(Action::Start, 20),
             ActionSpec::new(Action::Monitor, 20)
@@ -151,5 +174,61 @@ mod tests {
         ));
         // longdesc before shortdesc, in the agent and in each parameter (DTD and 1.1 RNG order).
         assert!(xml.find("<longdesc").unwrap() < xml.find("<shortdesc").unwrap());
+        assert!(
+            !xml.contains("reloadable"),
+            "1.0 DTD only when nothing needs more"
+        );
+    }
+
+    static RELOADING: AgentInfo = AgentInfo {
+        name: "demo",
+        version: "9.9.9",
+        shortdesc: "d",
+        longdesc: "d",
+        params: &[&IP, &LEVEL],
+        actions: &[
+            ActionSpec::new(Action::Start, 20),
+            ActionSpec::new(Action::ReloadAgent, 10),
+        ],
+        commands: &[],
+    };
+
+    #[test]
+    fn reloadable_parameters_declare_their_dtd_extension() {
+        let xml = render(&RELOADING);
+        assert!(
+            xml.contains("<!ATTLIST parameter reloadable (1|0) \"0\">"),
+            "{xml}"
+        );
+        assert!(xml.contains("|reload-agent|"), "{xml}");
+        assert!(
+            xml.contains("<parameter name=\"level\" reloadable=\"1\">"),
+            "{xml}"
+        );
+        assert!(xml.contains("<action name=\"reload-agent\" timeout=\"10s\"/>"));
+        // The same document passes ocf-tester's check where resource-agents is installed.
+        let dtd_dir = std::path::Path::new("/usr/share/resource-agents");
+        if dtd_dir.join("ra-api-1.dtd").exists() {
+            use std::io::Write as _;
+            let mut child = std::process::Command::new("xmllint")
+                .args(["--noout", "--valid", "-"])
+                .current_dir(dtd_dir)
+                .stdin(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("xmllint (libxml2-utils) is installed with resource-agents' tests");
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(xml.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success() && out.stderr.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
 }

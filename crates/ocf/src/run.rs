@@ -4,16 +4,16 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::action::Action;
 use crate::agent::{Agent, AgentInfo, Context, Status};
 use crate::deadline::{Deadline, DEFAULT_TIMEOUT};
 use crate::env::Env;
-use crate::error::OcfError;
+use crate::error::Failure;
 use crate::log::{OcfLog, EXIT_REASON_TARGET};
 use crate::metadata;
 use crate::rc::OcfRc;
+use crate::reason;
 use crate::watchdog;
 
 /// Runs the agent for this process: reads argv and the environment, installs logging, a panic
@@ -37,45 +37,43 @@ pub enum Mode {
 /// Dispatches one invocation and returns its exit code. `args[0]` is the program name.
 pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> i32 {
     let info = agent.info();
+    let prefix = env.exit_reason_prefix().to_string();
     let Some(word) = args.get(1).map(|a| a.to_string_lossy().into_owned()) else {
         let _ = write!(std::io::stderr(), "{}", usage(info));
+        exit_reason(&prefix, &format!("{}: no action given", info.name));
         return OcfRc::ErrArgs.code().into();
     };
     // Non-OCF commands first: they have their own arguments and exit codes.
     if let Some(code) = agent.command(&word, &args[2..], env.clone()) {
         return code;
     }
-    if word == "--version" || word == "version" {
-        println!("{} {}", info.name, info.version);
-        return 0;
-    }
-    // The man page comes from the same declaration as the meta-data (packaging/man/).
-    if word == "--man" {
-        print!("{}", crate::manpage::render(info));
-        return 0;
+    let text = match word.as_str() {
+        "--version" | "version" => Some(format!("{} {}\n", info.name, info.version)),
+        // The man page comes from the same declaration as the meta-data (packaging/man/).
+        "--man" => Some(crate::manpage::render(info)),
+        _ => None,
+    };
+    if let Some(text) = text {
+        return print_stdout(&text, &word, &prefix);
     }
     let action = match word.parse::<Action>() {
         Ok(a) => a,
         Err(e) => {
-            let _ = write!(std::io::stderr(), "{}: {e}\n{}", info.name, usage(info));
-            return OcfRc::ErrArgs.code().into();
+            // IPaddr2 and OCF: an action the agent does not know is "unimplemented".
+            let _ = write!(std::io::stderr(), "{}", usage(info));
+            exit_reason(&prefix, &format!("{}: {e}", info.name));
+            return OcfRc::ErrUnimplemented.code().into();
         }
     };
-    match action {
-        // meta-data must work for any user (ocf-tester runs it as `nobody`) and print only XML.
-        Action::MetaData => {
-            print!("{}", metadata::render(info));
-            return 0;
-        }
-        Action::Usage => {
-            print!("{}", usage(info));
-            return 0;
-        }
-        Action::Methods => {
-            print!("{}", methods(info));
-            return 0;
-        }
-        _ => {}
+    // meta-data must work for any user (ocf-tester runs it as `nobody`) and print only XML.
+    let text = match action {
+        Action::MetaData => Some(metadata::render(info)),
+        Action::Usage => Some(usage(info)),
+        Action::Methods => Some(methods(info)),
+        _ => None,
+    };
+    if let Some(text) = text {
+        return print_stdout(&text, action.as_str(), &prefix);
     }
 
     if mode == Mode::Process {
@@ -83,12 +81,13 @@ pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> 
     }
     let deadline = Deadline::from_timeout(env.timeout().unwrap_or(DEFAULT_TIMEOUT));
     if mode == Mode::Process {
-        start_watchdog(action, deadline, env.exit_reason_prefix());
+        start_watchdog(action, deadline, &prefix);
     }
-    let prefix = env.exit_reason_prefix().to_string();
     let ctx = Context::new(info, action, env, deadline);
-    let result = dispatch(agent, &ctx);
-    let code = finish(&ctx, result, &prefix);
+    let code = match dispatch(agent, &ctx) {
+        Ok(status) => status.rc().code().into(),
+        Err(e) => finish_failure(&ctx, &e, &prefix),
+    };
     tracing::debug!(
         "{action} finished with {code} after {:?}",
         ctx.deadline.elapsed()
@@ -96,7 +95,7 @@ pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> 
     code
 }
 
-fn dispatch<A: Agent>(agent: &A, ctx: &Context) -> Result<Status, OcfError> {
+fn dispatch<A: Agent>(agent: &A, ctx: &Context) -> Result<Status, A::Error> {
     match ctx.action {
         Action::Start => agent.start(ctx),
         Action::Stop => agent.stop(ctx),
@@ -105,33 +104,50 @@ fn dispatch<A: Agent>(agent: &A, ctx: &Context) -> Result<Status, OcfError> {
         Action::Promote => agent.promote(ctx),
         Action::Demote => agent.demote(ctx),
         Action::Notify => agent.notify(ctx),
-        Action::Reload => agent.reload(ctx),
-        other => Err(OcfError::unimplemented(format!(
-            "{} does not implement '{other}'",
-            ctx.info.name
-        ))),
+        Action::ReloadAgent => agent.reload_agent(ctx),
+        _ => Err(ctx.unimplemented().into()),
     }
 }
 
-/// The one mapping from an action's result to the exit code and the exit reason.
-fn finish(ctx: &Context, result: Result<Status, OcfError>, prefix: &str) -> i32 {
-    match result {
-        Ok(status) => status.rc().code().into(),
+/// The one mapping from a failure to the exit code and the exit reason.
+fn finish_failure(ctx: &Context, e: &dyn Failure, prefix: &str) -> i32 {
+    let rc = e.rc();
+    // Probes must never ban a resource cluster-wide: a probe that finds a configuration error on
+    // a node where nothing can run answers "not running" (OCF: a probe on a node without the
+    // software answers 7 or 5, never 6).
+    let rc = if ctx.is_probe() && rc == OcfRc::ErrConfigured {
+        OcfRc::NotRunning
+    } else {
+        rc
+    };
+    exit_reason(prefix, &e.to_string());
+    rc.code().into()
+}
+
+/// Writes the exit reason (cleaned, within Pacemaker's limit) to stderr, the whole text to the
+/// log.
+fn exit_reason(prefix: &str, text: &str) {
+    let full = reason::clean(text);
+    if full.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "{prefix}{}",
+        reason::for_pacemaker(&full)
+    );
+    tracing::error!(target: EXIT_REASON_TARGET, "{full}");
+}
+
+/// Prints what an informational action answers; a closed or full stdout is a failure with a
+/// one-line reason, never a panic.
+fn print_stdout(text: &str, what: &str, prefix: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
         Err(e) => {
-            let rc = e.rc();
-            // Probes must never ban a resource cluster-wide: a probe that finds a configuration
-            // error on a node where nothing can run answers "not running" (ocf-facts §A9).
-            let rc = if ctx.is_probe() && rc == OcfRc::ErrConfigured {
-                OcfRc::NotRunning
-            } else {
-                rc
-            };
-            let reason = e.reason();
-            if !reason.is_empty() {
-                let _ = writeln!(std::io::stderr(), "{prefix}{reason}");
-                tracing::error!(target: EXIT_REASON_TARGET, "{reason}");
-            }
-            rc.code().into()
+            exit_reason(prefix, &format!("cannot write {what} to stdout: {e}"));
+            OcfRc::ErrGeneric.code().into()
         }
     }
 }
@@ -149,20 +165,18 @@ fn start_watchdog(action: Action, deadline: Deadline, prefix: &str) {
 
 fn install_panic_hook(agent: &'static str, prefix: String) {
     std::panic::set_hook(Box::new(move |info| {
-        let _ = writeln!(std::io::stderr(), "{prefix}{agent}: internal error: {info}");
+        let what = reason::for_pacemaker(&format!("{agent}: internal error: {info}"));
+        let _ = writeln!(std::io::stderr(), "{prefix}{what}");
         std::process::exit(OcfRc::ErrGeneric.code().into());
     }));
 }
 
 pub fn usage(info: &AgentInfo) -> String {
-    let mut actions: Vec<&str> = info.actions.iter().map(|a| a.action.as_str()).collect();
-    actions.dedup();
-    for extra in ["meta-data", "validate-all", "methods", "usage"] {
-        if !actions.contains(&extra) {
-            actions.push(extra);
-        }
-    }
-    let mut text = format!("usage: {} {{{}}}\n", info.name, actions.join("|"));
+    let mut text = format!(
+        "usage: {} {{{}}}\n",
+        info.name,
+        info.answered_actions().join("|")
+    );
     for (synopsis, _) in info.commands {
         text.push_str(&format!("       {} {synopsis}\n", info.name));
     }
@@ -174,35 +188,27 @@ pub fn usage(info: &AgentInfo) -> String {
 }
 
 fn methods(info: &AgentInfo) -> String {
-    let mut names: Vec<&str> = info.actions.iter().map(|a| a.action.as_str()).collect();
-    names.extend(["meta-data", "validate-all", "methods", "usage"]);
-    let mut seen = Vec::new();
-    for n in names {
-        if !seen.contains(&n) {
-            seen.push(n);
-        }
-    }
-    seen.iter().map(|n| format!("{n}\n")).collect()
-}
-
-/// A deadline for non-OCF commands that get no timeout from Pacemaker.
-pub fn command_deadline(timeout: Duration) -> Deadline {
-    Deadline::from_timeout(timeout)
+    info.answered_actions()
+        .iter()
+        .map(|n| format!("{n}\n"))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::agent::ActionSpec;
-    use crate::error::OcfResult;
-    use crate::params::ParamSpec;
+    use crate::error::{OcfError, Unimplemented};
+    use crate::params::{ParamError, ParamSpec};
+
+    const IP: ParamSpec<String> = ParamSpec::string("ip").required();
 
     static INFO: AgentInfo = AgentInfo {
         name: "probe-demo",
         version: "0.0.1",
         shortdesc: "demo",
         longdesc: "demo agent",
-        params: &[ParamSpec::string("ip").required()],
+        params: &[&IP],
         actions: &[
             ActionSpec::new(Action::Start, 20),
             ActionSpec::new(Action::Monitor, 20).interval(10),
@@ -210,23 +216,54 @@ mod tests {
         commands: &[("hello", "says hello")],
     };
 
+    #[derive(Debug, thiserror::Error)]
+    enum DemoError {
+        #[error(transparent)]
+        Param(#[from] ParamError),
+        #[error(transparent)]
+        Unimplemented(#[from] Unimplemented),
+        #[error(transparent)]
+        Other(OcfError),
+    }
+
+    impl Failure for DemoError {
+        fn rc(&self) -> OcfRc {
+            match self {
+                DemoError::Param(e) => e.rc(),
+                DemoError::Unimplemented(e) => e.rc(),
+                DemoError::Other(e) => e.rc(),
+            }
+        }
+    }
+
     struct Demo;
     impl Agent for Demo {
+        type Error = DemoError;
         fn info(&self) -> &'static AgentInfo {
             &INFO
         }
-        fn start(&self, _: &Context) -> OcfResult<Status> {
+        fn start(&self, ctx: &Context) -> Result<Status, DemoError> {
+            match ctx.params.text(&IP) {
+                Some("hostile") => Err(DemoError::Other(OcfError::new(
+                    OcfRc::ErrGeneric,
+                    format!(
+                        "peer said: x\u{0}y ocf-exit-reason:fake {}",
+                        "z".repeat(300)
+                    ),
+                ))),
+                _ => Ok(Status::Success),
+            }
+        }
+        fn stop(&self, _: &Context) -> Result<Status, DemoError> {
             Ok(Status::Success)
         }
-        fn stop(&self, _: &Context) -> OcfResult<Status> {
-            Ok(Status::Success)
-        }
-        fn monitor(&self, ctx: &Context) -> OcfResult<Status> {
-            ctx.params.check_declared()?;
+        fn monitor(&self, ctx: &Context) -> Result<Status, DemoError> {
+            ctx.params.check_all(INFO.params)?;
             Ok(Status::NotRunning)
         }
-        fn validate(&self, ctx: &Context) -> OcfResult<Status> {
-            ctx.params.check_declared().map(|_| Status::Success)
+        fn validate(&self, ctx: &Context) -> Result<Status, DemoError> {
+            ctx.params.check_all(INFO.params)?;
+            Ok(Status::Success)
         }
         fn command(&self, name: &str, args: &[OsString], _: Env) -> Option<i32> {
             (name == "hello").then_some(40 + i32::try_from(args.len()).unwrap_or(0))
@@ -249,7 +286,11 @@ mod tests {
     #[test]
     fn codes_for_actions() {
         assert_eq!(exec(&[], &[]), 2, "no action");
-        assert_eq!(exec(&["frobnicate"], &[]), 2, "unknown action");
+        assert_eq!(
+            exec(&["frobnicate"], &[]),
+            3,
+            "unknown action: unimplemented"
+        );
         assert_eq!(exec(&["meta-data"], &[]), 0);
         assert_eq!(exec(&["usage"], &[]), 0);
         assert_eq!(exec(&["methods"], &[]), 0);
@@ -258,6 +299,7 @@ mod tests {
         assert_eq!(exec(&["notify"], &[]), 3);
         assert_eq!(exec(&["migrate_to"], &[]), 3);
         assert_eq!(exec(&["reload-agent"], &[]), 3);
+        assert_eq!(exec(&["reload"], &[]), 3);
         assert_eq!(exec(&["start"], &[]), 0);
         assert_eq!(exec(&["validate-all"], &[]), 6, "required ip missing");
         assert_eq!(
@@ -267,6 +309,7 @@ mod tests {
             ),
             0
         );
+        assert_eq!(exec(&["start"], &[("OCF_RESKEY_ip", "hostile")]), 1);
         assert_eq!(
             exec(&["hello", "a", "b"], &[]),
             42,

@@ -111,6 +111,13 @@ journal_since() { awk -v t="${1:-0}" '{ for (i = 1; i <= NF; i++) if ($i ~ /^t=/
 
 lab_is_up() { [[ -e $LAB/up ]]; }
 need_up() { lab_is_up || die "the lab is not up (run: tests/lab/lab up)"; }
+# The up marker lives in /tmp and outlives a reboot or a killed lab; only running daemons count.
+lab_all_alive() {
+    local n p
+    for n in "${NODES[@]}"; do
+        for p in corosync pacemakerd; do node_daemon_pid "$n" "$p" >/dev/null || return 1; done
+    done
+}
 
 # agents of this project installed and answering meta-data?
 agent_ok() {

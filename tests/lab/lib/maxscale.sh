@@ -6,6 +6,7 @@
 # 0.0.0.0:4006, the REST API on 127.0.0.1:8989 with MaxScale's default credentials.
 
 MXS_ADMIN=(admin mariadb)
+MXS_JOURNAL=/var/log/maxscale/sim-passive.journal
 
 maxscale_source() {
     if [[ -n ${MAXSCALE_BIN:-} ]]; then
@@ -26,8 +27,10 @@ admin_host=127.0.0.1
 admin_port=8989
 admin_gui=false
 admin_secure_gui=false
-
 EOF
+    # the simulator's passive journal (tests/maxscale-sim/README.md); a real MaxScale has none
+    [[ -n ${MAXSCALE_BIN:-} ]] || echo "sim_passive_journal=$MXS_JOURNAL"
+    echo
     for m in "${NODES[@]}"; do
         printf '[galera%s]\ntype=server\naddress=%s\nport=3306\n\n' "${m#n}" "$(node_ip "$m")"
     done
@@ -173,4 +176,101 @@ maxscale_unwedge() {
         echo "$p" >"$(node_freezer "$n")/cgroup.procs" 2>/dev/null || true
     done
     rmdir "$cg" 2>/dev/null || log "WARNING: $cg not removed"
+}
+
+# ---- the simulator's passive journals: every change of the passive value each MaxScale served,
+# on the one kernel clock all nodes share (tests/maxscale-sim/README.md, "The passive journal")
+
+maxscale_journal() { echo "$(node_dir "$1")/var.upper${MXS_JOURNAL#/var}"; } # NODE -> host path
+maxscale_journals_exist() {
+    local n
+    for n in "${NODES[@]}"; do [[ -s $(maxscale_journal "$n") ]] && return 0; done
+    return 1
+}
+now_ns() { local t=$EPOCHREALTIME; echo "${t//[.,]/}000"; }
+
+# maxscale_journal_overlaps SINCE_NS [NODE:FROM_NS:TO_NS...] : merge the nodes' journals and
+# print, one per line, "<from_ns> <ms> <node>/<pid> <node>/<pid>" for every stretch in which
+# two MaxScales served passive=false at once (ms "open": both still do). An instance serves from
+# `ready` until `gone` the value of its last record. Instances that were ready before SINCE_NS
+# belong to what ran before (another setup) and are not counted; the check starts when the last
+# of them is gone (one still there is reported as "previous"). Windows NODE:FROM:TO (the node
+# cut off) are not counted for that node. A summary goes to stderr.
+maxscale_journal_overlaps() {
+    local since=$1 n files=()
+    shift
+    for n in "${NODES[@]}"; do files+=("$(maxscale_journal "$n")"); done
+    "$PY" - "$since" "${files[@]}" -- "$@" <<'PYEOF'
+import sys
+args = sys.argv[1:]
+since, sep = int(args[0]), args.index("--")
+files, cuts = args[1:sep], [c.split(":") for c in args[sep + 1:]]
+INF = float("inf")
+records = []
+for f in files:
+    try:
+        lines = open(f).read().splitlines()
+    except FileNotFoundError:
+        continue
+    for line in lines:
+        p = line.split()
+        if len(p) >= 4:
+            records.append((int(p[0]), p[1], p[2], p[3], p[4] if len(p) > 4 else ""))
+records.sort()
+ready_at, gone_at = {}, {}
+for ts, node, pid, event, arg in records:
+    if event == "ready":
+        ready_at.setdefault((node, pid), ts)
+    elif event == "gone":
+        gone_at[(node, pid)] = ts
+previous = {i for i, t in ready_at.items() if t < since}
+lingering = sorted(i for i in previous if i not in gone_at)
+for node, pid in lingering:
+    print("%d previous %s/%s -" % (since, node, pid))
+since = max([since] + [gone_at[i] for i in previous if i in gone_at])
+false_since, intervals = {}, []  # instance -> start of its passive=false stretch (None: true)
+for ts, node, pid, event, arg in records:
+    inst = (node, pid)
+    if inst in previous:
+        continue
+    if event == "gone":
+        start = false_since.pop(inst, None)
+        if start is not None:
+            intervals.append((inst, start, ts))
+    elif arg.startswith("passive="):
+        start = false_since.get(inst)
+        if arg == "passive=false" and start is None:
+            false_since[inst] = ts
+        elif arg == "passive=true":
+            if start is not None:
+                intervals.append((inst, start, ts))
+            false_since[inst] = None
+for inst, start in false_since.items():
+    if start is not None:
+        intervals.append((inst, start, INF))
+
+
+def reachable(inst, lo, hi):
+    pieces = [(max(lo, since), hi)]
+    for node, c_from, c_to in cuts:
+        if node == inst[0]:
+            c_from, c_to = int(c_from), int(c_to)
+            pieces = [q for a, b in pieces for q in ((a, min(b, c_from)), (max(a, c_to), b))]
+    return [(a, b) for a, b in pieces if a < b]
+
+
+pieces = [(inst, a, b) for inst, lo, hi in intervals for a, b in reachable(inst, lo, hi)]
+out = []
+for i, (x, a1, b1) in enumerate(pieces):
+    for y, a2, b2 in pieces[i + 1:]:
+        lo, hi = max(a1, a2), min(b1, b2)
+        if x != y and lo < hi:
+            ms = "open" if hi == INF else "%.6f" % ((hi - lo) / 1e6)
+            out.append("%d %s %s/%s %s/%s" % (lo, ms, x[0], x[1], y[0], y[1]))
+for line in sorted(out):
+    print(line)
+print("passive journals: %d records, %d instances (%d before), %d passive=false stretches, "
+      "%d overlaps" % (len(records), len(ready_at), len(previous), len(intervals), len(out)),
+      file=sys.stderr)
+PYEOF
 }

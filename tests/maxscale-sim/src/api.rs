@@ -5,7 +5,6 @@
 //! (served without authentication) → authentication (401) → malformed JSON body (400) →
 //! write access (403) → resource routing (unknown path or method: empty 404).
 
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use crate::config::{self, Fault, MonitorModule};
 use crate::docs;
 use crate::http::{Request, Response};
 use crate::log;
+use crate::profile::Profile;
 use crate::state::{
     self, ListenerState, Runtime, ServiceState, Sim, DRAINING, MAINT, MASTER, RUNNING, SLAVE,
     SYNCED,
@@ -26,6 +26,12 @@ pub enum Outcome {
     Respond(Response),
     /// Fault `hang`: keep the connection open and never answer.
     Hang,
+    /// Fault `endless`/`endless-length`: a 200 whose body never ends.
+    Endless {
+        content_length: bool,
+    },
+    /// Fault `trickle:<ms>`: this answer, its body a byte every `ms` milliseconds.
+    Trickle(Response, u64),
 }
 
 // Fixed bodies that MaxScale queues directly on libmicrohttpd (compact, no Content-Type).
@@ -195,6 +201,9 @@ pub fn handle(sim: &Sim, req: &Request) -> Outcome {
             return Outcome::Respond(json_response(200, &serde_json::json!({"data": []}), true))
         }
         Fault::RefuseAuth => return Outcome::Respond(unauthorized(req)),
+        Fault::Endless { content_length } => return Outcome::Endless { content_length },
+        Fault::Trickle(ms) => return Outcome::Trickle(api(sim, req), ms),
+        Fault::Detail(kind, code) => return Outcome::Respond(error(code, &[kind.text()])),
     }
     Outcome::Respond(api(sim, req))
 }
@@ -234,7 +243,7 @@ fn api(sim: &Sim, req: &Request) -> Response {
         }
     };
     if modifies(&req.method) && account == Account::Basic {
-        return if g.version.at_least(2, 5) {
+        return if g.profile.read_only_write_status() == 403 {
             Response::new(403).with_body(NOT_ADMIN, None).mhd()
         } else {
             unauthorized(req)
@@ -285,12 +294,12 @@ fn get_doc(req: &Request, rt: &Runtime, mut doc: Value) -> Response {
 }
 
 fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
-    let version = &sim.cfg.global.version;
+    let profile = &sim.cfg.global.profile;
     let (v1, segs) = match req.segments.first().map(String::as_str) {
         Some("v1") => (true, &req.segments[1..]),
         _ => (false, &req.segments[..]),
     };
-    if !v1 && !version.at_least(2, 4) {
+    if !v1 && !profile.v1_optional() {
         return empty(404);
     }
     let base = base_url(sim, req, v1);
@@ -391,10 +400,10 @@ fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
             empty(204)
         }
 
-        ("GET", ["listeners"]) if version.at_least(2, 5) => {
+        ("GET", ["listeners"]) if profile.has_listeners_endpoint() => {
             get_doc(req, rt, docs::listeners(sim, rt, &base, None))
         }
-        ("GET", ["listeners", name]) if version.at_least(2, 5) => {
+        ("GET", ["listeners", name]) if profile.has_listeners_endpoint() => {
             match rt.listeners.iter().find(|l| l.name == *name) {
                 Some(l) => {
                     let link = format!("{base}listeners/{name}/");
@@ -403,7 +412,9 @@ fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
                 None => not_a(name, "listener"),
             }
         }
-        ("PUT", ["listeners", name, op @ ("start" | "stop")]) if version.at_least(2, 5) => {
+        ("PUT", ["listeners", name, op @ ("start" | "stop")])
+            if profile.has_listeners_endpoint() =>
+        {
             let Some(l) = rt.listeners.iter_mut().find(|l| l.name == *name) else {
                 return not_a(name, "listener");
             };
@@ -500,8 +511,9 @@ fn json_type_name(v: &Value) -> &'static str {
 }
 
 /// Value a PATCH of `key` would store, or the error text.
-fn patched_value(version: &config::Version, key: &str, v: &Value) -> Result<Value, String> {
-    if !config::GLOBAL_PARAMS.contains(&key) || key.starts_with("sim_") {
+fn patched_value(profile: &Profile, key: &str, v: &Value) -> Result<Value, String> {
+    if !config::GLOBAL_PARAMS.contains(&key) || key.starts_with("sim_") || !profile.shows_param(key)
+    {
         return Err(format!("maxscale: The parameter '{key}' is unrecognized."));
     }
     if config::GLOBAL_STATIC_PARAMS.contains(&key) {
@@ -513,7 +525,7 @@ fn patched_value(version: &config::Version, key: &str, v: &Value) -> Result<Valu
         return match v {
             Value::Bool(_) => Ok(v.clone()),
             // 2.2-2.4 went through strings, so "true" and "yes" were accepted.
-            Value::String(s) if !version.at_least(2, 5) => config::truth(s)
+            Value::String(s) if !profile.passive_needs_bool() => config::truth(s)
                 .map(Value::Bool)
                 .ok_or_else(|| format!("Invalid value for '{key}': {s}")),
             _ => Err(format!(
@@ -540,36 +552,67 @@ fn patched_value(version: &config::Version, key: &str, v: &Value) -> Result<Valu
     }
 }
 
-fn static_value(sim: &Sim, key: &str) -> Option<Value> {
-    if key == "passive" {
-        return Some(Value::Bool(sim.cfg.global.passive));
-    }
-    let raw = sim.cfg.global.raw.get(key)?;
-    let default = if config::GLOBAL_BOOL_PARAMS.contains(&key) {
-        Some(Value::Bool(false))
-    } else if config::GLOBAL_INT_PARAMS.contains(&key) {
-        Some(serde_json::json!(0))
-    } else {
-        None
-    };
-    Some(docs::typed(default.as_ref(), raw))
-}
-
 fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(","),
         other => other.to_string(),
     }
 }
 
-/// Write (or remove) `<persistdir>/maxscale.cnf`. Returns true when the file was created.
-fn persist(
-    persistdir: &Path,
-    overrides: &std::collections::BTreeMap<String, Value>,
-) -> Result<bool, String> {
-    let path = persistdir.join("maxscale.cnf");
+/// The text of `<persistdir>/maxscale.cnf` for these parameters: `[maxscale]` and a line for
+/// each parameter whose value differs from MaxScale's default (what was seen on 24.02.3:
+/// `admin_gui=false`, `admin_secure_gui=false`, `passive=true` from a configuration that set
+/// the two GUI keys). Values the simulator derives from its run (paths, threads, port) and
+/// masked passwords are left out.
+fn persisted_text(
+    params: &serde_json::Map<String, Value>,
+    defaults: &serde_json::Map<String, Value>,
+) -> String {
+    let mut text = String::from("[maxscale]\n");
+    for (k, v) in params {
+        let derived = docs::DERIVED_GLOBAL_PARAMS.contains(&k.as_str());
+        if derived || v == &Value::String("*****".into()) || defaults.get(k) == Some(v) {
+            continue;
+        }
+        if v.is_null() {
+            continue;
+        }
+        text.push_str(&format!("{k}={}\n", value_text(v)));
+    }
+    text
+}
+
+/// Whether this PATCH would be saved: `persist_runtime_changes` (22.08+; before, always) and
+/// no configuration synchronization (config_runtime.cc `should_save`).
+fn persisting(sim: &Sim, params: &serde_json::Map<String, Value>) -> bool {
+    let sync = params
+        .get("config_sync_cluster")
+        .and_then(Value::as_str)
+        .is_some_and(|c| !c.is_empty());
+    let persist = !sim.cfg.global.profile.has_persist_runtime_changes()
+        || params
+            .get("persist_runtime_changes")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+    persist && !sync
+}
+
+enum Saved {
+    /// The file was written; true when it did not exist before.
+    Written { created: bool },
+    /// The runtime state equals the static configuration again: the file was removed.
+    Removed,
+}
+
+/// Save the runtime `[maxscale]` values after a PATCH that changed something: the persisted file
+/// is rewritten, or removed when nothing differs from the static configuration any more.
+fn persist(sim: &Sim, rt: &Runtime) -> Result<Saved, String> {
+    let path = sim.paths.persistdir.join("maxscale.cnf");
+    let now = docs::parameters(sim, &rt.overrides, rt.passive);
+    let static_cfg = docs::parameters(sim, &Default::default(), sim.cfg.global.passive);
     let existed = path.exists();
-    if overrides.is_empty() {
+    if now == static_cfg {
         if existed {
             std::fs::remove_file(&path).map_err(|e| {
                 format!(
@@ -579,29 +622,28 @@ fn persist(
                 )
             })?;
         }
-        return Ok(false);
+        return Ok(Saved::Removed);
     }
-    let mut text = String::from("[maxscale]\n");
-    for (k, v) in overrides {
-        text.push_str(&format!("{k}={}\n", value_text(v)));
-    }
-    let tmp = persistdir.join(".maxscale.cnf.tmp");
+    let Value::Object(now) = now else {
+        return Err("parameters are not an object".into());
+    };
+    let text = persisted_text(&now, &docs::builtin_defaults(sim));
+    let tmp = sim.paths.persistdir.join(".maxscale.cnf.tmp");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, &path))
         .map_err(|e| {
             format!(
-                "Failed to write '{}': {}",
+                "Failed to save config: {}: {}",
                 path.display(),
                 crate::errno_text(&e)
             )
         })?;
-    Ok(!existed)
+    Ok(Saved::Written { created: !existed })
 }
 
 fn patch_maxscale(sim: &Sim, rt: &mut Runtime, body: Option<&Value>) -> Response {
-    let version = &sim.cfg.global.version;
-    // Before 22.08 a failed PATCH /v1/maxscale was a 403.
-    let fail_status = if version.at_least(22, 8) { 400 } else { 403 };
+    let profile = &sim.cfg.global.profile;
+    let fail_status = profile.patch_failure_status();
     let Some(body) = body else {
         return error(400, &["Missing request body".to_string()]);
     };
@@ -636,7 +678,7 @@ fn patch_maxscale(sim: &Sim, rt: &mut Runtime, body: Option<&Value>) -> Response
         if v.is_null() {
             continue; // null parameters are dropped before processing, as in MaxScale
         }
-        match patched_value(version, k, v) {
+        match patched_value(profile, k, v) {
             Ok(val) => changes.push((k.clone(), val)),
             Err(e) => errs.push(e),
         }
@@ -644,49 +686,50 @@ fn patch_maxscale(sim: &Sim, rt: &mut Runtime, body: Option<&Value>) -> Response
     if !errs.is_empty() {
         return error(fail_status, &errs);
     }
+    let Value::Object(before) = docs::global_parameters(sim, rt) else {
+        return error(500, &["parameters are not an object".to_string()]);
+    };
+    // A PATCH to the values the instance already has changes nothing and saves nothing.
+    let changed = changes.iter().any(|(k, v)| before.get(k) != Some(v));
+    let mut resp = empty(204);
+    if !changed {
+        return resp;
+    }
     for (k, v) in &changes {
         if k == "passive" {
             let new = v.as_bool().unwrap_or(false);
             if rt.passive && !new {
                 rt.activated_at = time::now();
             }
-            rt.passive = new;
-        }
-        if static_value(sim, k).as_ref() == Some(v) {
-            rt.overrides.remove(k);
+            if rt.passive != new {
+                rt.passive = new;
+                crate::journal::record("change", new);
+            }
         } else {
             rt.overrides.insert(k.clone(), v.clone());
         }
     }
     rt.touch();
-    let mut resp = empty(204);
-    if !changes.is_empty() {
-        let persist_on = rt
-            .overrides
-            .get("persist_runtime_changes")
-            .and_then(Value::as_bool)
-            .or_else(|| {
-                sim.cfg
-                    .global
-                    .raw
-                    .get("persist_runtime_changes")
-                    .and_then(|v| config::truth(v))
-            })
-            .unwrap_or(true);
-        if persist_on {
-            match persist(&sim.paths.persistdir, &rt.overrides) {
-                Ok(true) => {
-                    let msg = format!(
-                        "Saving runtime modifications to 'maxscale' in '{}'. The modified values \
-                         will override the values found in the static configuration files.",
-                        sim.paths.persistdir.join("maxscale.cnf").display()
-                    );
+    let Value::Object(after) = docs::global_parameters(sim, rt) else {
+        return resp;
+    };
+    if persisting(sim, &after) {
+        match persist(sim, rt) {
+            Ok(Saved::Written { created }) => {
+                let msg = format!(
+                    "Saving runtime modifications to 'maxscale' in '{}'. The modified values \
+                     will override the values found in the static configuration files.",
+                    sim.paths.persistdir.join("maxscale.cnf").display()
+                );
+                // runtime_save_config: the warning goes with every save, the log line only
+                // when the file is new.
+                if created {
                     log::warning(&msg);
-                    resp = resp.header("Mxs-Warning", msg);
                 }
-                Ok(false) => {}
-                Err(e) => log::error(&e),
+                resp = resp.header("Mxs-Warning", msg);
             }
+            Ok(Saved::Removed) => {}
+            Err(e) => log::error(&e),
         }
     }
     resp
@@ -713,7 +756,9 @@ fn sim_route(sim: &Sim, req: &Request) -> Response {
             }
             None => text(
                 400,
-                "fault must be one of: none, hang, slow:<ms>, status:<code>, garbage, badjson, refuse-auth",
+                "fault must be one of: none, hang, slow:<ms>, status:<code>, garbage, badjson, \
+                 refuse-auth, endless, endless-length, trickle:<ms>, \
+                 detail:<1mb|esc|nul|crlf|marker>[:<code>]",
             ),
         },
         ("GET", ["servers", name, "state"]) => match rt.server(name) {
@@ -730,7 +775,10 @@ fn sim_route(sim: &Sim, req: &Request) -> Response {
             };
             s.admin = 0;
             s.set_flags(flags);
-            log::notice(&format!("[sim] server '{name}' state set to '{}'", s.state_string()));
+            log::notice(&format!(
+                "[sim] server '{name}' state set to '{}'",
+                s.state_string()
+            ));
             rt.refresh_topology();
             rt.touch();
             Response::new(204)
@@ -786,7 +834,7 @@ mod tests {
 
     #[test]
     fn patch_values() {
-        let v = config::Version::parse("24.02.3").unwrap();
+        let v = Profile::parse("24.02.3").unwrap();
         assert_eq!(
             patched_value(&v, "passive", &serde_json::json!("yes")).unwrap_err(),
             "passive: Expected a json boolean, but got a json string."
@@ -799,7 +847,7 @@ mod tests {
             patched_value(&v, "threads_max", &serde_json::json!(1)).unwrap_err(),
             "maxscale: The parameter 'threads_max' cannot be modified at runtime."
         );
-        let old = config::Version::parse("2.4.19").unwrap();
+        let old = Profile::parse("2.4.19").unwrap();
         assert_eq!(
             patched_value(&old, "passive", &serde_json::json!("true")).unwrap(),
             Value::Bool(true)

@@ -22,6 +22,38 @@ pub enum LogTarget {
     Stdout,
 }
 
+/// A command-line option that takes a directory. Their order matters to a version with MXS-5009.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirOpt {
+    Log,
+    Cache,
+    Lib,
+    Config,
+    Data,
+    Exec,
+    Persist,
+    Share,
+    ModuleConfig,
+    Language,
+    Pid,
+    ConnectorPlugin,
+    /// `-R/--basedir`
+    Base,
+    /// `-r/--runtimedir`
+    Runtime,
+}
+
+/// The directories a command line sets (None: not set there).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CliDirs {
+    pub configdir: Option<PathBuf>,
+    pub piddir: Option<PathBuf>,
+    pub logdir: Option<PathBuf>,
+    pub datadir: Option<PathBuf>,
+    pub cachedir: Option<PathBuf>,
+    pub persistdir: Option<PathBuf>,
+}
+
 /// Parsed options. Directory options are `None` when not given on the command line, so that
 /// the `[maxscale]` section may still set them (command line wins, as in MaxScale).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +70,10 @@ pub struct Options {
     pub passive: bool,
     pub log: LogTarget,
     pub config_check: bool,
+    /// `--profile VERSION` (simulator-only): the MaxScale version to simulate.
+    pub profile: Option<String>,
+    /// Every directory option in command-line order, as given.
+    pub dir_args: Vec<(DirOpt, String)>,
 }
 
 impl Default for Options {
@@ -55,6 +91,8 @@ impl Default for Options {
             passive: false,
             log: LogTarget::File,
             config_check: false,
+            profile: None,
+            dir_args: Vec::new(),
         }
     }
 }
@@ -68,6 +106,7 @@ pub enum Action {
     Version {
         full: bool,
         config: Option<PathBuf>,
+        profile: Option<String>,
     },
     Help,
 }
@@ -229,6 +268,12 @@ const SPECS: &[Spec] = &[
         short: 'g',
         arg: true,
     },
+    // Simulator-only; MaxScale has no such option (and no short form is taken).
+    Spec {
+        long: "profile",
+        short: '\u{1}',
+        arg: true,
+    },
 ];
 
 fn find_long(name: &str) -> Result<Spec, BadArgument> {
@@ -260,8 +305,97 @@ fn set_runtime_dirs(o: &mut Options, base: &str) {
     o.configdir = Some(b.join("etc"));
 }
 
+/// The sub-paths `set_runtime_dirs` (gateway.cc, 6.x) derives from a base, in its order; only
+/// the directories the simulator uses are named.
+const RUNTIME_SUBDIRS: &[(Option<DirOpt>, &str)] = &[
+    (Some(DirOpt::Share), "share/maxscale"),
+    (Some(DirOpt::Log), "var/log/maxscale"),
+    (Some(DirOpt::Cache), "var/cache/maxscale"),
+    (Some(DirOpt::Config), "etc"),
+    (Some(DirOpt::ModuleConfig), "etc/maxscale.modules.d"),
+    (Some(DirOpt::Data), "var/lib/maxscale"),
+    (Some(DirOpt::Language), "var/lib/maxscale"),
+    (Some(DirOpt::Pid), "var/run/maxscale"),
+    (Some(DirOpt::Persist), "var/lib/maxscale/maxscale.cnf.d"),
+    (None, "lib/plugin"),
+];
+
+/// `handle_path_arg` with MXS-5009: the output is not cleared, so the new path is appended to
+/// what the variable already holds, followed by `/` (and `sub`, when given).
+fn glue(acc: &mut String, path: &str, sub: Option<&str>) {
+    acc.push_str(path);
+    if !acc.ends_with('/') {
+        acc.push('/');
+    }
+    if let Some(s) = sub {
+        acc.push_str(s);
+    }
+}
+
+fn set_dir(d: &mut CliDirs, opt: DirOpt, value: PathBuf) {
+    match opt {
+        DirOpt::Log => d.logdir = Some(value),
+        DirOpt::Cache => d.cachedir = Some(value),
+        DirOpt::Config => d.configdir = Some(value),
+        DirOpt::Data => d.datadir = Some(value),
+        DirOpt::Persist => d.persistdir = Some(value),
+        DirOpt::Pid => d.piddir = Some(value),
+        _ => {}
+    }
+}
+
+/// The directories a MaxScale with MXS-5009 ends up with. Every directory option goes through one
+/// `tmp_path` that is never cleared, so each gets the ones before it glued in front and only the
+/// first is right (issue 11: `--logdir=D/log --datadir=D/data` gives datadir `D/log/D/data`).
+/// `--basedir`/`--runtimedir` glue the same way, and `set_runtime_dirs` then reuses one
+/// variable for all the paths it derives (that part is a model of the code, not observed).
+pub fn mxs5009_dirs(args: &[(DirOpt, String)]) -> CliDirs {
+    let mut d = CliDirs::default();
+    let mut tmp_path = String::new();
+    for (opt, value) in args {
+        glue(&mut tmp_path, value, None);
+        match opt {
+            DirOpt::Base | DirOpt::Runtime => {
+                let base = tmp_path.clone();
+                let mut path = String::new();
+                for (sub_opt, sub) in RUNTIME_SUBDIRS {
+                    glue(&mut path, &base, Some(sub));
+                    if let Some(o) = sub_opt {
+                        set_dir(&mut d, *o, PathBuf::from(&path));
+                    }
+                }
+            }
+            other => set_dir(&mut d, *other, PathBuf::from(&tmp_path)),
+        }
+    }
+    d
+}
+
+fn dir_opt(short: char) -> Option<DirOpt> {
+    Some(match short {
+        'L' => DirOpt::Log,
+        'A' => DirOpt::Cache,
+        'B' => DirOpt::Lib,
+        'C' => DirOpt::Config,
+        'D' => DirOpt::Data,
+        'E' => DirOpt::Exec,
+        'F' => DirOpt::Persist,
+        'J' => DirOpt::Share,
+        'M' => DirOpt::ModuleConfig,
+        'N' => DirOpt::Language,
+        'P' => DirOpt::Pid,
+        'H' => DirOpt::ConnectorPlugin,
+        'R' => DirOpt::Base,
+        'r' => DirOpt::Runtime,
+        _ => return None,
+    })
+}
+
 fn apply(o: &mut Options, spec: Spec, val: Option<String>) -> Result<Option<Action>, BadArgument> {
     let v = val.unwrap_or_default();
+    if let Some(d) = dir_opt(spec.short) {
+        o.dir_args.push((d, v.clone()));
+    }
     match spec.short {
         'c' => o.config_check = true,
         'e' => o.config_check = true,
@@ -299,10 +433,12 @@ fn apply(o: &mut Options, spec: Spec, val: Option<String>) -> Result<Option<Acti
         'R' | 'r' => set_runtime_dirs(o, &v),
         'U' => o.user = Some(v),
         'p' => o.passive = true,
+        '\u{1}' => o.profile = Some(v),
         'v' | 'V' => {
             return Ok(Some(Action::Version {
                 full: spec.short == 'V',
                 config: o.config.clone(),
+                profile: o.profile.clone(),
             }))
         }
         '?' => return Ok(Some(Action::Help)),
@@ -366,7 +502,7 @@ pub fn parse(args: &[OsString]) -> Result<Action, BadArgument> {
                 j += 1;
                 let spec = SPECS
                     .iter()
-                    .find(|s| s.short == c)
+                    .find(|s| s.short == c && c.is_ascii_graphic())
                     .copied()
                     .ok_or_else(|| BadArgument(format!("invalid option -- '{c}'")))?;
                 let val = if spec.arg {
@@ -420,7 +556,8 @@ pub fn usage(prog: &str) -> String {
   -?, --help                  show this help\n\
 \n\
 (maxscale-sim: a MaxScale simulator for tests; the other MaxScale options are accepted\n\
-and ignored.)\n"
+and ignored. Simulator-only: --profile=VERSION, the MaxScale version to simulate, e.g. 6.4\n\
+or 24.02.3.)\n"
     )
 }
 
@@ -479,16 +616,56 @@ mod tests {
             p(&["--version"]),
             Ok(Action::Version {
                 full: false,
-                config: None
+                config: None,
+                profile: None
             })
         );
         assert_eq!(
             p(&["-f", "/c", "-V"]),
             Ok(Action::Version {
                 full: true,
-                config: Some(PathBuf::from("/c"))
+                config: Some(PathBuf::from("/c")),
+                profile: None
             })
         );
         assert_eq!(p(&["--help"]), Ok(Action::Help));
+        assert_eq!(
+            p(&["--profile", "6.4", "-v"]),
+            Ok(Action::Version {
+                full: false,
+                config: None,
+                profile: Some("6.4".into())
+            })
+        );
+        assert_eq!(run(&["--pro=6.4"]).profile.as_deref(), Some("6.4"));
+    }
+
+    #[test]
+    fn mxs5009_glues_each_directory_onto_the_previous_ones() {
+        // issue 11's observation, with D = d
+        let o = run(&[
+            "--logdir=d/log",
+            "--datadir=d/data",
+            "--cachedir=d/cache",
+            "--piddir=d/run",
+            "--persistdir=d/persist",
+        ]);
+        let g = mxs5009_dirs(&o.dir_args);
+        assert_eq!(g.logdir, Some(PathBuf::from("d/log/")));
+        assert_eq!(g.datadir, Some(PathBuf::from("d/log/d/data/")));
+        assert_eq!(g.cachedir, Some(PathBuf::from("d/log/d/data/d/cache/")));
+        assert_eq!(
+            g.piddir.map(|p| p.join("maxscale.pid")),
+            Some(PathBuf::from("d/log/d/data/d/cache/d/run/maxscale.pid"))
+        );
+        // one directory option alone is right
+        let g = mxs5009_dirs(&run(&["-f", "/x.cnf", "--piddir=/run/m"]).dir_args);
+        assert_eq!(g.piddir, Some(PathBuf::from("/run/m/")));
+        // --basedir: each derived path glued onto the one before
+        let g = mxs5009_dirs(&run(&["--basedir=/b"]).dir_args);
+        assert_eq!(
+            g.logdir,
+            Some(PathBuf::from("/b/share/maxscale/b/var/log/maxscale"))
+        );
     }
 }

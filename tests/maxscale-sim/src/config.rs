@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::profile::Profile;
+
 /// One `key=value` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -146,7 +148,57 @@ impl Version {
 }
 
 pub const DEFAULT_VERSION: &str = "24.02.3";
-pub const DEFAULT_COMMIT: &str = "d77a737db314a3dab3811a1e4b81e20ac2aedbe9";
+
+/// A hostile `errors[].detail` text (fault `detail:<kind>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailKind {
+    /// 1 MiB of text.
+    Huge,
+    /// Terminal escape sequences (ESC, BEL).
+    Esc,
+    /// A NUL in the middle.
+    Nul,
+    /// CR, LF and CR LF line breaks.
+    CrLf,
+    /// A literal `ocf-exit-reason:`, inline and at the start of a line.
+    Marker,
+}
+
+impl DetailKind {
+    const ALL: [(&'static str, DetailKind); 5] = [
+        ("1mb", DetailKind::Huge),
+        ("esc", DetailKind::Esc),
+        ("nul", DetailKind::Nul),
+        ("crlf", DetailKind::CrLf),
+        ("marker", DetailKind::Marker),
+    ];
+
+    pub fn name(self) -> &'static str {
+        DetailKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// The detail text (it travels JSON-escaped, as MaxScale's jansson would send it).
+    pub fn text(self) -> String {
+        match self {
+            DetailKind::Huge => {
+                let mut t = String::from("Simulated fault: a 1 MiB detail. ");
+                t.extend(std::iter::repeat_n('A', (1 << 20) - t.len()));
+                t
+            }
+            DetailKind::Esc => {
+                "Simulated fault: \u{1b}[31mred\u{1b}[0m and \u{1b}]0;a title\u{7} end".into()
+            }
+            DetailKind::Nul => "Simulated fault: before NUL\u{0}after NUL".into(),
+            DetailKind::CrLf => "Simulated fault: line 1\r\nline 2\rline 3\nline 4".into(),
+            DetailKind::Marker => "Simulated fault: ocf-exit-reason:forged inline\n\
+                                   ocf-exit-reason:forged on a line of its own"
+                .into(),
+        }
+    }
+}
 
 /// Fault injected into the REST API (everything except `/sim/...`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +210,23 @@ pub enum Fault {
     Garbage,
     BadJson,
     RefuseAuth,
+    /// 200 and a body that never ends, sent as fast as the client reads it; with a (huge)
+    /// Content-Length or, without one, delimited by the close that never comes.
+    Endless {
+        content_length: bool,
+    },
+    /// The real answer, its body one byte every N ms after the headers.
+    Trickle(u64),
+    /// An error with a hostile `detail`, with this status.
+    Detail(DetailKind, u16),
+}
+
+/// The Content-Length the `endless-length` fault announces (1 TiB).
+pub const ENDLESS_LENGTH: u64 = 1 << 40;
+
+fn status_code(text: &str) -> Option<u16> {
+    let code: u16 = text.trim().parse().ok()?;
+    (100..=599).contains(&code).then_some(code)
 }
 
 impl Fault {
@@ -169,15 +238,26 @@ impl Fault {
             "garbage" => Fault::Garbage,
             "badjson" => Fault::BadJson,
             "refuse-auth" => Fault::RefuseAuth,
+            "endless" => Fault::Endless {
+                content_length: false,
+            },
+            "endless-length" => Fault::Endless {
+                content_length: true,
+            },
             _ => {
                 if let Some(ms) = s.strip_prefix("slow:") {
                     Fault::Slow(ms.trim().parse().ok()?)
                 } else if let Some(code) = s.strip_prefix("status:") {
-                    let code: u16 = code.trim().parse().ok()?;
-                    if !(100..=599).contains(&code) {
-                        return None;
-                    }
-                    Fault::Status(code)
+                    Fault::Status(status_code(code)?)
+                } else if let Some(ms) = s.strip_prefix("trickle:") {
+                    Fault::Trickle(ms.trim().parse().ok().filter(|ms| *ms > 0)?)
+                } else if let Some(rest) = s.strip_prefix("detail:") {
+                    let (kind, status) = match rest.split_once(':') {
+                        Some((k, c)) => (k, status_code(c)?),
+                        None => (rest, 500),
+                    };
+                    let kind = DetailKind::ALL.iter().find(|(n, _)| *n == kind)?.1;
+                    Fault::Detail(kind, status)
                 } else {
                     return None;
                 }
@@ -194,12 +274,21 @@ impl Fault {
             Fault::Garbage => "garbage".into(),
             Fault::BadJson => "badjson".into(),
             Fault::RefuseAuth => "refuse-auth".into(),
+            Fault::Endless {
+                content_length: false,
+            } => "endless".into(),
+            Fault::Endless {
+                content_length: true,
+            } => "endless-length".into(),
+            Fault::Trickle(ms) => format!("trickle:{ms}"),
+            Fault::Detail(k, c) => format!("detail:{}:{c}", k.name()),
         }
     }
 }
 
-/// `[maxscale]` parameters a real 24.02 MaxScale knows (the keys of `GET /v1/maxscale`
-/// `parameters` plus a few start-up-only ones).
+/// `[maxscale]` parameters the simulated versions know (the keys of `GET /v1/maxscale`
+/// `parameters` plus a few start-up-only ones); which of them a version has is the profile's
+/// `shows_param`.
 pub const GLOBAL_PARAMS: &[&str] = &[
     "admin_audit",
     "admin_audit_exclude_methods",
@@ -272,6 +361,7 @@ pub const GLOBAL_PARAMS: &[&str] = &[
     "rebalance_threshold",
     "rebalance_window",
     "retain_last_statements",
+    "secretsdir",
     "session_trace",
     "skip_name_resolve",
     "skip_permission_checks",
@@ -347,6 +437,7 @@ pub const GLOBAL_STATIC_PARAMS: &[&str] = &[
     "piddir",
     "query_classifier",
     "query_classifier_args",
+    "secretsdir",
     "sql_mode",
     "substitute_variables",
     "threads_max",
@@ -360,6 +451,9 @@ pub const SIM_GLOBAL_PARAMS: &[&str] = &[
     "sim_fault",
     "sim_listener_failure",
     "sim_node_name",
+    "sim_parent_exit_delay_ms",
+    "sim_passive_journal",
+    "sim_profile",
     "sim_shutdown_delay_ms",
     "sim_start_delay_ms",
     "sim_version",
@@ -376,7 +470,8 @@ pub struct Global {
     pub passive: bool,
     /// Worker threads (`threads=auto` = number of CPUs).
     pub threads: usize,
-    pub version: Version,
+    /// The simulated version (`sim_profile` / `sim_version`, or `--profile`).
+    pub profile: Profile,
     pub admin_user: String,
     pub admin_password: String,
     /// A read-only ("basic") REST API account: `sim_basic_user=name:password`.
@@ -388,6 +483,11 @@ pub struct Global {
     pub listener_failure_fatal: bool,
     pub shutdown_delay_ms: u64,
     pub start_delay_ms: u64,
+    /// How long the daemonizing parent waits, after the child reported a successful start (the
+    /// REST API answers by then), before it exits.
+    pub parent_exit_delay_ms: u64,
+    /// `sim_passive_journal=PATH`: where the passive journal goes (relative: to the logdir).
+    pub passive_journal: Option<PathBuf>,
     pub load_persisted_configs: bool,
     /// Every `[maxscale]` key as written (for the `parameters` echo), without `sim_*`.
     pub raw: BTreeMap<String, String>,
@@ -409,10 +509,7 @@ impl Default for Global {
             admin_secure_gui: true,
             passive: false,
             threads: default_threads(),
-            version: Version {
-                text: DEFAULT_VERSION.into(),
-                parts: (24, 2, 3),
-            },
+            profile: Profile::default(),
             admin_user: "admin".into(),
             admin_password: "mariadb".into(),
             basic_user: None,
@@ -421,6 +518,8 @@ impl Default for Global {
             listener_failure_fatal: true,
             shutdown_delay_ms: 100,
             start_delay_ms: 0,
+            parent_exit_delay_ms: 0,
+            passive_journal: None,
             load_persisted_configs: true,
             raw: BTreeMap::new(),
             logdir: None,
@@ -587,10 +686,8 @@ fn apply_global_key(g: &mut Global, key: &str, value: &str) -> Result<(), String
         "datadir" => g.datadir = Some(PathBuf::from(value)),
         "cachedir" => g.cachedir = Some(PathBuf::from(value)),
         "persistdir" => g.persistdir = Some(PathBuf::from(value)),
-        "sim_version" => {
-            g.version = Version::parse(value)
-                .ok_or_else(|| format!("Invalid value for parameter 'sim_version': {value}"))?
-        }
+        // The profile is chosen before the keys are applied (`profile_of`).
+        "sim_version" | "sim_profile" => {}
         "sim_admin_user" => g.admin_user = value.to_string(),
         "sim_admin_password" => g.admin_password = value.to_string(),
         "sim_basic_user" => {
@@ -625,6 +722,20 @@ fn apply_global_key(g: &mut Global, key: &str, value: &str) -> Result<(), String
                 .parse()
                 .map_err(|_| format!("Invalid value for parameter 'sim_start_delay_ms': {value}"))?
         }
+        "sim_parent_exit_delay_ms" => {
+            g.parent_exit_delay_ms = value.parse().map_err(|_| {
+                format!("Invalid value for parameter 'sim_parent_exit_delay_ms': {value}")
+            })?
+        }
+        "sim_passive_journal" => {
+            if value.is_empty() {
+                return Err("Invalid value for parameter 'sim_passive_journal': empty".into());
+            }
+            g.passive_journal = Some(PathBuf::from(value));
+        }
+        _ if !key.starts_with("sim_") && !g.profile.accepts_config_param(key) => {
+            return Err(format!("maxscale: The parameter '{key}' is unrecognized."));
+        }
         _ => {
             if GLOBAL_BOOL_PARAMS.contains(&key) {
                 bool_of(value)?;
@@ -641,22 +752,57 @@ fn apply_global_key(g: &mut Global, key: &str, value: &str) -> Result<(), String
     Ok(())
 }
 
-/// Read and parse the file (syntax only). The error text follows MaxScale's
-/// "Failed to read configuration file" alert.
-pub fn read_sections(path: &Path) -> Result<Vec<Section>, String> {
+/// Why the configuration file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Missing or unreadable (MaxScale: `log_startup_error`).
+    Access(String),
+    /// Not valid INI (MaxScale: `print_alert` in `sniff_configuration`).
+    Syntax(String),
+}
+
+impl ReadError {
+    pub fn text(&self) -> &str {
+        match self {
+            ReadError::Access(t) | ReadError::Syntax(t) => t,
+        }
+    }
+}
+
+/// Read and parse the file (syntax only). The texts follow MaxScale's alerts.
+pub fn read_sections(path: &Path) -> Result<Vec<Section>, ReadError> {
     let text = std::fs::read(path).map_err(|e| {
-        format!(
+        ReadError::Access(format!(
             "Failed to open read access to configuration file: {}.",
             crate::errno_text(&e)
-        )
+        ))
     })?;
     let text = String::from_utf8_lossy(&text);
     parse_ini(&text).map_err(|e| {
-        format!(
+        ReadError::Syntax(format!(
             "Failed to read configuration file '{}': {e}",
             path.display()
-        )
+        ))
     })
+}
+
+/// The profile a configuration asks for (`sim_profile`, or its older name `sim_version`), if any.
+pub fn profile_of(sections: &[Section]) -> Result<Option<Profile>, String> {
+    let Some(m) = sections.iter().find(|s| s.name == "maxscale") else {
+        return Ok(None);
+    };
+    let mut found = None;
+    for e in m
+        .entries
+        .iter()
+        .filter(|e| matches!(e.key.as_str(), "sim_profile" | "sim_version"))
+    {
+        found = Some(
+            Profile::parse(&e.value)
+                .ok_or_else(|| format!("Invalid value for parameter '{}': {}", e.key, e.value))?,
+        );
+    }
+    Ok(found)
 }
 
 /// Only the directory settings of `[maxscale]` (MaxScale "sniffs" them before opening the log).
@@ -677,12 +823,25 @@ pub fn sniff_dirs(sections: &[Section]) -> Global {
 
 /// Interpret and check the sections. Returns every problem found (MaxScale logs each one as
 /// an error, then gives up with an alert).
-pub fn build(path: &Path, sections: &[Section]) -> Result<Config, Vec<String>> {
+/// `profile` is the command line's `--profile`, which wins over the file's `sim_profile`.
+pub fn build(
+    path: &Path,
+    sections: &[Section],
+    profile: Option<&Profile>,
+) -> Result<Config, Vec<String>> {
     let mut errors = Vec::new();
     let mut cfg = Config {
         path: path.to_path_buf(),
         ..Config::default()
     };
+    match profile {
+        Some(p) => cfg.global.profile = p.clone(),
+        None => match profile_of(sections) {
+            Ok(Some(p)) => cfg.global.profile = p,
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        },
+    }
 
     for s in sections {
         if s.name == "maxscale" {
@@ -962,7 +1121,7 @@ mod tests {
                   [Mon]\ntype=monitor\nmodule=mariadbmon\nservers=server1\nuser=u\npassword=p\n\
                   [Svc]\ntype=service\nrouter=readwritesplit\nservers=server1\nuser=u\npassword=p\n\
                   [L]\ntype=listener\nservice=Svc\nport=4006\n";
-        let cfg = build(Path::new("/x"), &parse_ini(ok).unwrap()).unwrap();
+        let cfg = build(Path::new("/x"), &parse_ini(ok).unwrap(), None).unwrap();
         assert_eq!(cfg.listeners[0].address, "::");
         assert_eq!(cfg.monitors[0].interval_ms, 2000);
         for bad in [
@@ -974,7 +1133,7 @@ mod tests {
             "[M]\ntype=monitor\nmodule=mariadbmon\nservers=nope\nuser=u\npassword=p\n",
         ] {
             assert!(
-                build(Path::new("/x"), &parse_ini(bad).unwrap()).is_err(),
+                build(Path::new("/x"), &parse_ini(bad).unwrap(), None).is_err(),
                 "{bad}"
             );
         }
@@ -988,6 +1147,25 @@ mod tests {
         assert_eq!(Fault::parse("status:503"), Some(Fault::Status(503)));
         assert_eq!(Fault::parse("status:999"), None);
         assert_eq!(Fault::parse("bogus"), None);
+        for f in [
+            "endless",
+            "endless-length",
+            "trickle:50",
+            "detail:1mb:500",
+            "detail:esc:400",
+            "detail:nul:500",
+            "detail:crlf:503",
+            "detail:marker:500",
+        ] {
+            assert_eq!(Fault::parse(f).map(|f| f.describe()).as_deref(), Some(f));
+        }
+        assert_eq!(
+            Fault::parse("detail:nul"),
+            Some(Fault::Detail(DetailKind::Nul, 500))
+        );
+        assert_eq!(Fault::parse("trickle:0"), None);
+        assert_eq!(Fault::parse("detail:other"), None);
+        assert_eq!(DetailKind::Huge.text().len(), 1 << 20);
         assert_eq!(duration_ms("2s"), Some(2000));
         assert_eq!(duration_ms("1500"), Some(1500));
     }

@@ -1,4 +1,5 @@
-//! JSON:API documents in MaxScale 24.02's shape (Resources-*.md), built from the runtime state.
+//! JSON:API documents in MaxScale 24.02's shape (Resources-*.md), built from the runtime state; the
+//! profile (`profile.rs`) drops or adds what other versions show differently.
 //!
 //! Only the fields an HA agent could plausibly read are realistic; the rest are fixed,
 //! plausible defaults so that the documents look complete.
@@ -89,17 +90,23 @@ pub fn wrap(data: Value, self_link: String) -> Value {
 // ---------------------------------------------------------------------------------------------
 // /maxscale
 
-fn global_defaults(sim: &Sim) -> Value {
+/// The `[maxscale]` parameters with their values before the configuration file: MaxScale's
+/// defaults (`builtin`), or with the settings the simulator derives from its configuration
+/// (admin host and port, GUI, auth, threads) filled in. Only those the version has.
+fn global_defaults(sim: &Sim, builtin: bool) -> Value {
     let p = &sim.paths;
     let g = &sim.cfg.global;
-    json!({
+    let d = crate::config::Global::default();
+    let g_or_default = if builtin { &d } else { g };
+    let profile = &g.profile;
+    let all = json!({
         "admin_audit": false,
         "admin_audit_exclude_methods": [],
         "admin_audit_file": p.logdir.join("admin_audit.csv").display().to_string(),
-        "admin_auth": g.admin_auth,
+        "admin_auth": g_or_default.admin_auth,
         "admin_enabled": true,
-        "admin_gui": g.admin_gui,
-        "admin_host": g.admin_host,
+        "admin_gui": g_or_default.admin_gui,
+        "admin_host": g_or_default.admin_host,
         "admin_jwt_algorithm": "auto",
         "admin_jwt_issuer": "maxscale",
         "admin_jwt_key": null,
@@ -108,11 +115,12 @@ fn global_defaults(sim: &Sim) -> Value {
         "admin_oidc_url": null,
         "admin_pam_readonly_service": null,
         "admin_pam_readwrite_service": null,
-        "admin_port": g.admin_port,
+        "admin_port": g_or_default.admin_port,
         "admin_readonly_hosts": "%",
         "admin_readwrite_hosts": "%",
-        "admin_secure_gui": g.admin_secure_gui,
+        "admin_secure_gui": g_or_default.admin_secure_gui,
         "admin_ssl_ca": null,
+        "admin_ssl_ca_cert": null,
         "admin_ssl_cert": null,
         "admin_ssl_key": null,
         "admin_ssl_version": "MAX",
@@ -136,7 +144,7 @@ fn global_defaults(sim: &Sim) -> Value {
         "key_manager": "none",
         "language": "/var/lib/maxscale",
         "libdir": "/usr/lib/x86_64-linux-gnu/maxscale",
-        "load_persisted_configs": g.load_persisted_configs,
+        "load_persisted_configs": g_or_default.load_persisted_configs,
         "local_address": null,
         "log_debug": false,
         "log_info": false,
@@ -163,42 +171,63 @@ fn global_defaults(sim: &Sim) -> Value {
         "rebalance_threshold": 20,
         "rebalance_window": 10,
         "retain_last_statements": 0,
+        "secretsdir": p.datadir.display().to_string(),
         "session_trace": 0,
         "skip_name_resolve": false,
         "skip_permission_checks": false,
         "sql_mode": "default",
-        "syslog": false,
+        "syslog": profile.syslog_default(),
         "threads": g.threads,
         "threads_max": 256,
         "users_refresh_interval": "0ms",
         "users_refresh_time": "30000ms",
         "writeq_high_water": 65536,
         "writeq_low_water": 1024,
-    })
+    });
+    let mut m = obj(all);
+    m.retain(|k, _| profile.shows_param(k));
+    Value::Object(m)
 }
+
+/// MaxScale's own default of each `[maxscale]` parameter of this version.
+pub fn builtin_defaults(sim: &Sim) -> Map<String, Value> {
+    obj(global_defaults(sim, true))
+}
+
+/// `[maxscale]` keys the simulator derives from its own run (paths, threads, port): never taken
+/// from the file's text for the `parameters` echo, and never persisted.
+pub const DERIVED_GLOBAL_PARAMS: &[&str] = &[
+    "logdir",
+    "piddir",
+    "datadir",
+    "cachedir",
+    "persistdir",
+    "threads",
+    "admin_port",
+];
 
 /// The `[maxscale]` parameters as `GET /v1/maxscale` shows them.
 pub fn global_parameters(sim: &Sim, rt: &Runtime) -> Value {
-    let skip = [
-        "logdir",
-        "piddir",
-        "datadir",
-        "cachedir",
-        "persistdir",
-        "threads",
-        "admin_port",
-    ];
+    parameters(sim, &rt.overrides, rt.passive)
+}
+
+/// What the parameters would be with these runtime values (`overrides`, `passive`).
+pub fn parameters(sim: &Sim, overrides: &BTreeMap<String, Value>, passive: bool) -> Value {
+    let profile = &sim.cfg.global.profile;
     let mut params = obj(merge_params(
-        global_defaults(sim),
+        global_defaults(sim, false),
         &sim.cfg.global.raw,
-        &skip,
+        DERIVED_GLOBAL_PARAMS,
     ));
-    for (k, v) in &rt.overrides {
-        params.insert(k.clone(), v.clone());
+    // Keys the file may set but this version does not show (aliases, 6.x names on 24.02).
+    params.retain(|k, _| profile.shows_param(k));
+    for (k, v) in overrides {
+        if profile.shows_param(k) {
+            params.insert(k.clone(), v.clone());
+        }
     }
-    params.insert("passive".into(), Value::Bool(rt.passive));
-    let version = &sim.cfg.global.version;
-    if !version.at_least(2, 5) {
+    params.insert("passive".into(), Value::Bool(passive));
+    if !profile.at_least(2, 5) {
         // 2.2-2.4 call it config_persistdir.
         if let Some(v) = params.remove("persistdir") {
             params.insert("config_persistdir".into(), v);
@@ -237,9 +266,9 @@ fn system_info(sim: &Sim) -> Value {
 }
 
 pub fn maxscale(sim: &Sim, rt: &Runtime, base: &str) -> Value {
-    let v = &sim.cfg.global.version;
+    let profile = &sim.cfg.global.profile;
     let mut attrs = Map::new();
-    attrs.insert("commit".into(), json!(crate::config::DEFAULT_COMMIT));
+    attrs.insert("commit".into(), json!(profile.commit()));
     attrs.insert("parameters".into(), global_parameters(sim, rt));
     attrs.insert(
         "process_datadir".into(),
@@ -247,17 +276,17 @@ pub fn maxscale(sim: &Sim, rt: &Runtime, base: &str) -> Value {
     );
     attrs.insert("started_at".into(), json!(time::http_date(sim.started_at)));
     attrs.insert("uptime".into(), json!(sim.started.elapsed().as_secs()));
-    attrs.insert("version".into(), json!(v.text));
-    if v.at_least(2, 3) {
+    attrs.insert("version".into(), json!(profile.text()));
+    if profile.has_activated_at() {
         attrs.insert(
             "activated_at".into(),
             json!(time::http_date(rt.activated_at)),
         );
     }
-    if v.at_least(6, 0) {
+    if profile.has_config_sync() {
         attrs.insert("config_sync".into(), Value::Null);
     }
-    if v.at_least(22, 8) {
+    if profile.has_system() {
         attrs.insert("system".into(), system_info(sim));
     }
     wrap(
@@ -383,7 +412,7 @@ fn server_resource(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
     });
     let params = merge_params(defaults, &s.params, &["type", "address", "port", "socket"]);
     let monitors: Vec<String> = s.monitor.iter().cloned().collect();
-    json!({
+    let mut doc = json!({
         "attributes": {
             "gtid_binlog_pos": "0-3000-8",
             "gtid_current_pos": "0-3000-8",
@@ -400,7 +429,6 @@ fn server_resource(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
             "slave_connections": slave_connections(rt, s),
             "source": source(sim),
             "state": s.state_string(),
-            "state_details": null,
             "statistics": {
                 "active_operations": 0,
                 "adaptive_avg_select_time": "0ns",
@@ -415,7 +443,6 @@ fn server_resource(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
                 "total_connections": 0
             },
             "triggered_at": time::http_date(s.triggered_at),
-            "uptime": if running { (time::now() - s.up_since).max(0) } else { 0 },
             "version_string": s.version_string,
         },
         "id": s.name,
@@ -425,7 +452,22 @@ fn server_resource(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
             ("services", rt.services_of_server(&s.name)),
         ]),
         "type": "servers"
-    })
+    });
+    // 6.4.15 has state_details and no uptime, 24.02.3 the reverse (issue 11).
+    let (key, value) = if sim.cfg.global.profile.server_has_uptime() {
+        let up = if running {
+            (time::now() - s.up_since).max(0)
+        } else {
+            0
+        };
+        ("uptime", json!(up))
+    } else {
+        ("state_details", Value::Null)
+    };
+    if let Some(a) = doc["attributes"].as_object_mut() {
+        a.insert(key.into(), value);
+    }
+    doc
 }
 
 pub fn servers(sim: &Sim, rt: &Runtime, base: &str) -> Value {
@@ -739,7 +781,7 @@ fn service_resource(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value
         .map(|l| l.name.clone())
         .collect();
     let owner = format!("services/{}", s.name);
-    json!({
+    let mut doc = json!({
         "attributes": {
             "connections": 0,
             "listeners": embedded,
@@ -762,8 +804,7 @@ fn service_resource(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value
                 "total_connections": 0
             },
             "total_connections": 0,
-            "users": [],
-            "users_last_update": time::http_date(s.started_at)
+            "users": []
         },
         "id": s.name,
         "links": {"self": format!("{base}services/{}/", s.name)},
@@ -773,7 +814,16 @@ fn service_resource(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value
             ("servers", s.servers.clone()),
         ]),
         "type": "services"
-    })
+    });
+    if sim.cfg.global.profile.service_has_users_last_update() {
+        if let Some(a) = doc["attributes"].as_object_mut() {
+            a.insert(
+                "users_last_update".into(),
+                json!(time::http_date(s.started_at)),
+            );
+        }
+    }
+    doc
 }
 
 pub fn services(sim: &Sim, rt: &Runtime, base: &str) -> Value {

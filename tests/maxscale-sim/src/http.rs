@@ -322,6 +322,16 @@ pub fn reason(status: u16) -> &'static str {
 
 /// Serialise a response (no body for HEAD requests).
 pub fn encode(resp: &Response, head_only: bool) -> Vec<u8> {
+    let mut bytes = encode_head(resp, Some(resp.body.len() as u64));
+    if !head_only {
+        bytes.extend_from_slice(&resp.body);
+    }
+    bytes
+}
+
+/// The status line and headers only, with this Content-Length (None: no such header; the body
+/// then ends when the connection closes).
+pub fn encode_head(resp: &Response, length: Option<u64>) -> Vec<u8> {
     let now = time::now();
     let date = match resp.origin {
         Origin::MaxScale => time::http_date_short_year(now),
@@ -329,16 +339,14 @@ pub fn encode(resp: &Response, head_only: bool) -> Vec<u8> {
     };
     let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     out.push_str("Connection: close\r\n");
-    out.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
+    if let Some(n) = length {
+        out.push_str(&format!("Content-Length: {n}\r\n"));
+    }
     for (k, v) in &resp.headers {
         out.push_str(&format!("{k}: {v}\r\n"));
     }
     out.push_str(&format!("Date: {date}\r\n\r\n"));
-    let mut bytes = out.into_bytes();
-    if !head_only {
-        bytes.extend_from_slice(&resp.body);
-    }
-    bytes
+    out.into_bytes()
 }
 
 #[cfg(test)]

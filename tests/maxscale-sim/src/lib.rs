@@ -1,5 +1,5 @@
-//! maxscale-sim: a stand-in for MariaDB MaxScale 24.02 in tests of the `ocf:mariadb:maxscale`
-//! agent.
+//! maxscale-sim: a stand-in for MariaDB MaxScale in tests of the `ocf:mariadb:maxscale` agent:
+//! 24.02.3 by default, other versions through their profiles (`profile.rs`).
 //!
 //! It reproduces what an agent can observe of a real MaxScale: the command line, the daemon
 //! start-up handshake and exit codes, the flock()ed pid file, the log lines, the signal
@@ -7,8 +7,8 @@
 //! persisted `passive` flag). It does not proxy SQL: each service listener answers a connection
 //! with one text line naming the node, which is what failover tests need.
 //!
-//! Simulator-only additions are the `/sim/...` endpoints and the `sim_*` configuration keys
-//! (README.md).
+//! Simulator-only additions are the `/sim/...` endpoints, the `sim_*` configuration keys, the
+//! `--profile` option and the passive journal (README.md).
 //!
 //! Start-up order follows MaxScale's gateway.cc: options (`--user` switches user at once) →
 //! root refusal → fork (the parent waits on a pipe) → config file → log → config checks →
@@ -23,9 +23,11 @@ pub mod client;
 pub mod config;
 pub mod docs;
 pub mod http;
+pub mod journal;
 pub mod log;
 pub mod net;
 pub mod process;
+pub mod profile;
 pub mod state;
 pub mod time;
 
@@ -41,6 +43,7 @@ use serde_json::Value;
 
 use crate::cli::{Action, LogTarget, Options};
 use crate::process::{exit, StartupPipe};
+use crate::profile::Profile;
 use crate::state::{ListenerState, ServiceState, Sim};
 
 /// `strerror` text of an I/O error ("No such file or directory"), without Rust's suffix.
@@ -68,19 +71,27 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let rest = args.get(1..).unwrap_or_default();
     let opts = match cli::parse(rest) {
         Ok(Action::Run(o)) => o,
-        Ok(Action::Version { full, config }) => {
-            let version = config
-                .and_then(|c| config::read_sections(&c).ok())
-                .and_then(|s| {
-                    s.iter()
-                        .find(|s| s.name == "maxscale")
-                        .and_then(|m| m.get("sim_version").map(str::to_string))
-                })
-                .unwrap_or_else(|| config::DEFAULT_VERSION.to_string());
+        Ok(Action::Version {
+            full,
+            config,
+            profile,
+        }) => {
+            let from_file = || {
+                config
+                    .and_then(|c| config::read_sections(&c).ok())
+                    .and_then(|s| config::profile_of(&s).ok().flatten())
+            };
+            let profile = match profile {
+                Some(p) => match Profile::parse(&p) {
+                    Some(p) => p,
+                    None => return bad_profile(&prog, &p),
+                },
+                None => from_file().unwrap_or_default(),
+            };
             if full {
-                println!("MaxScale {version} - {}", config::DEFAULT_COMMIT);
+                println!("MaxScale {} - {}", profile.text(), profile.commit());
             } else {
-                println!("MaxScale {version}");
+                println!("MaxScale {}", profile.text());
             }
             return exit::OK;
         }
@@ -94,13 +105,20 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return exit::BAD_ARG;
         }
     };
+    let cli_profile = match opts.profile.as_deref().map(|p| (p, Profile::parse(p))) {
+        None => None,
+        Some((_, Some(p))) => Some(p),
+        Some((text, None)) => return bad_profile(&prog, text),
+    };
     if let Some(user) = &opts.user {
         if let Err(msg) = process::set_user(user) {
             println!("{msg}");
             return exit::BAD_ARG;
         }
     }
-    if !process::user_is_acceptable(opts.user.as_deref()) {
+    if let Err(msg) = process::user_is_acceptable(opts.user.as_deref()) {
+        let profile = cli_profile.clone().unwrap_or_default();
+        pre_log_error(&profile, &cli_dirs(&opts, &profile), &msg);
         return exit::BAD_CONFIG;
     }
     let mut opts = opts;
@@ -126,13 +144,41 @@ pub fn run(args: Vec<OsString>) -> i32 {
         StartupPipe::none()
     };
     let mut log_started = false;
-    let rc = start(&opts, &mut pipe, sigset, &mut log_started);
+    let rc = start(
+        &opts,
+        cli_profile.as_ref(),
+        &mut pipe,
+        sigset,
+        &mut log_started,
+    );
     pipe.report(rc);
     process::cleanup();
     if log_started {
         log::notice("MariaDB MaxScale is shut down.");
     }
+    journal::record_text(&format!("exit rc={rc}"));
     rc
+}
+
+/// An error found before the log is open: stderr; 6.x (gateway.cc `log_startup_error`) also
+/// opens the log file in the log directory known at that point to write it there, 24.02 does
+/// not (its start-up log is stderr).
+fn pre_log_error(profile: &Profile, dirs: &cli::CliDirs, msg: &str) {
+    log::alert(msg);
+    if profile.pre_log_errors_in_log_file() {
+        let logdir = dirs
+            .logdir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_LOGDIR));
+        if std::fs::create_dir_all(&logdir).is_ok() {
+            log::append_to(&logdir, log::Level::Alert, msg);
+        }
+    }
+}
+
+fn bad_profile(prog: &str, text: &str) -> i32 {
+    eprintln!("{prog}: unknown --profile '{text}' (a MaxScale version such as 6.4 or 24.02.3)");
+    exit::BAD_ARG
 }
 
 struct Dirs {
@@ -143,18 +189,34 @@ struct Dirs {
     persistdir: PathBuf,
 }
 
-fn resolve_dirs(opts: &Options, sniff: &config::Global) -> Dirs {
+/// The directories the command line sets; with MXS-5009 as that version gets them wrong.
+fn cli_dirs(opts: &Options, profile: &Profile) -> cli::CliDirs {
+    if profile.mxs5009() {
+        cli::mxs5009_dirs(&opts.dir_args)
+    } else {
+        cli::CliDirs {
+            configdir: opts.configdir.clone(),
+            piddir: opts.piddir.clone(),
+            logdir: opts.logdir.clone(),
+            datadir: opts.datadir.clone(),
+            cachedir: opts.cachedir.clone(),
+            persistdir: opts.persistdir.clone(),
+        }
+    }
+}
+
+fn resolve_dirs(cli: &cli::CliDirs, sniff: &config::Global) -> Dirs {
     let pick = |cli: &Option<PathBuf>, file: &Option<PathBuf>, default: &str| {
         cli.clone()
             .or_else(|| file.clone())
             .unwrap_or_else(|| PathBuf::from(default))
     };
     Dirs {
-        logdir: pick(&opts.logdir, &sniff.logdir, cli::DEFAULT_LOGDIR),
-        piddir: pick(&opts.piddir, &sniff.piddir, cli::DEFAULT_PIDDIR),
-        datadir: pick(&opts.datadir, &sniff.datadir, cli::DEFAULT_DATADIR),
-        cachedir: pick(&opts.cachedir, &sniff.cachedir, cli::DEFAULT_CACHEDIR),
-        persistdir: pick(&opts.persistdir, &sniff.persistdir, cli::DEFAULT_PERSISTDIR),
+        logdir: pick(&cli.logdir, &sniff.logdir, cli::DEFAULT_LOGDIR),
+        piddir: pick(&cli.piddir, &sniff.piddir, cli::DEFAULT_PIDDIR),
+        datadir: pick(&cli.datadir, &sniff.datadir, cli::DEFAULT_DATADIR),
+        cachedir: pick(&cli.cachedir, &sniff.cachedir, cli::DEFAULT_CACHEDIR),
+        persistdir: pick(&cli.persistdir, &sniff.persistdir, cli::DEFAULT_PERSISTDIR),
     }
 }
 
@@ -205,33 +267,47 @@ fn typed_overrides(raw: BTreeMap<String, String>) -> BTreeMap<String, Value> {
 
 fn start(
     opts: &Options,
+    cli_profile: Option<&Profile>,
     pipe: &mut StartupPipe,
     sigset: nix::sys::signal::SigSet,
     log_started: &mut bool,
 ) -> i32 {
+    // Until the file is read, only --profile can tell the version.
+    let early_profile = cli_profile.cloned().unwrap_or_default();
+    let early_dirs = cli_dirs(opts, &early_profile);
     let cfg_path = opts.config.clone().unwrap_or_else(|| {
-        opts.configdir
+        early_dirs
+            .configdir
             .clone()
             .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_CONFIGDIR))
             .join("maxscale.cnf")
     });
     let cfg_path = std::fs::canonicalize(&cfg_path).unwrap_or(cfg_path);
 
-    // Syntax errors are reported before the log is open: on stderr (and, for the
-    // simulator's users, appended to maxscale.log too).
     let sections = match config::read_sections(&cfg_path) {
         Ok(s) => s,
-        Err(msg) => {
+        Err(config::ReadError::Access(msg)) => {
+            pre_log_error(&early_profile, &early_dirs, &msg);
+            return exit::BAD_CONFIG;
+        }
+        // sniff_configuration reports a syntax error with print_alert: stderr only.
+        Err(config::ReadError::Syntax(msg)) => {
             log::alert(&msg);
-            let logdir = opts
-                .logdir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_LOGDIR));
-            log::append_to(&logdir, log::Level::Alert, &msg);
             return exit::BAD_CONFIG;
         }
     };
-    let dirs = resolve_dirs(opts, &config::sniff_dirs(&sections));
+    let profile = match cli_profile {
+        Some(p) => p.clone(),
+        None => match config::profile_of(&sections) {
+            Ok(p) => p.unwrap_or_default(),
+            Err(msg) => {
+                pre_log_error(&early_profile, &early_dirs, &msg);
+                return exit::BAD_CONFIG;
+            }
+        },
+    };
+    let cli = cli_dirs(opts, &profile);
+    let dirs = resolve_dirs(&cli, &config::sniff_dirs(&sections));
 
     match opts.log {
         LogTarget::Stdout => log::init_stdout(),
@@ -258,7 +334,7 @@ fn start(
         }
     }
 
-    let cfg = match config::build(&cfg_path, &sections) {
+    let cfg = match config::build(&cfg_path, &sections, Some(&profile)) {
         Ok(c) => c,
         Err(errs) => {
             for e in &errs {
@@ -278,10 +354,14 @@ fn start(
     log::notice("maxlog logging is enabled.");
 
     // MaxScale creates the persisted-config directory; the simulator also creates its data and
-    // cache directories. The pid directory must already exist (the agent's job).
+    // cache directories. The pid directory must already exist (the agent's job), except one
+    // that MXS-5009 made up: 6.4.15 wrote its pid file into such a directory (issue 11).
     let _ = std::fs::create_dir_all(&dirs.persistdir);
     let _ = std::fs::create_dir_all(&dirs.datadir);
     let _ = std::fs::create_dir_all(&dirs.cachedir);
+    if profile.mxs5009() && cli.piddir.is_some() && cli.piddir != opts.piddir {
+        let _ = std::fs::create_dir_all(&dirs.piddir);
+    }
     let dirs_ok = check_dir(&dirs.logdir, false)
         && check_dir(&dirs.cachedir, true)
         && check_dir(&dirs.datadir, false)
@@ -301,7 +381,18 @@ fn start(
     }
 
     let node_name = net::node_name(cfg.global.node_name.as_deref());
-    let version = cfg.global.version.text.clone();
+    if let Some(j) = &cfg.global.passive_journal {
+        let path = dirs.logdir.join(j);
+        if let Err(e) = journal::open(&path, &node_name) {
+            log::alert(&format!(
+                "[sim] Cannot open the passive journal '{}': {}",
+                path.display(),
+                errno_text(&e)
+            ));
+            return exit::BAD_CONFIG;
+        }
+    }
+    let version = cfg.global.profile.text().to_string();
     let cpus = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -313,7 +404,7 @@ fn start(
     ));
     log::notice(&format!(
         "MariaDB MaxScale {version} started (Commit: {})",
-        config::DEFAULT_COMMIT
+        cfg.global.profile.commit()
     ));
     log::notice(&format!(
         "MaxScale is running in process {}",
@@ -403,6 +494,8 @@ fn start(
             return exit::INTERNAL_ERROR;
         }
     };
+    // From here on answers can carry `passive`.
+    journal::record("ready", sim.lock().passive);
     let stop_admin = Arc::new(AtomicBool::new(false));
     let admin_thread = net::serve_admin(Arc::clone(&sim), admin, Arc::clone(&stop_admin));
     log::notice(&format!(
@@ -424,10 +517,14 @@ fn start(
 
     let (tx, rx) = mpsc::channel();
     process::spawn_signal_thread(sigset, tx, !opts.daemon);
-    pipe.report(exit::OK);
+    pipe.report_with_delay(exit::OK, g.parent_exit_delay_ms);
 
     let sig = rx.recv().unwrap_or(nix::sys::signal::Signal::SIGTERM);
-    sim.shutting_down.store(true, Ordering::SeqCst);
+    {
+        let rt = sim.lock();
+        sim.shutting_down.store(true, Ordering::SeqCst);
+        journal::record("shutdown", rt.passive);
+    }
     log::notice("MaxScale is shutting down.");
     std::thread::sleep(Duration::from_millis(g.shutdown_delay_ms));
     stop_admin.store(true, Ordering::SeqCst);

@@ -75,7 +75,10 @@ fn handle_connection(sim: &Sim, mut stream: TcpStream) {
             let _ = stream.write_all(&http::encode(&resp, req.method == "HEAD"));
             let _ = stream.flush();
             let _ = stream.shutdown(std::net::Shutdown::Write);
+            note_first_answer(sim, &req);
         }
+        Outcome::Endless { content_length } => endless(sim, &mut stream, content_length),
+        Outcome::Trickle(resp, ms) => trickle(sim, &mut stream, &resp, ms),
         Outcome::Hang => {
             // Keep the socket open, never answer; give up once the fault is cleared or
             // MaxScale shuts down.
@@ -83,6 +86,58 @@ fn handle_connection(sim: &Sim, mut stream: TcpStream) {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
+    }
+}
+
+/// Fault `endless`: a 200 with a JSON-looking body that never ends, written as fast as the
+/// client takes it, until the client goes away, the fault is cleared or MaxScale shuts down.
+fn endless(sim: &Sim, stream: &mut TcpStream, content_length: bool) {
+    let head = Response::new(200)
+        .header("Content-Type", "application/json")
+        .header("Cache-Control", "no-cache");
+    let length = content_length.then_some(crate::config::ENDLESS_LENGTH);
+    if stream.write_all(&http::encode_head(&head, length)).is_err()
+        || stream.write_all(b"{\"data\": [").is_err()
+    {
+        return;
+    }
+    let item = br#"{"id": "server1", "type": "servers", "attributes": {"state": "Running"}}, "#;
+    let chunk: Vec<u8> = item.iter().copied().cycle().take(64 * 1024).collect();
+    let wanted = Fault::Endless { content_length };
+    while sim.lock().fault == wanted && !sim.shutting_down.load(Ordering::SeqCst) {
+        if stream.write_all(&chunk).is_err() {
+            return;
+        }
+    }
+}
+
+/// Fault `trickle`: the headers at once, then the body one byte every `ms` milliseconds.
+fn trickle(sim: &Sim, stream: &mut TcpStream, resp: &Response, ms: u64) {
+    if stream
+        .write_all(&http::encode_head(resp, Some(resp.body.len() as u64)))
+        .is_err()
+    {
+        return;
+    }
+    for b in &resp.body {
+        if sim.shutting_down.load(Ordering::SeqCst) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(ms));
+        if stream.write_all(std::slice::from_ref(b)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The passive journal's `first-answer` (REST API answers only, not the `/sim` steering).
+fn note_first_answer(sim: &Sim, req: &http::Request) {
+    static ANSWERED: AtomicBool = AtomicBool::new(false);
+    if req.segments.first().map(String::as_str) == Some("sim") {
+        return;
+    }
+    if !ANSWERED.swap(true, Ordering::SeqCst) {
+        crate::journal::record("first-answer", sim.lock().passive);
     }
 }
 

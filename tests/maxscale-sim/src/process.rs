@@ -64,13 +64,12 @@ pub fn set_user(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// MaxScale refuses a root real uid unless `--user=root` was given.
-pub fn user_is_acceptable(specified: Option<&str>) -> bool {
+/// MaxScale refuses a root real uid unless `--user=root` was given (the text to report).
+pub fn user_is_acceptable(specified: Option<&str>) -> Result<(), String> {
     if nix::unistd::getuid().is_root() && specified != Some("root") {
-        log::alert("MaxScale cannot be run as root.");
-        return false;
+        return Err("MaxScale cannot be run as root.".into());
     }
-    true
+    Ok(())
 }
 
 /// The write end of the start-up pipe, held by the daemon child until it reports.
@@ -83,8 +82,17 @@ impl StartupPipe {
 
     /// Report the start-up result to the waiting parent (only once).
     pub fn report(&mut self, code: i32) {
+        self.report_with_delay(code, 0);
+    }
+
+    /// Report, and ask the parent to exit only `delay_ms` later (`sim_parent_exit_delay_ms`).
+    pub fn report_with_delay(&mut self, code: i32, delay_ms: u64) {
         if let Some(mut f) = self.0.take() {
-            let _ = f.write_all(&code.to_ne_bytes());
+            // Always all 12 bytes: the parent then never waits for the pipe's EOF, which a
+            // process forked meanwhile (the journal's watcher) could hold back for a moment.
+            let mut msg = code.to_ne_bytes().to_vec();
+            msg.extend_from_slice(&delay_ms.to_ne_bytes());
+            let _ = f.write_all(&msg);
         }
     }
 }
@@ -108,9 +116,10 @@ pub fn daemonize() -> Result<StartupPipe, String> {
         Ok(ForkResult::Parent { .. }) => {
             drop(wr);
             let mut f = File::from(rd);
-            let mut buf = [0u8; 4];
+            // The exit code, then (simulator-only) how long to wait before exiting.
+            let mut buf = [0u8; 12];
             let mut got = 0;
-            while got < 4 {
+            while got < buf.len() {
                 match f.read(&mut buf[got..]) {
                     Ok(0) => break,
                     Ok(n) => got += n,
@@ -128,7 +137,16 @@ pub fn daemonize() -> Result<StartupPipe, String> {
                 log::alert("No data read from child process pipe.");
                 std::process::exit(exit::INTERNAL_ERROR);
             }
-            std::process::exit(i32::from_ne_bytes(buf));
+            let code = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
+            if got == buf.len() {
+                let mut d = [0u8; 8];
+                d.copy_from_slice(&buf[4..]);
+                let delay = u64::from_ne_bytes(d);
+                if delay > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(delay));
+                }
+            }
+            std::process::exit(code);
         }
         Ok(ForkResult::Child) => {
             drop(rd);

@@ -834,3 +834,687 @@ fn read_only_account() {
     assert!(r.text().contains("Administrative access required"));
     sim.stop();
 }
+
+// --- version profiles ----------------------------------------------------------------------------
+
+const PASSIVE_TRUE: &str = r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#;
+const PASSIVE_FALSE: &str = r#"{"data":{"attributes":{"parameters":{"passive":false}}}}"#;
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert_rc(&out, 0);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn profiles_choose_the_version_string() {
+    for (profile, version) in [
+        ("2.5", "2.5.29"),
+        ("6.4", "6.4.15"),
+        ("22.08", "22.08.14"),
+        ("23.08", "23.08.6"),
+        ("24.02", "24.02.3"),
+        ("24.08", "24.08.0"),
+        ("22.08.12", "22.08.12"),
+    ] {
+        assert_eq!(
+            stdout_of(&["--profile", profile, "--version"]),
+            format!("MaxScale {version}\n")
+        );
+    }
+    assert_eq!(
+        stdout_of(&["--profile=24.02", "-V"]),
+        "MaxScale 24.02.3 - d77a737db314a3dab3811a1e4b81e20ac2aedbe9\n"
+    );
+    let out = Command::new(BIN)
+        .args(["--profile", "seven", "-v"])
+        .output()
+        .unwrap();
+    assert_rc(&out, 5);
+    // From the configuration (sim_profile, or its older name sim_version); --profile wins.
+    let sim = Sim::with(|s| s.global_extra = "sim_profile=6.4".into());
+    let cnf = sim.path("maxscale.cnf");
+    let cnf = cnf.to_str().unwrap();
+    assert_eq!(stdout_of(&["-f", cnf, "-v"]), "MaxScale 6.4.15\n");
+    assert_eq!(
+        stdout_of(&["-f", cnf, "--profile", "23.08", "-v"]),
+        "MaxScale 23.08.6\n"
+    );
+    assert_rc(&sim.start(), 0);
+    assert_eq!(
+        sim.get("/v1/maxscale").json()["data"]["attributes"]["version"],
+        "6.4.15"
+    );
+    sim.stop();
+    assert_rc(&sim.start_with(&["--profile", "24.08"]), 0);
+    assert_eq!(
+        sim.get("/v1/maxscale").json()["data"]["attributes"]["version"],
+        "24.08.0"
+    );
+    sim.stop();
+}
+
+/// The directories util::Sim::cmd passes, in its order (piddir first), as MXS-5009 glues them.
+fn glued(sim: &Sim, rel: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!(
+        "{}/{}",
+        sim.piddir().display(),
+        sim.path(rel).display()
+    ))
+}
+
+#[test]
+fn mxs5009_on_6_4_glues_the_directory_options() {
+    let sim = Sim::new();
+    assert_rc(&sim.start_with(&["--profile", "6.4"]), 0);
+    // --piddir came first: right. --logdir got it glued in front, and so on.
+    assert!(sim.pidfile().exists());
+    let p = sim.get("/v1/maxscale").json()["data"]["attributes"]["parameters"].clone();
+    let logdir = glued(&sim, "var/log");
+    assert_eq!(p["logdir"], format!("{}/", logdir.display()));
+    assert_eq!(
+        p["datadir"],
+        format!("{}/{}/", logdir.display(), sim.path("var/lib").display())
+    );
+    assert!(logdir.join("maxscale.log").exists());
+    assert!(!sim.logfile().exists(), "nothing where the options said");
+    // A runtime change lands in the glued persistdir, consistently across restarts.
+    assert_eq!(
+        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
+        204
+    );
+    assert!(!sim.persisted().exists());
+    sim.stop();
+    assert_rc(&sim.start_with(&["--profile", "6.4"]), 0);
+    assert!(sim.passive());
+    sim.stop();
+
+    // The same command line on 24.02 and on the releases with the fix: all where asked.
+    for fixed in ["24.02", "21.06.16", "22.08.13", "23.02.10"] {
+        let sim = Sim::new();
+        assert_rc(&sim.start_with(&["--profile", fixed]), 0);
+        assert!(sim.logfile().exists(), "{fixed}");
+        sim.stop();
+    }
+    // ...and still wrong on the releases before the fixes.
+    let sim = Sim::new();
+    assert_rc(&sim.start_with(&["--profile", "22.08.12"]), 0);
+    assert!(!sim.logfile().exists());
+    assert!(glued(&sim, "var/log").join("maxscale.log").exists());
+    sim.stop();
+}
+
+#[test]
+fn mxs5009_a_late_piddir_gets_the_others_in_front() {
+    // issue 11: --logdir --datadir --cachedir --piddir --persistdir puts the pid file under
+    // logdir/datadir/cachedir/piddir.
+    let sim = Sim::new();
+    let d = |r: &str| sim.path(r).display().to_string();
+    let mut c = Command::new(BIN);
+    if is_root() {
+        c.arg("--user=nobody");
+    }
+    let out = c
+        .args(["--profile", "6.4"])
+        .arg(format!("--config={}", d("maxscale.cnf")))
+        .arg(format!("--logdir={}", d("var/log")))
+        .arg(format!("--datadir={}", d("var/lib")))
+        .arg(format!("--cachedir={}", d("var/cache")))
+        .arg(format!("--piddir={}", d("run")))
+        .arg(format!("--persistdir={}", d("var/lib/maxscale.cnf.d")))
+        .output()
+        .unwrap();
+    assert_rc(&out, 0);
+    let pidfile = std::path::PathBuf::from(format!(
+        "{}/{}/{}/{}/maxscale.pid",
+        d("var/log"),
+        d("var/lib"),
+        d("var/cache"),
+        d("run")
+    ));
+    assert!(pidfile.exists(), "{}", pidfile.display());
+    assert!(!sim.pidfile().exists());
+    assert!(sim.logfile().exists(), "the first option is right");
+    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().parse().unwrap();
+    kill(pid, Signal::SIGTERM);
+    assert!(wait_for(Duration::from_secs(5), || !alive(pid)));
+}
+
+#[test]
+fn mxs5009_the_maxscale_section_works_and_the_command_line_wins() {
+    let sim = Sim::with(|s| {
+        s.global_extra = format!(
+            "logdir={}\ndatadir={}\ncachedir={}\npersistdir={}\n",
+            s.path("var/log").display(),
+            s.path("var/lib").display(),
+            s.path("var/cache").display(),
+            s.path("var/lib/maxscale.cnf.d").display()
+        );
+    });
+    let run = |extra: &[String]| {
+        let mut c = Command::new(BIN);
+        if is_root() {
+            c.arg("--user=nobody");
+        }
+        c.args(["--profile", "6.4"])
+            .arg(format!("--config={}", sim.path("maxscale.cnf").display()))
+            .arg(format!("--piddir={}", sim.piddir().display()))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_rc(&run(&[]), 0);
+    assert!(sim.pidfile().exists() && sim.logfile().exists());
+    assert_eq!(
+        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
+        204
+    );
+    assert!(sim.persisted().exists());
+    sim.stop();
+    // A command-line --logdir wins over the file (glued behind --piddir, as 6.4 does).
+    let before = sim.log();
+    assert_rc(
+        &run(&[format!("--logdir={}", sim.path("var/log2").display())]),
+        0,
+    );
+    assert!(glued(&sim, "var/log2").join("maxscale.log").exists());
+    assert_eq!(sim.log(), before, "the file's logdir is not used");
+    sim.stop();
+}
+
+#[test]
+fn startup_errors_go_where_each_version_puts_them() {
+    // A configuration MaxScale rejects after its log is open: the words go to maxscale.log
+    // only (stdout and stderr are the log by then), on both versions; on 6.4 that log is in
+    // the glued logdir, not where --logdir pointed.
+    let bad = |s: &mut Sim| s.global_extra = "no_such_parameter=1".into();
+    let sim = Sim::with(bad);
+    let out = sim.start_with(&["--profile", "24.02"]);
+    assert_rc(&out, 1);
+    assert!(sim
+        .log()
+        .contains("error  : maxscale: The parameter 'no_such_parameter' is unrecognized."));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("no_such_parameter"));
+    let sim = Sim::with(bad);
+    let out = sim.start_with(&["--profile", "6.4"]);
+    assert_rc(&out, 1);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("no_such_parameter"));
+    assert_eq!(sim.log(), "", "nothing in <logdir>/maxscale.log");
+    let glued_log = std::fs::read_to_string(glued(&sim, "var/log").join("maxscale.log")).unwrap();
+    assert!(glued_log.contains("The parameter 'no_such_parameter' is unrecognized."));
+
+    // A missing configuration file, found before the log is open: stderr on both; 6.x
+    // (log_startup_error) also writes it to the log file of the logdir it knows then (the
+    // command line's, glued), 24.02 does not.
+    for (profile, in_file) in [("24.02", false), ("6.4", true)] {
+        let sim = Sim::new();
+        std::fs::remove_file(sim.path("maxscale.cnf")).unwrap();
+        let out = sim.start_with(&["--profile", profile]);
+        assert_rc(&out, 1);
+        let text = "Failed to open read access to configuration file: No such file or directory.";
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("alert  : {text}")));
+        let log = std::fs::read_to_string(if in_file {
+            glued(&sim, "var/log").join("maxscale.log")
+        } else {
+            sim.logfile()
+        })
+        .unwrap_or_default();
+        assert_eq!(log.contains(text), in_file, "{profile}: {log}");
+    }
+    // A syntax error (sniff_configuration's print_alert): stderr only, on both.
+    for profile in ["24.02", "6.4"] {
+        let sim = Sim::new();
+        sim.write_config_text("[maxscale]\nthis is not a key value pair\n");
+        let out = sim.start_with(&["--profile", profile]);
+        assert_rc(&out, 1);
+        assert!(String::from_utf8_lossy(&out.stderr)
+            .contains("alert  : Failed to read configuration file"));
+        assert_eq!(sim.log(), "");
+        assert!(!glued(&sim, "var/log").exists());
+    }
+}
+
+#[test]
+fn rest_differences_6_4_and_24_02() {
+    for profile in ["6.4", "24.02"] {
+        let old = profile == "6.4";
+        let sim = Sim::new();
+        assert_rc(&sim.start_with(&["--profile", profile]), 0);
+        let doc = sim.get("/v1/maxscale").json();
+        let a = &doc["data"]["attributes"];
+        assert_eq!(a.get("system").is_some(), !old, "{profile}: system");
+        let params = a["parameters"].as_object().unwrap();
+        for k in [
+            "admin_ssl_ca_cert",
+            "query_classifier",
+            "query_classifier_args",
+            "skip_permission_checks",
+        ] {
+            assert_eq!(params.contains_key(k), old, "{profile}: {k}");
+        }
+        for k in [
+            "admin_ssl_ca",
+            "admin_audit",
+            "admin_jwt_max_age",
+            "admin_oidc_url",
+            "admin_verify_url",
+            "admin_readonly_hosts",
+            "admin_readwrite_hosts",
+            "auto_tune",
+            "key_manager",
+            "max_read_amount",
+            "persist_runtime_changes",
+            "secretsdir",
+            "threads_max",
+        ] {
+            assert_eq!(params.contains_key(k), !old, "{profile}: {k}");
+        }
+        assert!(params["passive"].is_boolean());
+        assert_eq!(
+            params["syslog"],
+            json!(old),
+            "syslog defaulted to true before 22.08"
+        );
+        let s = sim.get("/v1/servers/server1").json();
+        let s = s["data"]["attributes"].as_object().unwrap().clone();
+        assert_eq!(s.contains_key("state_details"), old, "{profile}");
+        assert_eq!(s.contains_key("uptime"), !old, "{profile}");
+        let svc = sim.get("/v1/services/RW-Split-Router").json();
+        assert_eq!(
+            svc["data"]["attributes"].get("users_last_update").is_some(),
+            !old
+        );
+        // An unknown parameter in a PATCH: 403 on 6.4, 400 on 24.02, "is unrecognized"; and
+        // each version's own parameters are unknown to the other.
+        let foreign = if old {
+            "persist_runtime_changes"
+        } else {
+            "query_classifier"
+        };
+        for key in ["nosuchparam", foreign] {
+            let body = format!(r#"{{"data":{{"attributes":{{"parameters":{{"{key}":1}}}}}}}}"#);
+            let r = sim.req("PATCH", "/v1/maxscale", Some(&body));
+            assert_eq!(r.status, if old { 403 } else { 400 }, "{profile} {key}");
+            assert_eq!(
+                r.json()["errors"][0]["detail"],
+                format!("maxscale: The parameter '{key}' is unrecognized.")
+            );
+        }
+        sim.stop();
+    }
+    // And in the configuration file: 6.4 does not know persist_runtime_changes.
+    let sim = Sim::with(|s| s.global_extra = "persist_runtime_changes=false".into());
+    assert_rc(&sim.start_with(&["--profile", "6.4"]), 1);
+    assert_rc(&sim.start_with(&["--profile", "24.02"]), 0);
+    sim.stop();
+}
+
+// --- passive across restarts (issue 9) ---------------------------------------------------------------
+
+fn journaled(extra: &str) -> Sim {
+    let extra = extra.to_string();
+    Sim::with(move |s| s.global_extra = format!("sim_passive_journal=sim-passive.journal\n{extra}"))
+}
+
+fn events(sim: &Sim) -> Vec<String> {
+    sim.journal().into_iter().map(|(_, e)| e).collect()
+}
+
+#[test]
+fn passive_flag_holds_from_the_first_answer() {
+    let sim = journaled("");
+    assert_rc(&sim.start(), 0);
+    assert!(!sim.passive());
+    // true then false again: the persisted state is passive=false (no line, no file).
+    assert_eq!(
+        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
+        204
+    );
+    assert_eq!(
+        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
+        204
+    );
+    assert!(!sim.persisted().exists());
+    sim.stop();
+    assert_rc(&sim.start_with(&["--passive"]), 0);
+    assert!(sim.passive());
+    sim.stop();
+    let e = events(&sim);
+    let second = e
+        .iter()
+        .rposition(|l| l == "ready passive=true")
+        .expect("ready");
+    // (The first instance's `gone` may come in between: its watcher writes it.)
+    assert!(
+        e[second..].contains(&"first-answer passive=true".to_string()),
+        "{e:?}"
+    );
+    assert!(
+        !e[second..].iter().any(|l| l.ends_with("passive=false")),
+        "{e:?}"
+    );
+
+    // With a persisted passive=true (and the configuration's own non-default GUI keys): the
+    // file holds what differs from MaxScale's defaults, as seen on 24.02.3.
+    let sim = journaled("admin_gui=false\nadmin_secure_gui=false");
+    assert_rc(&sim.start(), 0);
+    let r = sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE));
+    assert!(r.header("Mxs-Warning").is_some());
+    assert_eq!(
+        std::fs::read_to_string(sim.persisted()).unwrap(),
+        "[maxscale]\nadmin_gui=false\nadmin_secure_gui=false\npassive=true\n"
+    );
+    sim.stop();
+    assert_rc(&sim.start(), 0);
+    assert!(
+        sim.passive(),
+        "the persisted value overrides the configuration"
+    );
+    // Back to false: the line goes, and with nothing left that differs from the static
+    // configuration, the file goes too.
+    assert_eq!(
+        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
+        204
+    );
+    assert!(!sim.persisted().exists());
+    sim.stop();
+    let e = events(&sim);
+    assert!(e.contains(&"ready passive=true".to_string()), "{e:?}");
+}
+
+#[test]
+fn a_patch_to_the_current_value_persists_nothing() {
+    // issue 9: started with --passive, then PATCHed to true: nothing written, and a restart
+    // without the flag is active.
+    let sim = journaled("");
+    assert_rc(&sim.start_with(&["--passive"]), 0);
+    let r = sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE));
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("Mxs-Warning"), None);
+    assert!(!sim.persisted().exists());
+    sim.stop();
+    assert_rc(&sim.start(), 0);
+    assert!(!sim.passive());
+    sim.stop();
+    assert!(
+        !events(&sim).iter().any(|e| e.starts_with("change")),
+        "no change recorded"
+    );
+}
+
+#[test]
+fn the_parent_can_exit_late() {
+    let sim = Sim::with(|s| s.global_extra = "sim_parent_exit_delay_ms=3000".into());
+    let t = Instant::now();
+    let mut parent = sim
+        .cmd()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(Duration::from_secs(10), || sim.api_answers()));
+    let answered = t.elapsed();
+    assert_eq!(
+        parent.try_wait().unwrap(),
+        None,
+        "the parent is still there"
+    );
+    assert_eq!(parent.wait().unwrap().code(), Some(0));
+    let exited = t.elapsed();
+    assert!(
+        exited >= answered + Duration::from_millis(1000) && exited >= Duration::from_millis(3000),
+        "answered after {answered:?}, parent exited after {exited:?}"
+    );
+    sim.stop();
+}
+
+// --- the passive journal -----------------------------------------------------------------------------
+
+#[test]
+fn the_journal_records_every_change_and_a_sigkill() {
+    let sim = journaled("sim_node_name=n7");
+    let t = Instant::now();
+    assert_rc(&sim.start(), 0);
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "no pipe of ours held open"
+    );
+    let pid = sim.pid().unwrap();
+    assert!(!sim.passive());
+    assert_eq!(
+        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
+        204
+    );
+    assert_eq!(
+        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
+        204
+    );
+    let before_kill = maxscale_sim::journal::now_ns();
+    kill(pid, Signal::SIGKILL);
+    assert!(wait_for(Duration::from_secs(5), || events(&sim)
+        .last()
+        .is_some_and(|e| e == "gone")));
+    let j = sim.journal();
+    let e: Vec<&str> = j.iter().map(|(_, e)| e.as_str()).collect();
+    assert_eq!(
+        e,
+        [
+            "ready passive=false",
+            "first-answer passive=false",
+            "change passive=true",
+            "change passive=false",
+            "gone"
+        ]
+    );
+    assert!(j.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+    assert!(
+        j.last().unwrap().0 >= before_kill,
+        "gone is never before the death"
+    );
+    let line = std::fs::read_to_string(sim.journal_path()).unwrap();
+    assert!(
+        line.lines().all(|l| l.split(' ').nth(1) == Some("n7")
+            && l.split(' ').nth(2) == Some(pid.to_string().as_str())),
+        "{line}"
+    );
+    // The watcher holds nothing of the dead instance (pid file lock, ports): a new one starts
+    // once the killed one is reaped (a zombie in the pid file blocks a start, as in MaxScale).
+    let reaped = || !std::path::Path::new(&format!("/proc/{pid}")).exists();
+    assert!(wait_for(Duration::from_secs(20), reaped));
+    assert_rc(&sim.start(), 0);
+    sim.stop();
+    // The watcher writes `gone` once it sees the end, a moment after it on a loaded machine.
+    assert!(wait_for(Duration::from_secs(5), || events(&sim)
+        .last()
+        .is_some_and(|e| e == "gone")));
+    let e = events(&sim);
+    let n = e.len();
+    assert_eq!(
+        e[n - 4..],
+        [
+            "ready passive=false",
+            "shutdown passive=false",
+            "exit rc=0",
+            "gone"
+        ],
+        "{e:?}"
+    );
+}
+
+#[test]
+fn the_journal_watcher_goes_with_its_maxscale() {
+    let sim = journaled("");
+    assert_rc(&sim.start(), 0);
+    let pid = sim.pid().unwrap();
+    let watchers = || -> Vec<i32> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|p| {
+                std::fs::read_to_string(format!("/proc/{p}/comm"))
+                    .is_ok_and(|c| c.trim() == "mxs-sim-journal")
+                    && std::fs::read_to_string(format!("/proc/{p}/stat"))
+                        .is_ok_and(|s| s.contains(&format!(" {pid} ")))
+            })
+            .collect()
+    };
+    // It names itself and closes what it inherited right after the fork: on a loaded
+    // machine that can take a moment.
+    assert!(
+        wait_for(Duration::from_secs(5), || watchers().len() == 1),
+        "one watcher, a child of the MaxScale: {:?}",
+        watchers()
+    );
+    let w = watchers();
+    let fds = || std::fs::read_dir(format!("/proc/{}/fd", w[0])).map_or(0, |d| d.count());
+    assert!(
+        wait_for(Duration::from_secs(5), || fds() <= 5),
+        "stdio, its pipe and the journal only: {}",
+        fds()
+    );
+    sim.stop();
+    assert!(wait_for(Duration::from_secs(5), || !alive(w[0])));
+}
+
+// --- hostile peers (issue 9 §3) -----------------------------------------------------------------------
+
+fn head_and_body(raw: &[u8]) -> (String, &[u8]) {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header end");
+    (
+        String::from_utf8_lossy(&raw[..split]).into_owned(),
+        &raw[split + 4..],
+    )
+}
+
+#[test]
+fn fault_endless_body_with_and_without_length() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    for (fault, length) in [("endless", None), ("endless-length", Some("1099511627776"))] {
+        assert_eq!(sim.put_sim("/sim/fault", fault).status, 204);
+        let raw = raw_exchange(
+            sim.admin_port,
+            &raw_get(sim.admin_port, "/v1/maxscale"),
+            Duration::from_secs(20),
+            20 << 20,
+        );
+        let (head, body) = head_and_body(&raw);
+        assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+        let cl = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "));
+        assert_eq!(cl, length, "{head}");
+        assert!(body.len() > 10 << 20, "{fault}: {} bytes", body.len());
+        assert!(body.starts_with(b"{\"data\": [{\"id\": \"server1\""));
+    }
+    // Clearing the fault ends a body in progress: the simulator closes the connection.
+    {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", sim.admin_port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(&raw_get(sim.admin_port, "/v1/maxscale"))
+            .unwrap();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut got = 0;
+        while got < 1 << 20 {
+            got += s.read(&mut buf).unwrap();
+        }
+        assert_eq!(sim.put_sim("/sim/fault", "none").status, 204);
+        let t = Instant::now();
+        while s.read(&mut buf).unwrap() > 0 {
+            assert!(t.elapsed() < Duration::from_secs(20), "the body goes on");
+        }
+    }
+    assert_eq!(sim.get("/v1/maxscale").status, 200);
+    sim.stop();
+}
+
+#[test]
+fn fault_trickle_sends_the_body_a_byte_at_a_time() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    assert_eq!(sim.put_sim("/sim/fault", "trickle:50").status, 204);
+    assert_eq!(sim.get("/sim/fault").text().trim(), "trickle:50");
+    let raw = raw_exchange(
+        sim.admin_port,
+        &raw_get(sim.admin_port, "/v1/maxscale"),
+        Duration::from_millis(2000),
+        usize::MAX,
+    );
+    let (head, body) = head_and_body(&raw);
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    let cl: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(cl > 1000, "the whole document is announced: {cl}");
+    assert!(
+        !body.is_empty() && body.len() <= 40,
+        "about one byte per 50 ms: {}",
+        body.len()
+    );
+    assert!(body.starts_with(b"{"));
+    sim.stop();
+}
+
+#[test]
+fn fault_hostile_error_details() {
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    for (kind, needle) in [
+        ("esc", "\u{1b}[31m"),
+        ("nul", "before NUL\u{0}after"),
+        ("crlf", "line 1\r\nline 2\rline 3\nline 4"),
+        ("marker", "\nocf-exit-reason:forged on a line of its own"),
+    ] {
+        for (fault, status) in [
+            (format!("detail:{kind}"), 500),
+            (format!("detail:{kind}:400"), 400),
+        ] {
+            assert_eq!(sim.put_sim("/sim/fault", &fault).status, 204);
+            for (m, body) in [("GET", None), ("PATCH", Some(PASSIVE_TRUE))] {
+                let r = sim.req(m, "/v1/maxscale", body);
+                assert_eq!(r.status, status, "{fault} {m}");
+                let detail = r.json()["errors"][0]["detail"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert!(detail.contains(needle), "{fault}: {detail:?}");
+                // On the wire the control characters are JSON escapes, as jansson sends them.
+                assert!(!r.body.contains(&0x1b) && !r.body.contains(&0));
+            }
+        }
+    }
+    assert_eq!(sim.put_sim("/sim/fault", "detail:1mb").status, 204);
+    let r = sim.get("/v1/maxscale");
+    assert_eq!(r.status, 500);
+    let detail = r.json()["errors"][0]["detail"].as_str().unwrap().len();
+    assert_eq!(detail, 1 << 20);
+    assert_eq!(sim.put_sim("/sim/fault", "none").status, 204);
+    assert!(
+        !sim.passive(),
+        "the PATCHes under the fault changed nothing"
+    );
+    sim.stop();
+}
+
+#[test]
+fn a_tls_client_gets_no_answer_from_the_plain_http_api() {
+    // The REST API is plain HTTP. A TLS ClientHello never completes a request head, so the
+    // simulator keeps reading: the TLS client waits for a ServerHello that never comes.
+    let sim = Sim::new();
+    assert_rc(&sim.start(), 0);
+    let hello = [
+        0x16u8, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03, 0x00, 0x01, 0x02,
+    ];
+    let got = raw_exchange(sim.admin_port, &hello, Duration::from_millis(1500), 1024);
+    assert!(got.is_empty(), "{got:?}");
+    assert_eq!(sim.get("/v1/maxscale").status, 200);
+    sim.stop();
+}

@@ -1,7 +1,10 @@
-//! Harness for running the real agent binary against a MaxScale: the simulator
-//! (`target/debug/maxscale-sim`, build it first with `cargo build -p maxscale-sim`) or, when
+//! Harness for running the real agent binary against a MaxScale: the simulator (built on first
+//! use, through the cargo that builds these tests and with the same build profile) or, when
 //! `MAXSCALE_BIN=/path/to/maxscale` is set, a real MaxScale. Tests that need the simulator's
 //! steering endpoints (`/sim/...`) return early against a real MaxScale.
+//! `MAXSCALE_SIM_PROFILE=6.4` (any version the simulator knows) simulates that MaxScale version
+//! instead of 24.02: the binary the agent runs is then a wrapper that passes `--profile`, so that
+//! `maxscale --version` and everything else answer as that version.
 //!
 //! Each test gets its own installation: a temporary directory (logdir, datadir, cachedir,
 //! persistdir owned by the `maxscale` user, created if missing), free loopback ports, its own
@@ -36,24 +39,108 @@ pub fn simulated() -> bool {
     real_maxscale().is_none()
 }
 
+/// `MAXSCALE_SIM_PROFILE`: the MaxScale version the simulator plays (None: its default, 24.02).
+#[allow(clippy::disallowed_methods)]
+pub fn sim_profile() -> Option<String> {
+    std::env::var("MAXSCALE_SIM_PROFILE")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
 /// The MaxScale binary under test.
 pub fn maxscale_binary() -> PathBuf {
     if let Some(real) = real_maxscale() {
         return real;
     }
-    // target/debug/deps/agent-xxxx -> target/debug/maxscale-sim
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            let sim = build_simulator();
+            match sim_profile() {
+                Some(p) => profile_wrapper(&sim, &p),
+                None => sim,
+            }
+        })
+        .clone()
+}
+
+/// `cargo build -p maxscale-sim` with the cargo, target directory and build profile of this test
+/// binary (target/<profile>/deps/agent-xxxx); a no-op when it is up to date.
+fn build_simulator() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let dir = exe
+    let profile_dir = exe
         .parent()
         .and_then(Path::parent)
-        .expect("target directory");
-    let sim = dir.join("maxscale-sim");
-    assert!(
-        sim.is_file(),
-        "{} is missing: run `cargo build -p maxscale-sim` before these tests",
-        sim.display()
-    );
+        .expect("target/<profile>");
+    let target_dir = profile_dir.parent().expect("target directory");
+    let profile = profile_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("profile name");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args([
+        "build",
+        "--quiet",
+        "-p",
+        "maxscale-sim",
+        "--bin",
+        "maxscale-sim",
+    ])
+    .arg("--manifest-path")
+    .arg(&manifest)
+    .arg("--target-dir")
+    .arg(target_dir);
+    match profile {
+        "debug" => {}
+        "release" => {
+            cmd.arg("--release");
+        }
+        other => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    let st = cmd.status().expect("run cargo build -p maxscale-sim");
+    assert!(st.success(), "cargo build -p maxscale-sim failed: {st}");
+    let sim = profile_dir.join("maxscale-sim");
+    assert!(sim.is_file(), "{} was not built", sim.display());
     sim
+}
+
+/// `<target>/<profile>/maxscale-sim-profiles/<version>/maxscale`: a script that runs the
+/// simulator as MaxScale `<version>`. It execs a symlink named `maxscale`, so the process
+/// looks like MaxScale (comm `maxscale`) and like the binary the agent was given.
+fn profile_wrapper(sim: &Path, profile: &str) -> PathBuf {
+    assert!(
+        profile
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.'),
+        "MAXSCALE_SIM_PROFILE={profile:?}: a version such as 6.4 or 24.02.3"
+    );
+    let dir = sim
+        .parent()
+        .expect("target/<profile>")
+        .join("maxscale-sim-profiles")
+        .join(profile);
+    let real = dir.join("bin").join("maxscale");
+    std::fs::create_dir_all(real.parent().expect("bin")).expect("mkdir wrapper");
+    // Written aside and renamed into place: test binaries running at once share the directory.
+    let tmp = dir.join(format!(".maxscale.{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(sim, &tmp).expect("symlink maxscale-sim");
+    std::fs::rename(&tmp, &real).expect("install symlink");
+    let wrapper = dir.join("maxscale");
+    std::fs::write(
+        &tmp,
+        format!(
+            "#!/bin/sh\nexec '{}' --profile '{profile}' \"$@\"\n",
+            real.display()
+        ),
+    )
+    .expect("write wrapper");
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::rename(&tmp, &wrapper).expect("install wrapper");
+    wrapper
 }
 
 pub fn is_root() -> bool {

@@ -217,6 +217,27 @@ impl Sim {
         );
     }
 
+    /// The passive journal, when `sim_passive_journal=sim-passive.journal` is configured.
+    pub fn journal_path(&self) -> PathBuf {
+        self.path("var/log/sim-passive.journal")
+    }
+
+    /// The journal's lines without their timestamps and pids ("ready passive=false", ...),
+    /// and the timestamps.
+    pub fn journal(&self) -> Vec<(u128, String)> {
+        std::fs::read_to_string(self.journal_path())
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let mut f = l.splitn(4, ' ');
+                let ts = f.next().unwrap().parse().expect("timestamp");
+                let _node = f.next();
+                let _pid = f.next();
+                (ts, f.next().unwrap_or("").to_string())
+            })
+            .collect()
+    }
+
     /// The line a service listener sends.
     pub fn listener_line(&self) -> String {
         let mut s =
@@ -243,14 +264,17 @@ pub fn kill(pid: i32, sig: nix::sys::signal::Signal) {
     let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
 }
 
-/// True while the process exists and is not a zombie.
+/// True while the process exists and is not a zombie whose threads are all gone. A group leader
+/// shows Z as soon as it has exited, while its other threads may still be on their way out and
+/// hold its sockets (seen under load: a port still bound "after" the exit).
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
             let state = stat
                 .rsplit_once(')')
                 .and_then(|(_, r)| r.split_whitespace().next());
-            !matches!(state, Some("Z") | Some("X") | None)
+            let threads = std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count());
+            !(matches!(state, Some("Z") | Some("X") | None) && threads <= 1)
         }
         Err(_) => false,
     }
@@ -265,6 +289,39 @@ pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(10));
     }
     f()
+}
+
+/// Send `raw` to the REST API port and collect what comes back within `window` (at most
+/// `limit` bytes): for answers that never end or trickle.
+pub fn raw_exchange(port: u16, raw: &[u8], window: Duration, limit: usize) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.write_all(raw).expect("send");
+    let end = Instant::now() + window;
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    while got.len() < limit {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        s.set_read_timeout(Some(left)).expect("timeout");
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    got
+}
+
+/// A GET of `path` as the admin, as raw bytes for [`raw_exchange`].
+pub fn raw_get(port: u16, path: &str) -> Vec<u8> {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Basic {}\r\n\r\n",
+        maxscale_sim::client::base64("admin:mariadb")
+    )
+    .into_bytes()
 }
 
 pub fn assert_rc(out: &Output, code: i32) {
