@@ -212,7 +212,11 @@ bench_setup() { # SETUP PROBE-OPTS... -- FAULT...
     local popts=() f r v rest i steps
     while [[ $1 != -- ]]; do popts+=("$1"); shift; done
     shift
-    lab_configure "$setup" >/dev/null 2>&1 || { log "cannot configure $setup (agents installed?)"; return; }
+    if ! lab_configure "$setup" >"$SC_TMP/configure-$setup.log" 2>&1; then
+        log "cannot configure $setup; its last lines:"
+        tail -n 15 "$SC_TMP/configure-$setup.log" >&2
+        return
+    fi
     _wait_quiet 30 settled || true
     for r in $(seq 1 "$RUNS"); do
         for f in "$@"; do
