@@ -24,7 +24,8 @@
 #                               WITHOUT CAP_SYS_BOOT in its bounding set, pid
 #                               written by the launcher just before exec (so it
 #                               is the daemon's pid), optionally inside the
-#                               cgroup-v1 directory CGDIR.  Verifies CapBnd bit 22
+#                               cgroup-v1 directory CGDIR (-c repeatable: one
+#                               per hierarchy, e.g. pids and freezer).  Verifies CapBnd bit 22
 #                               is clear; kills the process and dies otherwise.
 #                               -q: no "started ..." log line.  Returns 3 (pid
 #                               file kept) if CMD exited before the check.
@@ -34,6 +35,11 @@
 #   on_failure 'SHELL CODE'     code to eval if the script exits non-zero or is
 #                               interrupted (INT/TERM/HUP); on_failure '' clears it.
 #   need_root, need_cmd CMD...  preconditions
+#   cargo_progress CARGO-ARGS... run cargo with its output in a temporary log; after
+#                               10 s and then once a minute, one line of progress
+#                               (crates compiled so far, the last one, elapsed);
+#                               on failure the log's tail. A first build takes
+#                               minutes, and silence looks like a hang.
 #   ocfm_lock FILE              serialize concurrent runs of a script: flock on
 #                               FILE (e.g. the script itself) through fd 9, waiting
 #                               at most OCFM_LOCK_TIMEOUT s (600); run_guarded
@@ -93,6 +99,31 @@ ocfm_lock() {
         flock -w "${OCFM_LOCK_TIMEOUT:-600}" 9 \
             || die "another run of ${1##*/} still holds the lock after ${OCFM_LOCK_TIMEOUT:-600}s"
     fi
+}
+
+# ---------------------------------------------------------------- building
+
+cargo_progress() {
+    local logf pid rc=0 t0=$SECONDS next=10 n last
+    logf=$(mktemp /tmp/ocfm-cargo.XXXXXX.log)
+    cargo "$@" >"$logf" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if (( SECONDS - t0 >= next )); then
+            n=$(grep -c '^ *Compiling ' "$logf" || true)
+            last=$(grep '^ *Compiling ' "$logf" | tail -n 1 | awk '{print $2, $3}')
+            log "still compiling after $(( SECONDS - t0 )) s: $n crates so far${last:+, now $last} (cargo $*; a first build takes about 10 minutes on 2 cores)"
+            next=$(( next < 60 ? 60 : next + 60 ))
+        fi
+        sleep 1
+    done
+    wait "$pid" || rc=$?
+    if (( rc != 0 )); then
+        log "cargo $* failed (rc $rc); its last lines:"
+        tail -n 40 "$logf" >&2
+    fi
+    rm -f "$logf"
+    return "$rc"
 }
 
 # ---------------------------------------------------------------- waiting
@@ -182,7 +213,7 @@ run_guarded() {
     local cg="" logf=/dev/null quiet=0
     while (( $# )); do
         case $1 in
-            -c) cg=$2; shift 2 ;;
+            -c) cg+="${cg:+:}$2"; shift 2 ;;
             -l) logf=$2; shift 2 ;;
             -q) quiet=1; shift ;;
             *) break ;;
@@ -195,8 +226,8 @@ run_guarded() {
     rm -f "$pidfile" "$pidfile.tmp"
     # shellcheck disable=SC2016  # $$ and $1 are for the inner sh
     setsid -f setpriv --bounding-set -sys_boot -- sh -c '
-        pf=$1 cg=$2; shift 2
-        if [ -n "$cg" ]; then echo $$ > "$cg/cgroup.procs" || exit 126; fi
+        pf=$1 cgs=$2; shift 2
+        IFS=:; for cg in $cgs; do echo $$ > "$cg/cgroup.procs" || exit 126; done; unset IFS
         echo $$ > "$pf.tmp" && mv -f "$pf.tmp" "$pf" || exit 126
         exec "$@"' ocfm-guard "$pidfile" "$cg" "$@" </dev/null >>"$logf" 2>&1 9<&- \
         || die "run_guarded: could not launch $1"

@@ -8,6 +8,8 @@
 # they may resolve host names, which static glibc cannot do reliably (NSS).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+LOG_TAG=install-agents
+. "$top/tests/lib/common.sh"
 dest=${OCF_AGENT_DIR:-/usr/lib/ocf/resource.d/mariadb}
 target=${CARGO_TARGET_DIR:-$top/target}
 agents=()
@@ -18,10 +20,10 @@ cd "$top"
 for a in "${agents[@]}"; do
   if [[ $a == vip ]]; then
     # Only the final link differs, so the shared dependencies are reused.
-    cargo rustc --release --quiet -p vip --bin vip -- -C target-feature=+crt-static
+    cargo_progress rustc --release -p vip --bin vip -- -C target-feature=+crt-static
     bin="$target/release/vip"
   else
-    cargo build --release --quiet -p "$a"
+    cargo_progress build --release -p "$a"
     bin="$target/release/$a"
   fi
   install -d -m 0755 "$dest"

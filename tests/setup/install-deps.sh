@@ -6,6 +6,8 @@
 # * apt-get update runs only when something must be installed AND the package
 #   lists are older than APT_MAX_AGE_S (3600) or a wanted package is unknown to
 #   the local cache.
+# * another apt or dpkg at work (unattended-upgrades on a fresh VM, another terminal) holds
+#   the dpkg lock: wait for it, saying who holds it, at most APT_LOCK_WAIT_S (900) seconds.
 # * apt-get install -y --no-install-recommends of the missing packages, with a
 #   temporary /usr/sbin/policy-rc.d (exit 101) if none exists, so that no
 #   postinst script starts a service (a started MariaDB would take :3306).
@@ -14,7 +16,7 @@
 # * system user/group `maxscale` (for the MaxScale tests).
 # * checks the Rust toolchain (cargo on PATH); never downloads rustup.
 #
-# Env: EXTRA_PKGS="pkg ..." (added to the list), APT_MAX_AGE_S, SKIP_RUST=1.
+# Env: EXTRA_PKGS="pkg ..." (added to the list), APT_MAX_AGE_S, APT_LOCK_WAIT_S, SKIP_RUST=1.
 # apt's output goes to a temporary log, shown (tail) and kept only on failure.
 set -euo pipefail
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib/common.sh"
@@ -51,13 +53,48 @@ remove_policy() {
 on_failure 'remove_policy; log "apt output (last 30 lines of $APTLOG, kept):"; tail -n 30 "$APTLOG" >&2'
 
 apt_q() {
-    DEBIAN_FRONTEND=noninteractive apt-get -q -o Dpkg::Use-Pty=0 \
+    # should another apt start between our wait and this call, dpkg's own wait covers it
+    DEBIAN_FRONTEND=noninteractive apt-get -q -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300 \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >>"$APTLOG" 2>&1
+}
+
+# The holders of apt's and dpkg's locks (fcntl locks, listed in /proc/locks by device and
+# inode), as "pid (command)"; nothing when they are free.
+APT_LOCKS=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock)
+apt_lock_holders() {
+    local f ids=() maj min ino
+    for f in "${APT_LOCKS[@]}"; do
+        [[ -e $f ]] || continue
+        read -r maj min ino < <(stat -c '%Hd %Ld %i' "$f") || continue
+        ids+=("$(printf '%02x:%02x:%s' "$maj" "$min" "$ino")")
+    done
+    (( ${#ids[@]} )) || return 0
+    awk -v ids=" ${ids[*]} " '$2 == "POSIX" || $2 == "OFDLCK" { if (index(ids, " " $6 " ")) print $5 }' /proc/locks |
+        sort -u | while read -r pid; do
+            [[ $pid =~ ^[0-9]+$ && -e /proc/$pid ]] || continue
+            printf '%s (%s) ' "$pid" "$(tr '\0\n' '  ' <"/proc/$pid/cmdline" | cut -c1-60 | sed 's/ *$//')"
+        done
+}
+
+wait_for_apt() {
+    local limit=${APT_LOCK_WAIT_S:-900} t0=$SECONDS next=0 who
+    while who=$(apt_lock_holders) && [[ -n $who ]]; do
+        if (( SECONDS - t0 >= limit )); then
+            die "another apt/dpkg still holds the package lock after ${limit} s: ${who}(wait for it to finish, then run this again; APT_LOCK_WAIT_S sets the wait)"
+        fi
+        if (( SECONDS - t0 >= next )); then
+            log "waiting for another apt/dpkg to finish: ${who}(unattended-upgrades on a fresh machine takes a few minutes; at most ${limit} s)"
+            next=$(( next + 30 ))
+        fi
+        sleep 2
+    done
+    (( SECONDS - t0 < 2 )) || log "the package lock is free after $(( SECONDS - t0 )) s"
 }
 
 newly=()
 if (( ${#missing[@]} )); then
     log "missing packages: ${missing[*]}"
+    wait_for_apt
     # are the package lists fresh enough and do they know every wanted package?
     need_update=0
     newest=0

@@ -4,7 +4,8 @@
 # /var/lib/mysql, /run/mysqld/mysqld.sock, 0.0.0.0:3306, gcomm 10.200.0.N:4567, rsync SST.
 
 galera_conf() {
-    local n=$1 notify=""
+    local n=$1 notify="" m addrs=""
+    for m in "${NODES[@]}"; do addrs+="${addrs:+,}$(node_ip "$m")"; done
     if [[ ${LAB_WSREP_NOTIFY:-1} == 1 ]]; then
         # seed 002's hook, done by the galera-sync agent (no pcs node standby, no ACLs)
         notify="wsrep_notify_cmd = $OCF_MARIADB/galera-sync wsrep-notify"
@@ -15,7 +16,7 @@ galera_conf() {
 wsrep_on                 = ON
 wsrep_provider           = /usr/lib/galera/libgalera_smm.so
 wsrep_cluster_name       = mariadb-lab
-wsrep_cluster_address    = gcomm://$NET.1,$NET.2,$NET.3
+wsrep_cluster_address    = gcomm://$addrs
 wsrep_node_address       = $(node_ip "$n")
 wsrep_node_name          = $n
 wsrep_sst_method         = rsync
@@ -74,12 +75,12 @@ GRANT SELECT ON mysql.* TO 'maxscale'@'%';
 GRANT SHOW DATABASES, REPLICATION CLIENT ON *.* TO 'maxscale'@'%';
 EOF
     log "galera: n1 bootstrapped after $(since "$t0") s"
-    for n in n2 n3; do
+    for n in "${NODES[@]:1}"; do
         mariadbd_start "$n"
         wait_until 60 "galera $n Synced (SST from the cluster)" galera_synced "$n" || return 1
         log "galera: $n joined and Synced after $(since "$t0") s"
     done
-    log "galera: 3 nodes Synced, cluster size $(wsrep_status n1 wsrep_cluster_size), after $(since "$t0") s"
+    log "galera: ${#NODES[@]} nodes Synced, cluster size $(wsrep_status n1 wsrep_cluster_size), after $(since "$t0") s"
 }
 
 threads_at_least() { (( $(wsrep_status "$1" Threads_connected) >= $2 )); }
@@ -102,21 +103,28 @@ galera_release() {
 # galera NODE ACTION
 galera_cmd() {
     local n=$1 a=$2 pid
+    # every action says what it did, like the other faults (SQL errors go to stderr as they are)
     case $a in
-        desync) sql "$n" -e "SET GLOBAL wsrep_desync=ON" ;;
-        resync) sql "$n" -e "SET GLOBAL wsrep_desync=OFF" ;;
-        isolate) sql "$n" -e "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'" ;;
-        unisolate) sql "$n" -e "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" ;;
+        desync) sql "$n" -e "SET GLOBAL wsrep_desync=ON" &&
+            log "galera $n: wsrep_desync=ON: $(wsrep_status "$n" wsrep_local_state_comment) (galera-sync goes to 0 at its next monitor)" ;;
+        resync) sql "$n" -e "SET GLOBAL wsrep_desync=OFF" &&
+            log "galera $n: wsrep_desync=OFF: $(wsrep_status "$n" wsrep_local_state_comment)" ;;
+        isolate) sql "$n" -e "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'" &&
+            log "galera $n: isolated (gmcast.isolate=1): non-Primary once the others' suspect timeout (5 s) passes" ;;
+        unisolate) sql "$n" -e "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" &&
+            log "galera $n: isolation lifted (gmcast.isolate=0): rejoins the Primary component" ;;
         stop)
-            kill_pidfile "$(node_dir "$n")/mariadbd.pid" 60 ;;
+            kill_pidfile "$(node_dir "$n")/mariadbd.pid" 60
+            log "galera $n: mariadbd stopped (SIGTERM)" ;;
         kill)
             pid=$(node_daemon_pid "$n" mariadbd) || die "mariadbd on $n is not running"
-            kill -KILL "$pid" ;;
+            kill -KILL "$pid"
+            log "galera $n: mariadbd (pid $pid) killed (SIGKILL)" ;;
         start)
             if node_daemon_pid "$n" mariadbd >/dev/null; then
                 log "mariadbd on $n already running"
             else
-                mariadbd_start "$n"
+                mariadbd_start "$n" && log "galera $n: mariadbd started (joins the cluster: IST or SST)"
             fi ;;
         exhaust)
             local max cur k
@@ -133,7 +141,7 @@ galera_cmd() {
             _wait_quiet 10 threads_at_least "$n" "$max" \
                 || log "WARNING: $n: fewer than $max connections held"
             log "galera $n: $(wsrep_status "$n" Threads_connected) connections of max_connections=$max in use" ;;
-        release) galera_release "$n" ;;
+        release) galera_release "$n"; log "galera $n: the idle sessions of user lab closed" ;;
         *) die "galera NODE desync|resync|stop|start|kill|isolate|unisolate|exhaust|release" ;;
     esac
 }

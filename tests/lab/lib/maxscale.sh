@@ -149,6 +149,35 @@ maxscale_forget_persisted() {
     in_node "$1" sh -c 'rm -rf /var/lib/maxscale/maxscale.cnf.d/*' 2>/dev/null || true
 }
 
+# ---- a MaxScale that survives SIGKILL (`lab wedge-maxscale NODE`): moved into its own cgroup v1
+# freezer cgroup and frozen. A frozen task acts on no signal until thawed, SIGKILL included
+# (/proc shows it in state D, like a task stuck on a hung NFS mount), so the agent's stop
+# (SIGTERM, SIGTERM, SIGKILL) cannot succeed and Pacemaker fences the node; the switch's
+# power-off thaws as part of the kill, and then it dies.
+maxscale_wedge_cg() { echo "$(node_freezer "$1")/maxscale-wedge"; }
+
+maxscale_wedge() {
+    local n=$1 pid cg; cg=$(maxscale_wedge_cg "$n")
+    [[ -d $(node_freezer "$n") ]] || die "no freezer cgroup for $n ($FREEZER_ROOT not mounted?)"
+    pid=$(maxscale_pid "$n") || read -r pid < <(maxscale_pids_all "$n") || true
+    [[ -n $pid ]] || die "no MaxScale running on $n"
+    mkdir -p "$cg"
+    echo "$pid" >"$cg/cgroup.procs"
+    echo FROZEN >"$cg/freezer.state"
+    _wait_quiet 5 grep -x FROZEN "$cg/freezer.state" || log "WARNING: $cg still $(cat "$cg/freezer.state")"
+    log "maxscale on $n (pid $pid): frozen in $cg (state $(sed -n 's/^State:[[:space:]]*//p' "/proc/$pid/status")): SIGKILL has no effect until thawed (lab unwedge-maxscale $n)"
+}
+
+maxscale_unwedge() {
+    local n=$1 cg p; cg=$(maxscale_wedge_cg "$n")
+    [[ -d $cg ]] || return 0
+    echo THAWED >"$cg/freezer.state" 2>/dev/null || true
+    for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do
+        echo "$p" >"$(node_freezer "$n")/cgroup.procs" 2>/dev/null || true
+    done
+    rmdir "$cg" 2>/dev/null || log "WARNING: $cg not removed"
+}
+
 # ---- the simulator's passive journals: every change of the passive value each MaxScale served,
 # on the one kernel clock all nodes share (tests/maxscale-sim/README.md, "The passive journal")
 
@@ -166,16 +195,19 @@ now_ns() { local t=$EPOCHREALTIME; echo "${t//[.,]/}000"; }
 # `ready` until `gone` the value of its last record. Instances that were ready before SINCE_NS
 # belong to what ran before (another setup) and are not counted; the check starts when the last
 # of them is gone (one still there is reported as "previous"). Windows NODE:FROM:TO (the node
-# cut off) are not counted for that node. A summary goes to stderr.
+# cut off) are not counted for that node. A power-off of the switch's journal ($JOURNAL: a line
+# with dead=, the instant the switch saw nothing of the node left) ends every instance of that
+# node running then: the journal's watcher dies with the node and writes no `gone`. A summary
+# goes to stderr.
 maxscale_journal_overlaps() {
     local since=$1 n files=()
     shift
     for n in "${NODES[@]}"; do files+=("$(maxscale_journal "$n")"); done
-    "$PY" - "$since" "${files[@]}" -- "$@" <<'PYEOF'
+    "$PY" - "$since" "$JOURNAL" "${files[@]}" -- "$@" <<'PYEOF'
 import sys
 args = sys.argv[1:]
-since, sep = int(args[0]), args.index("--")
-files, cuts = args[1:sep], [c.split(":") for c in args[sep + 1:]]
+since, switch_journal, sep = int(args[0]), args[1], args.index("--")
+files, cuts = args[2:sep], [c.split(":") for c in args[sep + 1:]]
 INF = float("inf")
 records = []
 for f in files:
@@ -187,6 +219,26 @@ for f in files:
         p = line.split()
         if len(p) >= 4:
             records.append((int(p[0]), p[1], p[2], p[3], p[4] if len(p) > 4 else ""))
+
+
+def stamp_ns(text):  # "1796176729.770810" -> ns, exactly (no float)
+    sec, _, frac = text.partition(".")
+    return int(sec) * 10**9 + int((frac + "000000000")[:9])
+
+
+power_offs = []  # (ns, node): the switch saw nothing of the node left
+try:
+    for line in open(switch_journal).read().splitlines():
+        kv = dict(w.split("=", 1) for w in line.split() if "=" in w)
+        if kv.get("result") == "ok" and "dead" in kv and "node" in kv:
+            power_offs.append((stamp_ns(kv["dead"]), kv["node"]))
+except FileNotFoundError:
+    pass
+for off, node in power_offs:
+    for ts, n, pid, event, arg in [r for r in records if r[3] == "ready"]:
+        ends = [r[0] for r in records if r[1:3] == (n, pid) and r[3] == "gone"]
+        if n == node and ts < off and not [e for e in ends if e <= off]:
+            records.append((off, n, pid, "gone", "power-off"))
 records.sort()
 ready_at, gone_at = {}, {}
 for ts, node, pid, event, arg in records:

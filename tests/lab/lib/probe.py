@@ -13,6 +13,17 @@
       --mysql (port 3306, Galera behind the VIP): run `mariadb -h IP -u lab -e "SELECT
       @@hostname, wsrep state"`; only an answer from a Synced node counts as OK (an answer from a
       Donor/Desynced or non-Primary node is reported as FAIL unhealthy nN ...).
+  probe.py windows FILE [--gap-ms 250] [--summary]
+      Every outage window in the log (a gap of more than --gap-ms between two answers), with
+      the node before and after, and every change of the answering node; --summary: one line.
+  probe.py arp SECONDS --ip IP --src-ip IP [--iface eth0] [--interval-ms 100] [--out FILE]
+               [--names MAC=NAME,...]
+      Who answers ARP for IP: every interval an ARP request (raw socket, no fork), and every
+      reply collected until the next one. One line per sample:
+          <epoch seconds> <HH:MM:SS.mmm> <+elapsed s> ARP <name or MAC>[,<name or MAC>...]|none
+      Two names on a line: two hosts answered for the address at once (a split brain).
+  probe.py arp-dual FILE
+      The ARP samples with more than one answering host (nothing: there were none).
   probe.py analyze FILE [--since EPOCH] [--until EPOCH]
       The outage window after EPOCH: the longest gap between two consecutive OK answers that
       ends after EPOCH (the answer before and the first answer after the outage), plus the node
@@ -23,6 +34,7 @@ import os
 import re
 import select
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -209,13 +221,146 @@ def analyze(args):
     return 0
 
 
+def read_log(path):
+    """(epoch, ok, node-or-reason) per attempt line of a probe log."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) < 4 or p[3] not in ("OK", "FAIL"):
+                continue
+            try:
+                t = float(p[0])
+            except ValueError:
+                continue
+            out.append((t, p[3] == "OK", " ".join(p[4:])))
+    return out
+
+
+def hms(t):
+    return time.strftime("%H:%M:%S", time.localtime(t)) + ".%03d" % int((t % 1) * 1000)
+
+
+def windows(args):
+    path = args[0]
+    gap = 0.25
+    summary = "--summary" in args
+    if "--gap-ms" in args:
+        gap = float(args[args.index("--gap-ms") + 1]) / 1000.0
+    rows = read_log(path)
+    oks = [(t, what.split()[0] if what else "?") for t, ok, what in rows if ok]
+    found = []
+    changes = []
+    for a, b in zip(oks, oks[1:]):
+        fails = [what for t, ok, what in rows if not ok and a[0] < t < b[0]]
+        if b[0] - a[0] > gap:
+            reason = max(set(fails), key=fails.count) if fails else "no attempt"
+            found.append((a, b, len(fails), reason))
+        elif a[1] != b[1]:
+            changes.append((a, b))
+    still = None
+    if rows and not rows[-1][1] and oks and rows[-1][0] - oks[-1][0] > gap:
+        still = (oks[-1], rows[-1][0])
+    nodes = []
+    for _, n in oks:
+        if n not in nodes:
+            nodes.append(n)
+    if summary:
+        longest = max([b[0] - a[0] for a, b, _, _ in found], default=0.0)
+        print("%d attempts, %d answered (by %s), %d outage window%s%s%s" % (
+            len(rows), len(oks), " ".join(nodes) or "nobody", len(found),
+            "" if len(found) == 1 else "s",
+            ", longest %.2f s" % longest if found else "",
+            "; NOT answered at the end (since %s)" % hms(still[0][0]) if still else ""))
+        return 0
+    print("%s: %d attempts, %d answered, by %s" % (path, len(rows), len(oks), " ".join(nodes) or "nobody"))
+    for a, b, nfail, reason in found:
+        print("outage %s -> %s  %6.2f s  %s -> %s  (%d failed attempts, mostly: %s)" % (
+            hms(a[0]), hms(b[0]), b[0] - a[0], a[1], b[1], nfail, reason))
+    for a, b in changes:
+        print("answered by %s, then by %s at %s without an outage" % (a[1], b[1], hms(b[0])))
+    if still:
+        print("outage %s -> (log ends %s) %6.2f s  %s -> nobody yet" % (
+            hms(still[0][0]), hms(still[1]), still[1] - still[0][0], still[0][1]))
+    if not found and not still:
+        print("no outage window (no gap over %d ms)" % int(gap * 1000))
+    return 0
+
+
+ETH_P_ARP = 0x0806
+
+
+def arp(args):
+    secs = float(args[0])
+    opts = {"--iface": "eth0", "--interval-ms": "100", "--out": "", "--ip": "", "--src-ip": "",
+            "--names": ""}
+    i = 1
+    while i + 1 < len(args):
+        opts[args[i]] = args[i + 1]
+        i += 2
+    if not opts["--ip"] or not opts["--src-ip"]:
+        sys.stderr.write("arp: --ip and --src-ip are required\n")
+        return 2
+    names = {}
+    for kv in filter(None, opts["--names"].split(",")):
+        mac, _, name = kv.partition("=")
+        names[mac.lower()] = name
+    secs = max(0.0, min(secs, 3600.0))
+    interval = max(0.02, float(opts["--interval-ms"]) / 1000.0)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+    s.bind((opts["--iface"], ETH_P_ARP))
+    mine = s.getsockname()[4]
+    tpa = socket.inet_aton(opts["--ip"])
+    spa = socket.inet_aton(opts["--src-ip"])
+    request = (b"\xff" * 6 + mine + struct.pack("!H", ETH_P_ARP)
+               + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mine + spa + b"\x00" * 6 + tpa)
+    out = open(opts["--out"], "a", buffering=1) if opts["--out"] else sys.stdout
+    t0 = time.time()
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        ts = time.time()
+        s.send(request)
+        seen = []
+        until = time.monotonic() + interval
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select([s], [], [], left)
+            if not r:
+                continue
+            frame = s.recv(128)
+            if len(frame) < 42 or frame[12:14] != b"\x08\x06":
+                continue
+            op, sha, sip = struct.unpack("!H", frame[20:22])[0], frame[22:28], frame[28:32]
+            if op != 2 or sip != tpa:
+                continue
+            mac = ":".join("%02x" % b for b in sha)
+            who = names.get(mac, mac)
+            if who not in seen:
+                seen.append(who)
+        try:
+            out.write("%.3f %s +%.3f ARP %s\n" % (ts, hms(ts), ts - t0, ",".join(seen) or "none"))
+        except BrokenPipeError:
+            return 0
+    return 0
+
+
+def arp_dual(args):
+    with open(args[0]) as f:
+        for line in f:
+            p = line.split()
+            if len(p) >= 5 and p[3] == "ARP" and "," in p[4]:
+                print(line.rstrip())
+    return 0
+
+
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("run", "analyze"):
+    cmds = {"run": run, "analyze": analyze, "windows": windows, "arp": arp, "arp-dual": arp_dual}
+    if len(sys.argv) < 3 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2
-    if sys.argv[1] == "run":
-        return run(sys.argv[2:])
-    return analyze(sys.argv[2:])
+    return cmds[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -30,10 +30,13 @@ scenario_cleanup() {
     SC_BG=()
     if lab_is_up; then
         local n
+        switch_ctl device repair by=scenario >/dev/null 2>&1 || true
         for n in "${NODES[@]}"; do
-            net_is_cut "$n" && net_heal "$n"
+            maxscale_unwedge "$n"
+            { net_is_cut "$n" || net_client_cut "$n"; } && net_heal "$n"
             for p in $(maxscale_pids_all "$n"); do kill -CONT "$p" 2>/dev/null || true; done
         done
+        # a node left powered off is booted by the next `lab configure` (lab_reset)
     fi
     if (( SC_BROUGHT_UP )) && [[ -z ${LAB_KEEP:-} ]]; then
         "$LABCMD" down || true
@@ -57,6 +60,7 @@ scenario_start() { # SETUP
         exit 77
     fi
     (( rc == 0 )) || { t_fail "lab configure $1 failed"; t_summary || true; exit 1; }
+    assert_eq "" "$(cat "$LAB/crm_verify.out" 2>/dev/null)" "crm_verify -L -V after configuring $1 (fencing included)"
 }
 
 scenario_end() { t_summary; }
@@ -163,3 +167,113 @@ sampler_cut_overlap() {
          r >= 1 && c >= 1 { if (!first) first = $1; last = $1 }
          END { if (first) printf "%.1f\n", last - first + 0.25; else print 0 }' "$1"
 }
+
+# ---- fencing: ARP answers, the switch's journal, the fencing history, the nodes' logs
+
+# MAC=name of every node's client interface, for the ARP sampler
+node_macs() {
+    local n m out=""
+    for n in "${NODES[@]}"; do
+        m=$(ip -n "$NSP-$n" -o link show eth0 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+        [[ -n $m ]] && out+="${out:+,}$m=$n"
+    done
+    echo "$out"
+}
+
+# who answers ARP for the VIP, every 100 ms, from the client namespace (background)
+arp_start() { # FILE
+    local f=$1
+    rm -f "$f"
+    nsenter --net="/run/netns/$CL" -- "$PY" "$LAB_HOME/lib/probe.py" arp "${ARP_SECONDS:-180}" \
+        --ip "$VIP" --src-ip "$CLIENT_IP" --names "$(node_macs)" --out "$f" </dev/null >/dev/null 2>&1 &
+    ARP_PID=$!
+    SC_BG+=("$ARP_PID")
+    _wait_quiet 5 test -s "$f" || true
+}
+arp_stop() { kill "${ARP_PID:-0}" 2>/dev/null || true; wait "${ARP_PID:-0}" 2>/dev/null || true; }
+# the samples in which more than one host answered
+arp_dual() { "$PY" "$LAB_HOME/lib/probe.py" arp-dual "$1"; }
+# the hosts that answered at some point after EPOCH
+arp_answerers() { # FILE [EPOCH]
+    awk -v t="${2:-0}" '$1 >= t && $4 == "ARP" && $5 != "none" { n = split($5, a, ","); for (i = 1; i <= n; i++) print a[i] }' "$1" | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+# the client probe's answering nodes after EPOCH, in order of first answer
+probe_answerers() { # FILE [EPOCH]
+    awk -v t="${2:-0}" '$1 >= t && $4 == "OK" && !seen[$5]++ { print $5 }' "$1" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# the journal's lines after EPOCH for an op (and node), and one field of a line
+journal_ops() { # EPOCH OP [NODE]
+    journal_since "$1" | grep " op=$2 " | { if [[ -n ${3:-} ]]; then grep " node=$3 "; else cat; fi; } || true
+}
+jfield() { sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" <<<"$1" | head -n 1; }
+
+# the switch's journal and `stonith_admin --history '*' --verbose` (from a node in the ring)
+# agree about everything after EPOCH (lib/fencecheck.py)
+# a node in the ring that the switch has not powered off since EPOCH (a node that was fenced
+# gets the fencing history again from the others only seconds after it rejoins)
+survivor() { # EPOCH
+    local n
+    for n in "${NODES[@]}"; do
+        net_is_cut "$n" && continue
+        journal_since "$1" | grep -E " op=(off|reboot|crash) node=$n .*result=ok" >/dev/null && continue
+        echo "$n"
+        return 0
+    done
+    return 1
+}
+
+fence_agree() { # EPOCH
+    local n out rc=0 x=$SC_TMP/history.xml
+    n=$(survivor "$1") || { t_fail "no node in the ring that was not fenced, to read the fencing history from"; return 1; }
+    log "fencing history from $n (stonith_admin --history '*' --verbose):"
+    in_node "$n" stonith_admin --history '*' --verbose 2>&1 | sed 's/^/    /' >&2
+    in_node "$n" stonith_admin --history '*' --verbose --output-as=xml >"$x" 2>/dev/null ||
+        { t_fail "stonith_admin --history on $n failed"; return 1; }
+    log "the switch's journal since the fault:"
+    journal_since "$1" | sed 's/^/    /' >&2
+    out=$("$PY" "$LAB_HOME/lib/fencecheck.py" "$JOURNAL" "$x" --since "$1") || rc=$?
+    sed 's/^/    /' <<<"$out" >&2
+    assert_eq 0 "$rc" "the switch's journal and the fencing history agree"
+}
+# the number of successful history events of ACTION for TARGET since EPOCH (fencecheck's view)
+fence_events_ok() { # EPOCH TARGET
+    local x=$SC_TMP/history.xml
+    "$PY" - "$x" "$1" "$2" <<'PYEOF'
+import calendar, sys, time, xml.etree.ElementTree as ET
+x, since, target = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+n = 0
+for e in ET.parse(x).getroot().iter("fence_event"):
+    c = e.get("completed") or ""
+    try:
+        t = calendar.timegm(time.strptime(c, "%Y-%m-%d %H:%M:%SZ"))
+    except ValueError:
+        continue
+    if e.get("target") == target and e.get("status") == "success" and t + 1 >= since:
+        n += 1
+print(n)
+PYEOF
+}
+
+# epoch of the first line after EPOCH containing TEXT in any node's pacemaker.log ("-": none)
+pcmk_log_first() { # EPOCH TEXT
+    local n logs=()
+    for n in "${NODES[@]}"; do logs+=("$(node_dir "$n")/pacemaker-log/pacemaker.log"); done
+    "$PY" "$LAB_HOME/lib/logtime.py" first "$1" "$2" "${logs[@]}"
+}
+pcmk_log_lines() { # EPOCH TEXT [NODE...]
+    local n logs=() since=$1 text=$2; shift 2
+    for n in "${@:-${NODES[@]}}"; do logs+=("$(node_dir "$n")/pacemaker-log/pacemaker.log"); done
+    "$PY" "$LAB_HOME/lib/logtime.py" lines "$since" "$text" "${logs[@]}"
+}
+earlier() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "-" && b != "-" && a + 0 < b + 0) }'; }
+secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.2f\n", b - a }'; }
+
+# processes of a node now (its cgroups and its network namespace)
+node_proc_count() {
+    local n=$1 c
+    { for c in $(node_cgroups "$n"); do find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null; done
+      ip netns pids "$NSP-$n" 2>/dev/null; } | sort -u | grep -c . || true
+}
+# the node is powered on, back in the cluster and Online everywhere
+node_back() { ! node_is_off "$1" && cluster_ready; }

@@ -7,8 +7,10 @@
 # window of a few ms counts); with a real MaxScale (MAXSCALE_BIN), by a sampler that asks every
 # REST API about 4 times a second (it runs with the simulator too, for its log line). A node
 # whose link is cut keeps passive=false until its partition has lost quorum and Pacemaker there
-# demotes it; without fencing that overlaps the promotion on the quorate side by about a second:
-# the cut node does not count from the cut until it is healed, and the overlap is logged.
+# demotes it (or until the quorate side has fenced it: fencing is on), which overlaps the
+# promotion on the quorate side: the cut node does not count from the cut until it is healed,
+# and the overlap is logged. A power-off ends the node's instances (the journal's watcher dies
+# with them and writes no `gone`: the switch's journal says when).
 #   kill -9 the promoted MaxScale   -> another is promoted, the VIP follows
 #   SIGSTOP the promoted MaxScale   -> another is promoted, the VIP follows
 #   cut the promoted node's link    -> another is promoted, the VIP follows
@@ -84,11 +86,11 @@ if [[ -z ${MAXSCALE_BIN:-} ]] && maxscale_journals_exist; then
     done <<<"$overlaps"
     assert_eq "" "$overlaps" "stretches in which two reachable MaxScales served passive=false (passive journals)"
     cut_ms=$(maxscale_journal_overlaps "$SINCE" 2>/dev/null | awk '$2 != "open" { s += $2 } END { printf "%.0f", s }')
-    log "with the cut-off node counted too: $cut_ms ms of two passive=false in all (no fencing; it demotes when its partition loses quorum)"
+    log "with the cut-off node counted too: $cut_ms ms of two passive=false in all (it demotes when its partition loses quorum, or dies when it is fenced)"
 else
     dual=$(sampler_dual "$S")
     assert_eq "" "$dual" "samples with two active MaxScales on connected nodes"
-    log "cut-off node still passive=false after another was promoted: about $(sampler_cut_overlap "$S") s (no fencing; it demotes when its partition loses quorum)"
+    log "cut-off node still passive=false after another was promoted: about $(sampler_cut_overlap "$S") s (it demotes when its partition loses quorum, or dies when it is fenced)"
 fi
 t_pass
 
