@@ -18,6 +18,7 @@ set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
+. "$here/../lib/galera-node.sh"
 need_root
 need_cmd hyperfine strace python3 cargo mariadb-install-db mariadb
 [[ -x /usr/bin/time ]] || die "GNU time missing (apt-get install time)"
@@ -35,7 +36,6 @@ mkdir "$WORK/data" "$WORK/pcmk" "$WORK/rsctmp"
 chown mysql:mysql "$WORK" "$WORK/data"
 SOCK=$WORK/mysqld.sock
 PIDFILE=$WORK/mysqld.pid
-BOOT=
 
 log "building galera (release)"
 (cd "$top" && cargo build --release --quiet -p galera) || die "build failed"
@@ -63,7 +63,6 @@ RA_ENV=("${BASE[@]}" OCF_RESKEY_CRM_meta_interval=10000 OCF_RESKEY_binary=/usr/s
 cleanup() {
     # The agent's own stop (SIGTERM, then SIGKILL), then whatever is left of ours by pid.
     env -i "${OPS_ENV[@]}" "$AGENT" stop >/dev/null 2>&1
-    [[ -n $BOOT ]] && kill -KILL "$BOOT" 2>/dev/null
     local pid
     pid=$(pidfile_pid "$PIDFILE") && kill -KILL "$pid" 2>/dev/null
     rm -rf "$WORK"
@@ -72,44 +71,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-cat >"$WORK/my.cnf" <<CNF
-[mysqld]
-user = mysql
-port = $SQL
-bind-address = 127.0.0.1
-skip-name-resolve
-innodb_buffer_pool_size = 32M
-innodb_log_file_size = 16M
-performance_schema = OFF
-binlog_format = ROW
-innodb_autoinc_lock_mode = 2
-wsrep_on = ON
-wsrep_provider = /usr/lib/galera/libgalera_smm.so
-wsrep_cluster_name = ocfm-bench-$$
-wsrep_node_address = 127.0.0.1:$GM
-wsrep_provider_options = "gmcast.listen_addr=tcp://127.0.0.1:$GM;ist.recv_addr=127.0.0.1:$IST;gcache.size=16M"
-wsrep_sst_receive_address = 127.0.0.1:$SST
-wsrep_sst_method = rsync
-CNF
+galera_node_config "$WORK" "ocfm-bench-$$" "$SQL" "$GM" "$IST" "$SST"
 
 # The agent never creates a cluster history (a node without a trusted position is never
 # elected): bootstrap once by hand, stop cleanly, then let the agent start and promote it.
 log "creating a one-node Galera cluster in $WORK"
-mariadb-install-db --no-defaults --user=mysql --skip-test-db \
-    --auth-root-authentication-method=socket --datadir="$WORK/data" >"$WORK/install.out" 2>&1 \
-    || die "mariadb-install-db: $(tail -5 "$WORK/install.out")"
-setpriv --bounding-set -sys_boot /usr/sbin/mariadbd --defaults-file="$WORK/my.cnf" \
-    --datadir="$WORK/data" --socket="$SOCK" --pid-file="$PIDFILE" \
-    --log-error="$WORK/mysqld.err" --wsrep-cluster-address="gcomm://127.0.0.1:$GM" \
-    --wsrep-new-cluster >/dev/null 2>&1 &
-BOOT=$!
-wait_until 60 "the bootstrap answers SQL" \
-    mariadb --no-defaults -uroot -S "$SOCK" -e 'select 1' \
-    || die "the bootstrap did not answer SQL: $(tail -5 "$WORK/mysqld.err")"
-kill -TERM "$BOOT"
-wait "$BOOT"
-BOOT=
-grep '^seqno: *[0-9]' "$WORK/data/grastate.dat" >/dev/null || die "no clean grastate.dat"
+galera_node_history "$WORK" "$SOCK" "$PIDFILE" "$GM"
 
 op() { env -i "${OPS_ENV[@]}" "$AGENT" "$1" >"$WORK/op.out" 2>&1; }
 op start || die "ocf:mariadb:galera start failed: $(tail -3 "$WORK/op.out")"

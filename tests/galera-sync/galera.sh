@@ -344,17 +344,7 @@ log "dvip3 started $(since "$T0") s after gs-g3 became 1"
 # then runs reload-agent instead of stop + start. A renamed attribute restarts the resource, so
 # that stop removes the old attribute.
 
-# Pacemaker records a successful reload-agent in the CIB as a start, so the operations run are
-# read from its executor log instead. log_mark: the log's size now; ops_since MARK RSC: the
-# operations the executor ran for RSC since then, one a line.
-PCMK_LOG=$OCFM_STATE/pcmk/pacemaker.log
-log_mark() { stat -c %s "$PCMK_LOG"; }
-ops_since() {
-    tail -c +$(( $1 + 1 )) "$PCMK_LOG" |
-        sed -n "s/.*executing - rsc:$2 action:\([a-z-]*\) .*/\1/p" | tr '\n' ' '
-}
-# settle: until the transition a change caused is over (bounded)
-settle() { crm_resource --wait --timeout=30s >/dev/null 2>&1 || t_fail "the cluster did not settle"; }
+# What ran comes from the executor log: log_mark, ops_since, settle (tests/pacemaker/lib.sh).
 
 t_begin "reload-agent: a changed connections_reserve is applied without stop/start"
 [[ -r $PCMK_LOG ]] || t_fail "no Pacemaker log at $PCMK_LOG"
@@ -364,14 +354,14 @@ m=$(log_mark)
 mark; crm resource param gs2 set connections_reserve 25 >/dev/null 2>&1 || t_fail "param set"
 expect gs-g2 0 $BOUND "connections_reserve=25 by reload-agent"
 settle
-ops=$(ops_since "$m" gs2)
+ops=$(ops_since "$m" gs2 | tr '\n' ' ')
 [[ $ops =~ (^| )reload-agent( |$) ]] || t_fail "no reload-agent after the change: $ops"
 [[ $ops =~ (^| )(stop|start)( |$) ]] && t_fail "gs2 was restarted: $ops"
 m=$(log_mark)
 mark; crm resource param gs2 set connections_reserve 2 >/dev/null 2>&1 || t_fail "param set back"
 expect gs-g2 1 $BOUND "connections_reserve=2 by reload-agent"
 settle
-ops=$(ops_since "$m" gs2)
+ops=$(ops_since "$m" gs2 | tr '\n' ' ')
 [[ $ops =~ (^| )reload-agent( |$) ]] || t_fail "no reload-agent after the change back: $ops"
 [[ $ops =~ (^| )(stop|start)( |$) ]] && t_fail "gs2 was restarted: $ops"
 
@@ -380,7 +370,7 @@ m=$(log_mark)
 mark; crm resource param gs2d set attribute gs-g2e >/dev/null 2>&1 || t_fail "param set"
 expect gs-g2e 1 20 "the new attribute"
 settle
-ops=$(ops_since "$m" gs2d)
+ops=$(ops_since "$m" gs2d | tr '\n' ' ')
 [[ $ops =~ (^| )stop\ (.* )?start( |$) ]] || t_fail "no stop then start for the rename: $ops"
 [[ $ops =~ reload-agent ]] && t_fail "reload-agent for a renamed attribute: $ops"
 assert_eq "" "$(attr gs-g2d)" "the old attribute after the rename"

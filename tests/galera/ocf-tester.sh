@@ -11,6 +11,7 @@ set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
+. "$here/../lib/galera-node.sh"
 need_root
 need_cmd ocf-tester xmllint crm_resource mariadb-install-db mariadb
 [[ -e /usr/lib/galera/libgalera_smm.so ]] || die "galera-4 missing (tests/setup/install-deps.sh)"
@@ -42,44 +43,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$work/my.cnf" <<CNF
-[mysqld]
-user = mysql
-port = $SQL
-bind-address = 127.0.0.1
-skip-name-resolve
-innodb_buffer_pool_size = 32M
-innodb_log_file_size = 16M
-performance_schema = OFF
-binlog_format = ROW
-innodb_autoinc_lock_mode = 2
-wsrep_on = ON
-wsrep_provider = /usr/lib/galera/libgalera_smm.so
-wsrep_cluster_name = ocf-tester-$$
-wsrep_node_address = 127.0.0.1:$GM
-wsrep_provider_options = "gmcast.listen_addr=tcp://127.0.0.1:$GM;ist.recv_addr=127.0.0.1:$IST;gcache.size=16M"
-wsrep_sst_receive_address = 127.0.0.1:$SST
-wsrep_sst_method = rsync
-CNF
+galera_node_config "$work" "ocf-tester-$$" "$SQL" "$GM" "$IST" "$SST"
 
 t_begin "a one-node cluster is created by hand (bootstrap once, clean stop)"
-mariadb-install-db --no-defaults --user=mysql --skip-test-db \
-    --auth-root-authentication-method=socket --datadir="$work/data" >"$work/install.out" 2>&1 \
-    || die "mariadb-install-db: $(tail -5 "$work/install.out")"
-setpriv --bounding-set -sys_boot /usr/sbin/mariadbd --defaults-file="$work/my.cnf" \
-    --datadir="$work/data" --socket="$work/mysqld.sock" --pid-file="$work/mysqld.pid" \
-    --log-error="$work/mysqld.err" --wsrep-cluster-address="gcomm://127.0.0.1:$GM" \
-    --wsrep-new-cluster >/dev/null 2>&1 &
-boot=$!
-ok=
-for _ in $(seq 1 600); do
-    if mariadb --no-defaults -uroot -S "$work/mysqld.sock" -e 'select 1' >/dev/null 2>&1; then ok=1; break; fi
-    sleep 0.1
-done
-[[ -n $ok ]] || die "the bootstrap did not answer SQL: $(tail -5 "$work/mysqld.err")"
-kill -TERM "$boot"
-wait "$boot"
-grep '^seqno: *[0-9]' "$work/data/grastate.dat" >/dev/null || die "no clean grastate.dat after the stop"
+galera_node_history "$work" "$work/mysqld.sock" "$work/mysqld.pid" "$GM"
 
 t_begin "ocf-tester passes (start, promote = bootstrap, demote, stop)"
 out=$(ocf-tester -v -n "$NAME" "${params[@]}" "$AGENT" 2>&1)

@@ -11,9 +11,19 @@
 #                     of the installation.
 #   ms_cleanup        SIGKILL whatever DIR/run/maxscale.pid names; remove MS_DIR.
 #   free_port         a free TCP port on 127.0.0.1.
+#   ms_install_agent  build the agent and the simulator (release) and install the agent into
+#                     AGENT_DIR (default /usr/lib/ocf/resource.d/mariadb); dies on failure.
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+ms_install_agent() {
+    local top dir=${AGENT_DIR:-/usr/lib/ocf/resource.d/mariadb}
+    top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    log "building the agent and the simulator (release); installing the agent"
+    (cd "$top" && cargo build --release --quiet -p maxscale -p maxscale-sim) || die "build failed"
+    install -D -m 0755 "${CARGO_TARGET_DIR:-$top/target}/release/maxscale" "$dir/maxscale"
 }
 
 ms_setup() {

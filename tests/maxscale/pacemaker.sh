@@ -33,9 +33,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-log "building the agent and the simulator (release); installing the agent"
-(cd "$top" && cargo build --release --quiet -p maxscale -p maxscale-sim) || die "build failed"
-install -D -m 0755 "${CARGO_TARGET_DIR:-$top/target}/release/maxscale" "$AGENT_DIR/maxscale"
+ms_install_agent
 
 pcmk_acquire || die "single-node Pacemaker did not start"
 

@@ -37,3 +37,15 @@ pcmk_release() {
   (( PCMK_STARTED_HERE )) || return 0
   pcmk_stop >/dev/null 2>&1 || log "WARNING: single-node Pacemaker did not stop cleanly"
 }
+
+# Pacemaker records a successful reload-agent in the CIB as a start, so what ran is read from
+# the executor's log. log_mark: the log's size now; ops_since MARK RSC: the operations the
+# executor ran for RSC (or an instance of the clone RSC) since MARK, one a line.
+PCMK_LOG=${OCFM_STATE:-/tmp/ocf-mariadb}/pcmk/pacemaker.log
+log_mark() { stat -c %s "$PCMK_LOG"; }
+ops_since() {
+  tail -c +$(( $1 + 1 )) "$PCMK_LOG" |
+    sed -n "s/.*executing - rsc:$2[:0-9]* action:\([a-z-]*\) .*/\1/p"
+}
+# settle: until the transition a change caused is over (bounded)
+settle() { crm_resource --wait --timeout=60s >/dev/null 2>&1 || t_fail "the cluster did not settle"; }

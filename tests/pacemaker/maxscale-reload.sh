@@ -21,7 +21,6 @@ need_root
 need_cmd crm pcs crm_resource crm_attribute crm_mon cargo python3
 
 AGENT_DIR=${OCF_AGENT_DIR:-/usr/lib/ocf/resource.d/mariadb}
-PCMK_LOG=$OCFM_STATE/pcmk/pacemaker.log
 WORK=$(mktemp -d /tmp/ocfm-ms-reload.XXXXXX)
 chmod 0755 "$WORK"
 NODE=$(uname -n)
@@ -37,23 +36,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-log "building the agent and the simulator (release); installing the agent"
-(cd "$top" && cargo build --release --quiet -p maxscale -p maxscale-sim) || die "build failed"
-install -D -m 0755 "${CARGO_TARGET_DIR:-$top/target}/release/maxscale" "$AGENT_DIR/maxscale"
+ms_install_agent
 
 pcmk_acquire || die "single-node Pacemaker did not start"
 
 pid_of() { cat "$MS_DIR/run/maxscale.pid" 2>/dev/null; }
 score() { crm_attribute --promotion mst-rl --lifetime reboot --query --quiet -N "$NODE" 2>/dev/null; }
 promoted() { crm_mon -1 2>/dev/null | grep -A3 'mst-rl' | grep -E 'Promoted: \[ .*\]|Masters: \[' >/dev/null; }
-# log_mark: the size of Pacemaker's log now; ops_since MARK: the operations the executor ran for
-# mst-rl since then, one a line (reload-agent, stop, start, promote, demote, monitor).
-log_mark() { stat -c %s "$PCMK_LOG"; }
-ops_since() {
-    tail -c +$(( $1 + 1 )) "$PCMK_LOG" |
-        sed -n 's/.*executing - rsc:mst-rl[:0-9]* action:\([a-z-]*\) .*/\1/p'
-}
-settle() { crm_resource --wait --timeout=60s >/dev/null 2>&1 || t_fail "the cluster did not settle"; }
+# log_mark, ops_since and settle: tests/pacemaker/lib.sh
 
 t_begin "promotable clone: changing servers runs reload-agent, keeps MaxScale and its role"
 [[ -r $PCMK_LOG ]] || t_fail "no Pacemaker log at $PCMK_LOG"
@@ -70,7 +60,7 @@ if wait_until 60 "one promoted instance" promoted &&
     mark=$(log_mark)
     pcs resource update mst-rl servers="server1 nosuch" >/dev/null 2>&1 || t_fail "pcs update failed"
     settle
-    ops=$(ops_since "$mark" | tr '\n' ' ')
+    ops=$(ops_since "$mark" mst-rl | tr '\n' ' ')
     log "operations after the change: $ops"
     [[ $ops =~ (^| )reload-agent( |$) ]] || t_fail "no reload-agent after the change: $ops"
     [[ $ops =~ (^| )(stop|start|demote)( |$) ]] && t_fail "MaxScale was restarted or demoted: $ops"
@@ -85,7 +75,7 @@ if wait_until 60 "one promoted instance" promoted &&
     pcs resource update mst-rl datadir="$MS_DIR/data2" >/dev/null 2>&1 || t_fail "pcs update failed"
     settle
     wait_until 60 "promoted again" promoted || t_fail "not promoted after the restart"
-    ops=$(ops_since "$mark" | tr '\n' ' ')
+    ops=$(ops_since "$mark" mst-rl | tr '\n' ' ')
     log "operations after the change: $ops"
     [[ $ops =~ (^| )stop\ (.* )?start( |$) ]] || t_fail "no stop then start: $ops"
     [[ $ops =~ reload-agent ]] && t_fail "reload-agent for a datadir change: $ops"

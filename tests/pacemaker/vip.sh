@@ -11,7 +11,6 @@ need_cmd crm pcs crm_mon crm_resource ip
 
 VIP1=127.0.0.77 VIP2=127.0.0.78 VIP3=127.0.0.79 VIP4=127.0.0.80
 AGENT=/usr/lib/ocf/resource.d/mariadb/vip
-PCMK_LOG=$OCFM_STATE/pcmk/pacemaker.log
 [[ -x $AGENT ]] || die "$AGENT missing (run tests/setup/install-agents.sh)"
 
 cleanup() {
@@ -24,13 +23,7 @@ pcmk_acquire || die "single-node Pacemaker did not start"
 pcmk_reset || die "cannot reset the CIB"
 
 on_lo() { ip -o addr show dev lo | grep " $1/32 " >/dev/null; }
-# log_mark: the size of Pacemaker's log now; ops_since MARK RSC: the operations the executor
-# ran for RSC since then, one a line (reload-agent, stop, start, monitor).
-log_mark() { stat -c %s "$PCMK_LOG"; }
-ops_since() {
-  tail -c +$(( $1 + 1 )) "$PCMK_LOG" |
-    sed -n "s/.*executing - rsc:$2 action:\([a-z-]*\) .*/\1/p"
-}
+# log_mark and ops_since: tests/pacemaker/lib.sh
 
 t_begin "crm configure primitive starts the VIP"
 crm configure primitive v_crm ocf:mariadb:vip \
