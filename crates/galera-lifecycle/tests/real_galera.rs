@@ -386,6 +386,10 @@ fn kill_all_while_committing_with_a_stale_node() {
         .iter()
         .any(|a| a.to_string_lossy().starts_with("--wsrep-start-position=")));
     plan.start(secs(1)).unwrap();
+    // One joiner at a time: two ISTs at once from the one donor failed here now and then in
+    // Galera itself ("Sending JOIN failed: -103", then "IST didn't contain all write sets ...
+    // node restart required"), which is the agent's recovery to handle, not this test's plans.
+    loser.wait_synced();
     let plan = StartPlan::join(&n3.cfg(), &local_state(n3, None), Some(&pv)).unwrap();
     assert_eq!(
         plan.kind(),
@@ -394,7 +398,6 @@ fn kill_all_while_committing_with_a_stale_node() {
         }
     );
     plan.start(secs(1)).unwrap();
-    loser.wait_synced();
     n3.wait_synced();
     let all = common::ids(winner);
     assert_eq!(common::ids(loser), all);
