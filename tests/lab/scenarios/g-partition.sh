@@ -74,13 +74,13 @@ SETUP=vip-nofence PROBE_OPTS=(--mysql)
 lab_configure "$SETUP" || t_fail "lab configure $SETUP"
 t_begin "g2 (fencing off, ocf:mariadb:vip): the majority's start is refused by the duplicate probe; one holder"
 partition_holder VirtualIP
-refused() { pcmk_log_lines "$T" "already in use" | grep VirtualIP >/dev/null; }
+refused() { pcmk_log_lines "$T" "(duplicate probe): not added" | grep VirtualIP >/dev/null; }
 took 40 "a start of VirtualIP on the majority refused (duplicate-address probe)" refused
-pcmk_log_lines "$T" "already in use" | grep 'Result of start operation' | sed 's/^/    /' | head -n 3 >&2
+pcmk_log_lines "$T" "(duplicate probe): not added" | grep 'Result of start operation' | sed 's/^/    /' | head -n 3 >&2
 # Pacemaker: start failure -> fail-count INFINITY there (start-failure-is-fatal) -> the next
 # node -> refused again -> nowhere left in the majority's partition
 banned_everywhere() {
-    [[ $(pcmk_log_lines "$T" "already in use" | grep -c 'Result of start operation') -ge 2 ]] &&
+    [[ $(pcmk_log_lines "$T" "(duplicate probe): not added" | grep -c 'Result of start operation') -ge 2 ]] &&
         in_node "$MAJ" crm_resource --locate --resource VirtualIP 2>&1 | grep 'NOT running' >/dev/null
 }
 took 40 "the majority tried both of its nodes and gave up (VirtualIP Stopped there)" banned_everywhere
