@@ -225,10 +225,7 @@ mod tests {
             fn from_params_fails_only_with_configuration_errors(
                 pairs in proptest::collection::vec(assignment(), 0..12)
             ) {
-                let env = Env::from_pairs(
-                    pairs.iter().map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.clone())),
-                );
-                if let Err(e) = Config::from_params(&Params::from_env(&env)) {
+                if let Err(e) = Config::from_params(&Params::from_pairs(pairs.iter().cloned())) {
                     prop_assert!(matches!(e, GaleraSyncError::Param(_)), "{e:?}");
                     prop_assert_eq!(e.rc(), OcfRc::ErrConfigured);
                     let text = e.to_string();

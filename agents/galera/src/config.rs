@@ -200,15 +200,9 @@ fn check_attribute_name(name: &str) -> Result<(), GaleraError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocf::Env;
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        let env = Env::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string())),
-        );
-        Params::from_env(&env)
+        Params::from_pairs(pairs.iter().copied())
     }
 
     #[test]

@@ -58,12 +58,7 @@ mod tests {
     }
 
     fn config(pairs: &[(&str, &str)]) -> Config {
-        let env = Env::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string())),
-        );
-        Config::from_params(&Params::from_env(&env)).unwrap()
+        Config::from_params(&Params::from_pairs(pairs.iter().copied())).unwrap()
     }
 
     #[test]

@@ -291,14 +291,10 @@ fn join(flag: &str, path: &Path) -> OsString {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocf::{Env, Failure, OcfRc};
+    use ocf::{Failure, OcfRc};
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_env(&Env::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string())),
-        ))
+        Params::from_pairs(pairs.iter().copied())
     }
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, MaxScaleError> {

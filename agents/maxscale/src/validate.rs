@@ -133,15 +133,10 @@ fn check_executable(binary: &Path) -> Result<(), MaxScaleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocf::{Env, Failure, OcfRc, Params};
+    use ocf::{Failure, OcfRc, Params};
 
     fn config(pairs: &[(&str, &str)]) -> Config {
-        let env = Env::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.to_string())),
-        );
-        Config::from_params(&Params::from_env(&env)).unwrap()
+        Config::from_params(&Params::from_pairs(pairs.iter().copied())).unwrap()
     }
 
     #[test]

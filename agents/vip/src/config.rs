@@ -221,8 +221,7 @@ mod tests {
     use ocf::{Env, Failure, OcfRc};
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        let env = Env::from_pairs(pairs.iter().map(|(k, v)| (format!("OCF_RESKEY_{k}"), *v)));
-        Params::from_env(&env)
+        Params::from_pairs(pairs.iter().copied())
     }
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, VipError> {

@@ -371,6 +371,20 @@ impl Params {
         Params { env: env.clone() }
     }
 
+    /// Instance parameters by name (each becomes `OCF_RESKEY_<name>`), nothing else set: what
+    /// the agents' unit tests configure.
+    pub fn from_pairs<K: AsRef<str>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Params {
+        Params {
+            env: Env::from_pairs(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (format!("OCF_RESKEY_{}", k.as_ref()), v)),
+            ),
+        }
+    }
+
     /// The configured text, when the user set one.
     pub fn text<T: ParamType>(&self, spec: &ParamSpec<T>) -> Option<&str> {
         self.env.reskey(spec.name)
@@ -420,9 +434,7 @@ mod tests {
     const TABLE: &[&dyn ParamInfo] = &[&IP, &COUNT, &FLAG, &WAIT, &NOTE];
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_env(&Env::from_pairs(
-            pairs.iter().map(|(k, v)| (format!("OCF_RESKEY_{k}"), *v)),
-        ))
+        Params::from_pairs(pairs.iter().copied())
     }
 
     #[test]
