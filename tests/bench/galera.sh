@@ -113,21 +113,8 @@ peak_rss_kib() { # ENV-ARRAY-NAME CMD... -> max RSS over 20 runs, KiB
 }
 children() { # NAME ENV-ARRAY-NAME CMD... -> "processes execs" from one run under strace -f
     local f=$WORK/$1.strace; local -n e=$2; shift 2
-    env -i "${e[@]}" strace -f -qq -z -e trace=execve,fork,vfork,clone,clone3 -o "$f" "$@" \
-        >/dev/null 2>&1
-    python3 - "$f" <<'EOF'
-import re, sys
-procs = execs = 0
-for line in open(sys.argv[1]):
-    if "resumed>" in line:
-        continue
-    if re.search(r"\b(v?fork|clone3?)\(", line) and "CLONE_THREAD" not in line:
-        procs += 1
-    elif "execve(" in line:
-        execs += 1
-# the first execve is the agent itself
-print(procs, execs)
-EOF
+    env -i "${e[@]}" strace "${STRACE_FORKS[@]}" -o "$f" "$@" >/dev/null 2>&1
+    strace_forks "$f"
 }
 log "peak RSS and child processes"
 rss_ours=$(peak_rss_kib OURS_ENV "$AGENT" monitor)

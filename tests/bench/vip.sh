@@ -86,19 +86,8 @@ peak_rss_kib() { # CMD... -> max RSS over 20 runs, KiB
 }
 children() { # NAME CMD... -> "processes execs" from one run under strace -f
     local f=$WORK/$1.strace; shift
-    in_ns strace -f -qq -z -e trace=execve,fork,vfork,clone,clone3 -o "$f" "$@" >/dev/null 2>&1
-    python3 - "$f" <<'EOF'
-import re, sys
-procs = execs = 0
-for line in open(sys.argv[1]):
-    if "resumed>" in line:
-        continue
-    if re.search(r"\b(v?fork|clone3?)\(", line) and "CLONE_THREAD" not in line:
-        procs += 1
-    elif "execve(" in line:
-        execs += 1
-print(procs, execs)
-EOF
+    in_ns strace "${STRACE_FORKS[@]}" -o "$f" "$@" >/dev/null 2>&1
+    strace_forks "$f"
 }
 
 log "peak RSS and child processes"

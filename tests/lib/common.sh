@@ -377,3 +377,23 @@ t_summary() {
     printf '%d passed, %d failed\n' "$T_PASSED" "$T_FAILED"
     (( T_FAILED == 0 ))
 }
+
+# ------------------------------------------------------------------ child processes (benchmarks)
+# Run a command as `strace "${STRACE_FORKS[@]}" -o FILE CMD...`; then strace_forks FILE prints
+# "processes execs": the processes it created (fork/vfork/clone without CLONE_THREAD) and the
+# programs it executed (the first execve is the command itself).
+STRACE_FORKS=(-f -qq -z -e trace=execve,fork,vfork,clone,clone3)
+strace_forks() {
+    python3 - "$1" <<'EOF'
+import re, sys
+procs = execs = 0
+for line in open(sys.argv[1]):
+    if "resumed>" in line:
+        continue
+    if re.search(r"\b(v?fork|clone3?)\(", line) and "CLONE_THREAD" not in line:
+        procs += 1
+    elif "execve(" in line:
+        execs += 1
+print(procs, execs)
+EOF
+}
