@@ -6,7 +6,8 @@
 # down and brought up again; LAB_FRESH=1 never reuses one. Scenarios whose agents are not
 # installed are reported as skipped.
 # Exit 0 when no scenario failed (and, with SCENARIOS_STRICT=1, none was skipped: the test
-# command sets it). Per-scenario time limit: SCENARIO_TIMEOUT (600 s).
+# command sets it). Per-scenario time limit: SCENARIO_TIMEOUT, else the scenario's
+# `# scenario-timeout:` line, else 600 s.
 #
 #   tests/lab/run-scenarios.sh                 # all of tests/lab/scenarios/*.sh
 #   tests/lab/run-scenarios.sh b d             # only b-*.sh and d-*.sh
@@ -60,11 +61,14 @@ for s in "${scripts[@]}"; do
     log "==== scenario $name"
     t=$(now_us)
     rc=0
-    timeout -k 15 "${SCENARIO_TIMEOUT:-600}" "$s" || rc=$?
+    # a scenario may need longer (the Galera ones run two setups): `# scenario-timeout: S`
+    limit=$(sed -n 's/^# scenario-timeout: *\([0-9]*\).*/\1/p' "$s")
+    limit=${SCENARIO_TIMEOUT:-${limit:-600}}
+    timeout -k 15 "$limit" "$s" || rc=$?
     case $rc in
         0) verdict=PASS ;;
         77) verdict=SKIP ;;
-        124|137) verdict="FAIL (time limit ${SCENARIO_TIMEOUT:-600} s)"; failed=$((failed + 1)) ;;
+        124|137) verdict="FAIL (time limit $limit s)"; failed=$((failed + 1)) ;;
         *) verdict="FAIL (rc $rc)"; failed=$((failed + 1)) ;;
     esac
     results+=("$(printf '%-22s %-28s %6s s' "$name" "$verdict" "$(since "$t")")")

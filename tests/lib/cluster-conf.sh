@@ -21,9 +21,11 @@ corosync_conf() {
             "$name" "$id" "$addr"
     done
     echo "}"
+    # two nodes: each keeps quorum alone (two_node implies wait_for_all: a node that boots
+    # alone has none until it has seen its peer once); fencing decides who survives a split
     cat <<EOC
 quorum {
-    provider: corosync_votequorum
+    provider: corosync_votequorum$( (( $# == 2 )) && printf '\n    two_node: 1')
 }
 logging {
     fileline: off

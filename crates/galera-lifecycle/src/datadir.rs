@@ -133,6 +133,21 @@ pub fn cwd_of(pid: i32) -> Option<PathBuf> {
     (!p.to_string_lossy().ends_with(" (deleted)")).then_some(p)
 }
 
+/// The working directory of `pid` when it is `dir` or below it, as that process sees its file
+/// system: the same directory (device and inode), not merely the same path. Servers in other
+/// mount namespaces on the host (containers, the lab's nodes) show the same paths, such as
+/// /var/lib/mysql, for datadirs that are not ours; stopping one of them would stop another
+/// node's server. `dir` is absolute (see [`canonical`]).
+pub fn works_in(pid: i32, dir: &Path) -> Option<PathBuf> {
+    let cwd = cwd_of(pid).filter(|c| c.starts_with(dir))?;
+    // /proc/<pid>/root resolves paths in the process's own mount namespace.
+    let rel = dir.strip_prefix("/").unwrap_or(dir);
+    let theirs = std::fs::metadata(Path::new(&format!("/proc/{pid}/root")).join(rel)).ok()?;
+    let ours = std::fs::metadata(dir).ok()?;
+    use std::os::unix::fs::MetadataExt;
+    (theirs.dev() == ours.dev() && theirs.ino() == ours.ino()).then_some(cwd)
+}
+
 /// The argument vector of a process, lossy.
 pub fn cmdline_of(pid: i32) -> Vec<String> {
     std::fs::read(format!("/proc/{pid}/cmdline"))
@@ -206,7 +221,7 @@ pub fn datadir_users(datadir: &Path, extra_lock_files: &[PathBuf]) -> io::Result
         if !candidate || p.state == ProcessState::Zombie {
             continue;
         }
-        let Some(cwd) = cwd_of(p.pid).filter(|c| c.starts_with(&dir)) else {
+        let Some(cwd) = works_in(p.pid, &dir) else {
             continue;
         };
         let comm = if is_datadir_program(&p.comm) {
@@ -335,6 +350,58 @@ mod tests {
         assert!(datadir_users(&data, &[]).unwrap().is_empty());
         sh.kill().unwrap();
         sh.wait().unwrap();
+    }
+
+    /// The lab found this: every node's server runs in /var/lib/mysql, each in its own mount
+    /// namespace, and a node's demote stopped another node's mariadbd found by its cwd path.
+    #[test]
+    fn a_server_in_another_mount_namespace_is_not_ours() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("skipped: needs root (unshare --mount)");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("mariadbd");
+        std::os::unix::fs::symlink("/bin/sleep", &fake).unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        // Same path, another directory: a tmpfs over it in a mount namespace of its own.
+        let script = format!(
+            "mount -t tmpfs none '{d}' && cd '{d}' && exec '{f}' 30",
+            d = data.display(),
+            f = fake.display()
+        );
+        let mut other = Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+            .spawn()
+            .unwrap();
+        let pid = i32::try_from(other.id()).unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while daemon_process::comm_of(pid).as_deref() != Some("mariadbd")
+            && std::time::Instant::now() < until
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(cwd_of(pid).as_deref(), Some(data.as_path()), "same path");
+        assert_eq!(works_in(pid, &data), None);
+        assert!(datadir_users(&data, &[]).unwrap().is_empty());
+        // The same program in our own namespace is found.
+        let mut mine = Command::new(&fake)
+            .arg("30")
+            .current_dir(&data)
+            .spawn()
+            .unwrap();
+        let mine_pid = i32::try_from(mine.id()).unwrap();
+        let mut users = Vec::new();
+        while users.is_empty() && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            users = datadir_users(&data, &[]).unwrap();
+        }
+        assert_eq!(users.iter().map(|u| u.pid).collect::<Vec<_>>(), [mine_pid]);
+        for c in [&mut other, &mut mine] {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use daemon_process::{
 use crate::checks::PrimaryView;
 use crate::config::{opt, ConfigError, ServerConfig};
 use crate::datadir::{
-    canonical, cmdline_of, cwd_of, datadir_users, descendants, process_table, sst_script,
+    canonical, cmdline_of, datadir_users, works_in, descendants, process_table, sst_script,
     DatadirUser, SERVER_PROGRAMS,
 };
 use crate::election::Grant;
@@ -450,16 +450,18 @@ pub(crate) fn diagnose(text: &str) -> Option<StartFailure> {
 /// yet during SST, or a stale one) by its program name and working directory.
 pub fn find_server(cfg: &ServerConfig) -> Result<Option<Process>, StartError> {
     let program = cfg.binary.to_string_lossy();
+    let dir = canonical(&cfg.datadir);
+    // The same datadir, not the same path: another mount namespace's server is not ours.
+    let ours = |pid: i32| works_in(pid, &dir).is_some_and(|cwd| cwd == dir);
     if let Found::Running(p) = find(&PidFile::new(&cfg.pid_file), &program)? {
-        return Ok(Some(p));
+        if ours(p.pid) {
+            return Ok(Some(p));
+        }
     }
     let comm = expected_comm(&program);
-    let dir = canonical(&cfg.datadir);
     let table = process_table().map_err(StartError::Proc)?;
     for p in table {
-        if (p.comm == comm || SERVER_PROGRAMS.contains(&p.comm.as_str()))
-            && cwd_of(p.pid).as_deref() == Some(dir.as_path())
-        {
+        if (p.comm == comm || SERVER_PROGRAMS.contains(&p.comm.as_str())) && ours(p.pid) {
             if let Some(proc_) = Process::from_pid(p.pid)? {
                 return Ok(Some(proc_));
             }

@@ -18,12 +18,12 @@ LAB_HOME=${LAB_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 TOP=${TOP:-$(cd "$LAB_HOME/../.." && pwd)}
 LAB=${LAB_STATE:-$OCFM_STATE/lab}          # run state (default /tmp/ocf-mariadb/lab)
 NSP=${LAB_PREFIX:-lab}                     # network namespace names: lab-sw lab-n1.. lab-cl
-# NODES=5 lab up: five nodes (3 to 9); a running lab remembers its node list
+# NODES=5 lab up: five nodes (2 to 9; two: corosync two_node); a running lab remembers its node list
 _lab_nodes=${NODES:-}
 if [[ -s $LAB/nodes ]]; then
     read -r -a NODES <"$LAB/nodes"
 else
-    [[ $_lab_nodes =~ ^[3-9]$ ]] || _lab_nodes=3
+    [[ $_lab_nodes =~ ^[2-9]$ ]] || _lab_nodes=3
     NODES=()
     for ((_i = 1; _i <= _lab_nodes; _i++)); do NODES+=("n$_i"); done
 fi

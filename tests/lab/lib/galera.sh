@@ -100,9 +100,74 @@ galera_release() {
     for pid in $ids; do sql "$n" -e "KILL CONNECTION $pid" 2>/dev/null || true; done
 }
 
-# galera NODE ACTION
+# the pid of the mariadbd running in NODE, whoever started it (the lab, ocf:mariadb:galera,
+# or ocf:heartbeat:galera's mysqld_safe), or fail
+galera_pid() {
+    local p
+    for p in $(pgrep -x mariadbd 2>/dev/null); do
+        pid_in_node "$p" "$1" && { echo "$p"; return 0; }
+    done
+    return 1
+}
+galera_running() { galera_pid "$1" >/dev/null; }
+galera_any_running() { local n; for n in "${NODES[@]}"; do galera_running "$n" && return 0; done; return 1; }
+
+# the current setup runs Galera under Pacemaker (header `# lab-galera: pacemaker`)
+galera_by_pacemaker() {
+    local s; s=$(cat "$LAB/setup" 2>/dev/null) || return 1
+    [[ -f $LAB_HOME/setups/$s.sh && $(setup_header "$s" lab-galera) == pacemaker ]]
+}
+
+# the lab's own mariadbd on NODE stopped cleanly (SIGTERM, as `systemctl stop` does)
+galera_stop_own() {
+    local n=$1 pid
+    pid=$(galera_pid "$n") || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    _wait_quiet 90 pid_dead "$pid" || { log "WARNING: mariadbd on $n ignored SIGTERM for 90 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; }
+    rm -f "$(node_dir "$n")/mariadbd.pid"
+}
+
+# `lab galera NODE stale`: NODE stops (a node out for maintenance) while the others commit
+# STALE_ROWS more rows, so its position is behind theirs
+galera_make_stale() {
+    local n=$1 m w="" i rows=${STALE_ROWS:-50} vals=""
+    if galera_by_pacemaker; then
+        in_node n1 crm node standby "$n" >/dev/null 2>&1 || die "crm node standby $n failed"
+        _wait_quiet 120 eval '! galera_running '"$n" || die "mariadbd on $n still runs 120 s after standby"
+    else
+        galera_stop_own "$n"
+    fi
+    for m in "${NODES[@]}"; do [[ $m != "$n" ]] && galera_synced "$m" && { w=$m; break; }; done
+    [[ -n $w ]] || die "no Synced node left to commit on"
+    local base; base=$(sql "$w" -e "SELECT COALESCE(MAX(id), 0) FROM lab.t") || die "cannot read lab.t on $w"
+    for ((i = 1; i <= rows; i++)); do vals+="${vals:+,}($((base + i)),'stale-$n')"; done
+    sql "$w" -e "INSERT INTO lab.t VALUES $vals" || die "the commits on $w failed"
+    log "galera $n: stopped$(galera_by_pacemaker && echo ' (crm node standby)'); $rows rows committed on $w after it: $n is behind ($(galera_position "$n"))"
+}
+
+# uuid:seqno from NODE's grastate.dat (what a stopped node knows of itself)
+galera_position() {
+    in_node "$1" awk '/^uuid:/ { u = $2 } /^seqno:/ { s = $2 } END { print u ":" s }' /var/lib/mysql/grastate.dat 2>/dev/null
+}
+
+# galera NODE|all ACTION
 galera_cmd() {
     local n=$1 a=$2 pid
+    if [[ $n == all ]]; then
+        case $a in
+            kill)
+                local pids=() m
+                for m in "${NODES[@]}"; do pid=$(galera_pid "$m") && pids+=("$pid"); done
+                (( ${#pids[@]} )) || die "no mariadbd running"
+                kill -KILL "${pids[@]}"
+                log "galera: every mariadbd killed at once (SIGKILL: ${pids[*]})" ;;
+            stop)
+                for m in "${NODES[@]}"; do galera_stop_own "$m"; done
+                log "galera: every mariadbd stopped (SIGTERM, one after the other)" ;;
+            *) die "galera all kill|stop" ;;
+        esac
+        return
+    fi
     # every action says what it did, like the other faults (SQL errors go to stderr as they are)
     case $a in
         desync) sql "$n" -e "SET GLOBAL wsrep_desync=ON" &&
@@ -114,14 +179,17 @@ galera_cmd() {
         unisolate) sql "$n" -e "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" &&
             log "galera $n: isolation lifted (gmcast.isolate=0): rejoins the Primary component" ;;
         stop)
-            kill_pidfile "$(node_dir "$n")/mariadbd.pid" 60
+            galera_stop_own "$n"
             log "galera $n: mariadbd stopped (SIGTERM)" ;;
+        stale) galera_make_stale "$n" ;;
         kill)
-            pid=$(node_daemon_pid "$n" mariadbd) || die "mariadbd on $n is not running"
+            pid=$(galera_pid "$n") || die "mariadbd on $n is not running"
             kill -KILL "$pid"
             log "galera $n: mariadbd (pid $pid) killed (SIGKILL)" ;;
         start)
-            if node_daemon_pid "$n" mariadbd >/dev/null; then
+            if galera_by_pacemaker; then
+                die "setup $(cat "$LAB/setup") runs mariadbd under Pacemaker: crm node online $n / crm resource cleanup"
+            elif galera_running "$n"; then
                 log "mariadbd on $n already running"
             else
                 mariadbd_start "$n" && log "galera $n: mariadbd started (joins the cluster: IST or SST)"
@@ -142,30 +210,75 @@ galera_cmd() {
                 || log "WARNING: $n: fewer than $max connections held"
             log "galera $n: $(wsrep_status "$n" Threads_connected) connections of max_connections=$max in use" ;;
         release) galera_release "$n"; log "galera $n: the idle sessions of user lab closed" ;;
-        *) die "galera NODE desync|resync|stop|start|kill|isolate|unisolate|exhaust|release" ;;
+        *) die "galera NODE desync|resync|stop|start|kill|stale|isolate|unisolate|exhaust|release; galera all kill|stop" ;;
     esac
 }
 
-# back to three Synced nodes, whatever a scenario did
+# NODE's last committed seqno: grastate.dat's, or mariadbd --wsrep-recover's after a crash
+galera_seqno() {
+    local n=$1 pos seq
+    pos=$(galera_position "$n")
+    seq=${pos##*:}
+    if [[ -z $seq || $seq == -1 ]]; then
+        in_node_env "$n" mariadbd --user=mysql --wsrep-recover --log-error=/var/lib/mysql/lab-recover.err >/dev/null 2>&1 || true
+        seq=$(in_node "$n" sed -n 's/.*WSREP: Recovered position: [^:]*:\(-\?[0-9]*\).*/\1/p' /var/lib/mysql/lab-recover.err 2>/dev/null | tail -n 1)
+    fi
+    echo "${seq:--1}"
+}
+
+# No mariadbd runs anywhere (a setup that ran Galera under Pacemaker was removed, or every
+# node crashed): bootstrap from the node with the highest seqno, safe_to_bootstrap first on a
+# tie, as an operator does by hand; the others join one at a time.
+galera_bootstrap_best() {
+    local n best="" bs=-2 s safe
+    for n in "${NODES[@]}"; do
+        s=$(galera_seqno "$n")
+        safe=$(in_node "$n" sed -n 's/^safe_to_bootstrap: *//p' /var/lib/mysql/grastate.dat 2>/dev/null)
+        log "galera: $n stopped at seqno $s (safe_to_bootstrap ${safe:-?})"
+        if (( s > bs )) || { (( s == bs )) && [[ $safe == 1 ]]; }; then best=$n; bs=$s; fi
+    done
+    [[ -n $best ]] || return 1
+    log "galera: no node runs mariadbd: bootstrapping $best (seqno $bs)"
+    in_node "$best" sed -i 's/^safe_to_bootstrap: *0/safe_to_bootstrap: 1/' /var/lib/mysql/grastate.dat
+    mariadbd_start "$best" --wsrep-new-cluster
+    wait_until 60 "galera $best Synced (bootstrap)" galera_synced "$best" || return 1
+    for n in "${NODES[@]}"; do
+        [[ $n == "$best" ]] && continue
+        mariadbd_start "$n"
+        wait_until 120 "galera $n Synced (joined)" galera_synced "$n" || return 1
+    done
+}
+
+# back to three Synced nodes run by the lab, whatever a scenario did
 galera_restore() {
     local n
+    galera_any_running || galera_bootstrap_best || return 1
     for n in "${NODES[@]}"; do
         galera_release "$n"
-        if node_daemon_pid "$n" mariadbd >/dev/null; then
+        if galera_running "$n"; then
             sql "$n" -e "SET GLOBAL wsrep_desync=OFF; SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" 2>/dev/null || true
         else
             mariadbd_start "$n"
         fi
     done
     for n in "${NODES[@]}"; do
-        wait_until 60 "galera $n Synced" galera_synced "$n" || return 1
+        wait_until 120 "galera $n Synced" galera_synced "$n" || return 1
     done
+}
+
+# `lab configure` of a setup that runs Galera under Pacemaker: the lab's own mariadbd stop
+# cleanly, one node after the other (n1 last: it leaves with safe_to_bootstrap: 1), as an
+# operator does before handing the nodes to the cluster; Pacemaker starts them again.
+galera_hand_over() {
+    local i
+    for ((i = ${#NODES[@]} - 1; i >= 0; i--)); do galera_stop_own "${NODES[i]}"; done
+    log "galera: the lab's mariadbd stopped on ${NODES[*]} (positions: $(for n in "${NODES[@]}"; do printf '%s=%s ' "$n" "$(galera_position "$n" | cut -d: -f2)"; done))"
 }
 
 galera_summary() {
     local n
     for n in "${NODES[@]}"; do
-        if node_daemon_pid "$n" mariadbd >/dev/null; then
+        if galera_running "$n"; then
             printf '  %s: %s, %s, size %s, ready %s, connections %s/%s\n' "$n" \
                 "$(wsrep_status "$n" wsrep_local_state_comment)" "$(wsrep_status "$n" wsrep_cluster_status)" \
                 "$(wsrep_status "$n" wsrep_cluster_size)" "$(wsrep_status "$n" wsrep_ready)" \

@@ -45,7 +45,8 @@ scenario_cleanup() {
 trap 'scenario_cleanup' EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-scenario_start() { # SETUP
+# the lab up (brought up here when it is not: LAB_KEEP=1 keeps it up afterwards)
+scenario_lab() {
     need_root
     if ! lab_is_up; then
         log "the lab is not up: bringing it up (LAB_KEEP=1 keeps it up afterwards)"
@@ -53,6 +54,10 @@ scenario_start() { # SETUP
         SC_BROUGHT_UP=1
     fi
     mkdir -p "$SC_TMP"
+}
+
+scenario_start() { # SETUP
+    scenario_lab
     local rc=0
     lab_configure "$1" || rc=$?
     if (( rc == 3 )); then

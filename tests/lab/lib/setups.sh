@@ -7,6 +7,8 @@
 #   # lab-maxscale: n1 n2        nodes where the lab itself runs MaxScale (no Pacemaker; `all`)
 #   # lab-keepalived: n1:MASTER:150 n2:BACKUP:100
 #   # lab-probe: 3306           what `lab client-probe` connects to (default 4006)
+#   # lab-galera: pacemaker     Pacemaker runs mariadbd (setups/galera*.sh): `lab configure`
+#                               stops the lab's own mariadbd cleanly first (galera_hand_over)
 #   # lab-boot: mariadbd        what a node starts at boot besides corosync and pacemakerd
 #                               (default mariadbd: the lab's Galera runs outside Pacemaker; a
 #                               setup that runs Galera under Pacemaker says `none`); the
@@ -161,6 +163,7 @@ lab_configure() {
         return 3
     fi
     lab_reset || return 1
+    [[ $(setup_header "$name" lab-galera) == pacemaker ]] && galera_hand_over
     for n in $(setup_maxscale_nodes "$name"); do
         maxscale_start "$n" || return 1
     done
