@@ -25,7 +25,7 @@ use daemon_process::{
 use crate::checks::PrimaryView;
 use crate::config::{opt, ConfigError, ServerConfig};
 use crate::datadir::{
-    canonical, cmdline_of, datadir_users, works_in, descendants, process_table, sst_script,
+    canonical, cmdline_of, datadir_users, descendants, process_table, sst_script, works_in,
     DatadirUser, SERVER_PROGRAMS,
 };
 use crate::election::Grant;
