@@ -20,25 +20,26 @@ miss() {
     RUN_NOTE+="${RUN_NOTE:+; }$1"
     if ours; then t_fail "$1"; else log "ocf:heartbeat:galera: $1"; fi
 }
+# (the locals have names of their own: CMD is eval'ed here and may use the caller's t, desc, ...)
 expect() {
-    local desc=$1; shift
-    if "$@"; then _t_ok "$desc"; else miss "$desc"; fi
+    local _e_desc=$1; shift
+    if "$@"; then _t_ok "$_e_desc"; else miss "$_e_desc"; fi
 }
 # the anchor's waits end after COMPARE_ANCHOR_LIMIT s at most: a failure of its recovery is
 # counted, not waited out (this bounds the CI time of these scenarios)
 COMPARE_ANCHOR_LIMIT=${COMPARE_ANCHOR_LIMIT:-240}
 expect_within() {
-    local t=$1 desc=$2 t0; shift 2
-    ! ours && (( t > COMPARE_ANCHOR_LIMIT )) && t=$COMPARE_ANCHOR_LIMIT
-    t0=$(now_us)
-    if _wait_quiet "$t" "$@"; then
-        TOOK=$(since "$t0")
-        log "$desc after $TOOK s"
-        _t_ok "$desc"
+    local _e_t=$1 _e_desc=$2 _e_t0; shift 2
+    ! ours && (( _e_t > COMPARE_ANCHOR_LIMIT )) && _e_t=$COMPARE_ANCHOR_LIMIT
+    _e_t0=$(now_us)
+    if _wait_quiet "$_e_t" "$@"; then
+        TOOK=$(since "$_e_t0")
+        log "$_e_desc after $TOOK s"
+        _t_ok "$_e_desc"
         return 0
     fi
     TOOK=-
-    miss "not within ${t}s: $desc"
+    miss "not within ${_e_t}s: $_e_desc"
     return 1
 }
 
