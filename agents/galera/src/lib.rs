@@ -226,14 +226,14 @@ mod tests {
             );
             env
         }
-        /// What an earlier stop kept: this node was last Primary `ago` seconds ago.
+        /// What an earlier stop kept: this node was last Primary at `at` (unix seconds).
         fn primary_record(&self, at: u64, left: bool) {
             std::fs::create_dir_all(self.dir.path().join("rsctmp")).unwrap();
             let mut t = format!("primary_at={at}\n");
             if left {
                 t.push_str("left_primary=1\n");
             }
-            std::fs::write(self.dir.path().join("rsctmp/galera-db_0.primary"), t).unwrap();
+            std::fs::write(self.dir.path().join("rsctmp/galera-db.primary"), t).unwrap();
         }
     }
 
@@ -547,7 +547,11 @@ mod tests {
         c.fencing
             .borrow_mut()
             .insert("n2".into(), Fencing::Fenced { at: FENCED_AT });
+        // Under another instance number of the anonymous clone.
+        let mut env = env;
+        env.set("OCF_RESOURCE_INSTANCE", "db:1");
         s.act_env(Action::Start, &c, env, 5000).unwrap();
+        let path = s.dir.path().join("rsctmp/galera-db_1.state");
         let st = state::State::parse(&std::fs::read_to_string(&path).unwrap());
         assert_eq!(st.primary_at, Some(FENCED_AT - 30));
         assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_BOOTSTRAP));

@@ -73,7 +73,14 @@ impl<'a> Node<'a> {
         Ok(Node {
             names: Names::for_instance(ctx.instance()),
             file: StateFile::new(&ctx.env, ctx.info.name, ctx.instance(), "state"),
-            primary_file: StateFile::new(&ctx.env, ctx.info.name, ctx.instance(), "primary"),
+            // Named by the resource, not the clone instance: an anonymous clone's instance
+            // number on a node may differ after a stop and start.
+            primary_file: StateFile::new(
+                &ctx.env,
+                ctx.info.name,
+                ctx.instance().split(':').next().unwrap_or(ctx.instance()),
+                "primary",
+            ),
             ctx,
             cfg,
             cluster,
