@@ -234,16 +234,23 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Whether `crm_node -l` (lines `<id> <name> <state>`) lists `node` as a member now. A node
-/// the list does not name is not a member; a line that is not three words is refused.
+/// Whether `crm_node -l` (lines `<id> <name> <state>`, the name empty when the controller
+/// does not know it) lists `node` as a member now. A node the list does not name is not a
+/// member; a member without a name might be it, so it counts as one; any other line is
+/// refused.
 pub fn is_member(list: &str, node: &str) -> Result<bool, String> {
     let mut member = false;
     for line in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let w: Vec<&str> = line.split_whitespace().collect();
-        let [_, name, state] = w[..] else {
-            return Err(format!("unexpected line {line:?}"));
+        let (id, name, state) = match w[..] {
+            [id, name, state] => (id, Some(name), state),
+            [id, state] => (id, None, state),
+            _ => return Err(format!("unexpected line {line:?}")),
         };
-        if name.eq_ignore_ascii_case(node) && state == "member" {
+        if !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("unexpected line {line:?}"));
+        }
+        if state == "member" && name.is_none_or(|n| n.eq_ignore_ascii_case(node)) {
             member = true;
         }
     }
@@ -452,5 +459,8 @@ mod tests {
         assert_eq!(is_member("1 n1 member\n2 N2 member\n", "n2"), Ok(true));
         assert_eq!(is_member("1 n1 member\n", "n2"), Ok(false));
         assert!(is_member("error: Could not connect to controller\n", "n2").is_err());
+        // The name empty (crm_node prints "%u %s %s" with ""): a nameless member may be it.
+        assert_eq!(is_member("1 n1 member\n3  lost\n", "n2"), Ok(false));
+        assert_eq!(is_member("1 n1 member\n3  member\n", "n2"), Ok(true));
     }
 }
