@@ -1,15 +1,17 @@
 //! Everything the agent asks of Pacemaker, behind one trait: node attributes (this node's
-//! and its peers'), quorum, the promotion score. [`Pacemaker`] uses the cluster's own tools
-//! (attrd_updater, crm_node, crm_attribute; found on PATH, so a test can put a stand-in
-//! there); unit tests use [`Memory`].
+//! and its peers'), quorum, the promotion score, a peer's fencing. [`Pacemaker`] uses the
+//! cluster's own tools (attrd_updater, crm_node, crm_attribute, stonith_admin; found on PATH,
+//! so a test can put a stand-in there); unit tests use [`Memory`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
 use galera_lifecycle::{NodeState, Report};
+
+use crate::fencing::{self, Fencing, NotFenced};
 use ocf::attrs::{NodeAttribute, PromotionScore};
 use ocf::command::{run_ok, CommandError};
 use ocf::Deadline;
@@ -26,6 +28,11 @@ pub trait Cluster {
     fn set_score(&self, node: &str, score: Option<i64>) -> Result<(), CommandError>;
     /// The local node's name when Pacemaker did not pass it.
     fn local_node(&self) -> Result<String, CommandError>;
+    /// Whether `node` is fenced now: the fencer's newest completed action against it is a
+    /// successful off or reboot, none is pending, and it is not a cluster member now. Asked
+    /// only in two_node_mode, for a peer that has not reported. A tool failure or output not
+    /// understood is [`NotFenced::Unknown`] (logged): the survivor then waits.
+    fn fencing(&self, node: &str) -> Fencing;
 }
 
 pub struct Pacemaker {
@@ -74,6 +81,41 @@ impl Cluster for Pacemaker {
         let out = run_ok(Command::new("crm_node").arg("-n"), self.dl().at())?;
         Ok(out.stdout.trim().to_string())
     }
+    fn fencing(&self, node: &str) -> Fencing {
+        let unknown = |what: &str, e: &dyn std::fmt::Display| {
+            tracing::warn!("{what}: {e}; {node} counts as not fenced");
+            Fencing::NotFenced(NotFenced::Unknown)
+        };
+        let history = match run_ok(
+            Command::new("stonith_admin").args([
+                "--history",
+                node,
+                "--verbose",
+                "--output-as",
+                "xml",
+            ]),
+            self.dl().at(),
+        ) {
+            Ok(out) => out.stdout,
+            Err(e) => return unknown("stonith_admin --history", &e),
+        };
+        let verdict = match fencing::from_history(&history, node) {
+            Ok(v) => v,
+            Err(e) => return unknown("stonith_admin --history output", &e),
+        };
+        if !verdict.is_fenced() {
+            return verdict;
+        }
+        let list = match run_ok(Command::new("crm_node").arg("-l"), self.dl().at()) {
+            Ok(out) => out.stdout,
+            Err(e) => return unknown("crm_node -l", &e),
+        };
+        match fencing::is_member(&list, node) {
+            Ok(false) => verdict,
+            Ok(true) => Fencing::NotFenced(NotFenced::Member),
+            Err(e) => unknown("crm_node -l output", &e),
+        }
+    }
 }
 
 /// An in-process cluster for unit tests.
@@ -82,6 +124,10 @@ pub struct Memory {
     pub attrs: RefCell<BTreeMap<(String, String), String>>,
     pub scores: RefCell<BTreeMap<String, i64>>,
     pub quorate: bool,
+    /// What [`Cluster::fencing`] answers per node (absent: never fenced).
+    pub fencing: RefCell<BTreeMap<String, Fencing>>,
+    /// How often [`Cluster::fencing`] was asked.
+    pub fencing_queries: Cell<usize>,
 }
 
 impl Cluster for Memory {
@@ -114,6 +160,14 @@ impl Cluster for Memory {
     }
     fn local_node(&self) -> Result<String, CommandError> {
         Ok("n1".into())
+    }
+    fn fencing(&self, node: &str) -> Fencing {
+        self.fencing_queries.set(self.fencing_queries.get() + 1);
+        self.fencing
+            .borrow()
+            .get(node)
+            .cloned()
+            .unwrap_or(Fencing::NotFenced(NotFenced::Never))
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod fencing;
 pub mod monitor;
 pub mod node;
 pub mod params;
@@ -135,6 +136,7 @@ impl Agent for GaleraAgent {
 mod tests {
     use super::*;
     use crate::cluster::Memory;
+    use crate::fencing::{Fencing, NotFenced};
     use ocf::{Deadline, Env};
     use std::path::Path;
     use std::time::Duration;
@@ -195,14 +197,43 @@ mod tests {
             cluster: &Memory,
             timeout_ms: u64,
         ) -> Result<Status, GaleraError> {
+            self.act_env(action, cluster, self.env(timeout_ms), timeout_ms)
+        }
+        fn act_env(
+            &self,
+            action: Action,
+            cluster: &Memory,
+            env: Env,
+            timeout_ms: u64,
+        ) -> Result<Status, GaleraError> {
             std::fs::create_dir_all(self.dir.path().join("rsctmp")).unwrap();
             let ctx = Context::new(
                 &INFO,
                 action,
-                self.env(timeout_ms),
+                env,
                 Deadline::from_timeout(Duration::from_millis(timeout_ms)),
             );
             run_action(&ctx, cluster)
+        }
+        /// Two nodes, n1 and n2, with or without two_node_mode.
+        fn two_node_env(&self, two_node_mode: bool) -> Env {
+            let mut env = self.env(5000);
+            env.set("OCF_RESKEY_wsrep_cluster_address", "gcomm://h1,h2");
+            env.set("OCF_RESKEY_cluster_host_map", "n1:h1;n2:h2");
+            env.set(
+                "OCF_RESKEY_two_node_mode",
+                if two_node_mode { "true" } else { "false" },
+            );
+            env
+        }
+        /// What an earlier stop kept: this node was last Primary at `at` (unix seconds).
+        fn primary_record(&self, at: u64, left: bool) {
+            std::fs::create_dir_all(self.dir.path().join("rsctmp")).unwrap();
+            let mut t = format!("primary_at={at}\n");
+            if left {
+                t.push_str("left_primary=1\n");
+            }
+            std::fs::write(self.dir.path().join("rsctmp/galera-db.primary"), t).unwrap();
         }
     }
 
@@ -355,6 +386,175 @@ mod tests {
         let e = run_action(&ctx, &c).unwrap_err();
         assert_eq!(ocf::Failure::rc(&e), ocf::OcfRc::ErrInstalled);
         assert!(!Path::new("/nonexistent").exists());
+    }
+
+    /// Two nodes in two_node_mode, n2 missing: the cluster's fencing answer for n2 and this
+    /// node's Primary record decide between the bootstrap score and a visible wait.
+    fn two_node_case(
+        two_node_mode: bool,
+        fencing: Option<Fencing>,
+        record: Option<(u64, bool)>,
+    ) -> (Setup, Memory) {
+        let s = Setup::new(12);
+        let c = memory();
+        if let Some(f) = fencing {
+            c.fencing.borrow_mut().insert("n2".into(), f);
+        }
+        if let Some((at, left)) = record {
+            s.primary_record(at, left);
+        }
+        let env = s.two_node_env(two_node_mode);
+        assert_eq!(
+            s.act_env(Action::Start, &c, env.clone(), 5000).unwrap(),
+            Status::Success
+        );
+        assert_eq!(
+            s.act_env(Action::Monitor, &c, env, 5000).unwrap(),
+            Status::Success
+        );
+        (s, c)
+    }
+
+    const FENCED_AT: u64 = 1_796_188_975;
+
+    #[test]
+    fn two_node_mode_a_fenced_missing_peer_lets_the_survivor_bootstrap() {
+        let fenced = Fencing::Fenced { at: FENCED_AT };
+        let (s, c) = two_node_case(true, Some(fenced), Some((FENCED_AT - 30, false)));
+        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_BOOTSTRAP));
+        assert_eq!(attr(&c, "n1", "db-wait"), None);
+        // The election itself: a grant for n1, on the fenced peer.
+        let ctx = Context::new(
+            &INFO,
+            Action::Promote,
+            s.two_node_env(true),
+            Deadline::from_timeout(Duration::from_secs(5)),
+        );
+        let node = Node::new(&ctx, &c).unwrap();
+        let st = node.load().unwrap();
+        let own = match st.published.as_deref().unwrap().parse() {
+            Ok(cluster::Published::Stopped(r)) => galera_lifecycle::NodeState::Reported(r),
+            other => panic!("{other:?}"),
+        };
+        let outcome = node.election(own, &st);
+        match &outcome.election.decision {
+            galera_lifecycle::Decision::Bootstrap(g) => {
+                assert_eq!(g.node(), "n1");
+                assert_eq!(
+                    *g.basis(),
+                    galera_lifecycle::Basis::TwoNodeFencedPeer { peer: "n2".into() }
+                );
+            }
+            d => panic!("{d:?}"),
+        }
+        // A fence a little before the last Primary seen (Galera's own timeouts) still counts.
+        let (_, c) = two_node_case(
+            true,
+            Some(Fencing::Fenced { at: FENCED_AT }),
+            Some((FENCED_AT + node::FENCE_VIEW_SLACK, false)),
+        );
+        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_BOOTSTRAP));
+    }
+
+    #[test]
+    fn two_node_mode_waits_for_a_peer_that_is_not_fenced_now() {
+        let recent = Some((FENCED_AT - 30, false));
+        let cases = [
+            (None, recent, "never fenced"),
+            (
+                Some(Fencing::NotFenced(NotFenced::Member)),
+                recent,
+                "fenced, but a member again",
+            ),
+            (
+                Some(Fencing::NotFenced(NotFenced::Pending)),
+                recent,
+                "fencing pending",
+            ),
+            (
+                Some(Fencing::NotFenced(NotFenced::Unknown)),
+                recent,
+                "fencing history unknown",
+            ),
+            // Fenced long before this node last ran Primary: the peer was back since.
+            (
+                Some(Fencing::Fenced { at: FENCED_AT }),
+                Some((FENCED_AT + node::FENCE_VIEW_SLACK + 1, false)),
+                "fenced before this node was last Primary",
+            ),
+            // This node left the Primary cleanly: the peer may have committed alone.
+            (
+                Some(Fencing::Fenced { at: FENCED_AT }),
+                Some((FENCED_AT - 30, true)),
+                "this node left the Primary cleanly",
+            ),
+            (
+                Some(Fencing::Fenced { at: FENCED_AT }),
+                None,
+                "no record of this node's last Primary",
+            ),
+        ];
+        for (fencing, record, why) in cases {
+            let (_, c) = two_node_case(true, fencing, record);
+            assert_eq!(c.scores.borrow().get("n1"), None, "{why}");
+            let wait = attr(&c, "n1", "db-wait").unwrap();
+            assert_eq!(
+                wait,
+                format!("waiting for n2's position or fencing: not reported, not fenced ({why})")
+            );
+            assert!(wait.len() <= 128);
+            assert!(c.fencing_queries.get() > 0);
+        }
+    }
+
+    #[test]
+    fn without_two_node_mode_the_fencing_is_not_asked() {
+        let fenced = Fencing::Fenced { at: FENCED_AT };
+        let (_, c) = two_node_case(false, Some(fenced.clone()), Some((FENCED_AT - 30, false)));
+        assert_eq!(c.scores.borrow().get("n1"), None);
+        assert_eq!(
+            attr(&c, "n1", "db-wait").as_deref(),
+            Some("waiting for n2's position: 1 of 2 reported")
+        );
+        assert_eq!(c.fencing_queries.get(), 0);
+        // Nor for a peer that reported: the ordinary election ranks both.
+        let s = Setup::new(12);
+        let c = memory();
+        c.fencing.borrow_mut().insert("n2".into(), fenced);
+        set(&c, "n2", "db-state", &format!("trusted {U}:13 grastate"));
+        let env = s.two_node_env(true);
+        s.act_env(Action::Start, &c, env, 5000).unwrap();
+        assert_eq!(c.fencing_queries.get(), 0);
+        assert_eq!(
+            attr(&c, "n1", "db-wait").as_deref(),
+            Some("waiting for n2 to bootstrap")
+        );
+    }
+
+    #[test]
+    fn stop_keeps_the_primary_record_for_the_next_start() {
+        let s = Setup::new(12);
+        let c = memory();
+        let env = s.two_node_env(true);
+        s.act_env(Action::Start, &c, env.clone(), 5000).unwrap();
+        // As a promoted monitor leaves it after seeing Primary.
+        let path = s.dir.path().join("rsctmp/galera-db_0.state");
+        let mut st = state::State::parse(&std::fs::read_to_string(&path).unwrap());
+        st.primary_at = Some(FENCED_AT - 30);
+        std::fs::write(&path, st.render()).unwrap();
+        s.act_env(Action::Stop, &c, env.clone(), 5000).unwrap();
+        assert!(!path.exists());
+        c.fencing
+            .borrow_mut()
+            .insert("n2".into(), Fencing::Fenced { at: FENCED_AT });
+        // Under another instance number of the anonymous clone.
+        let mut env = env;
+        env.set("OCF_RESOURCE_INSTANCE", "db:1");
+        s.act_env(Action::Start, &c, env, 5000).unwrap();
+        let path = s.dir.path().join("rsctmp/galera-db_1.state");
+        let st = state::State::parse(&std::fs::read_to_string(&path).unwrap());
+        assert_eq!(st.primary_at, Some(FENCED_AT - 30));
+        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_BOOTSTRAP));
     }
 
     #[test]

@@ -97,6 +97,7 @@ fn promoted(node: &Node, st: &mut State, phase: &Phase) -> Result<Status, Galera
                 .as_ref()
                 .is_ok_and(|s| s.cluster_status == Some(ClusterStatus::Primary));
             if primary {
+                st.saw_primary();
                 node.publish_state(st, &Published::Primary);
                 node.publish_score(st, Some(SCORE_BOOTSTRAP));
                 node.publish_wait(st, None);
@@ -143,15 +144,15 @@ fn unpromoted(node: &Node, st: &mut State) {
 
 /// The promotion score and the wait attribute from the election.
 pub fn rank(node: &Node, st: &mut State, own: NodeState) {
-    let election = node.election(own, st.started);
-    let (score, wait) = match &election.decision {
+    let outcome = node.election(own, st);
+    let (score, wait) = match &outcome.election.decision {
         Decision::Join { .. } => (Some(SCORE_JOIN), None),
         Decision::Bootstrap(g) if g.node() == node.name => (Some(SCORE_BOOTSTRAP), None),
         Decision::Bootstrap(g) => (None, Some(format!("waiting for {} to bootstrap", g.node()))),
-        Decision::Wait(_) => (None, Some(election.decision.to_string())),
+        Decision::Wait(_) => (None, Some(outcome.why())),
         Decision::Blocked(_) => {
-            tracing::error!("{}", election.decision);
-            (None, Some(election.decision.to_string()))
+            tracing::error!("{}", outcome.election.decision);
+            (None, Some(outcome.why()))
         }
     };
     node.publish_score(st, score);

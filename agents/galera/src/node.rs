@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use galera_lifecycle::{
-    elect, recover, Election, Facts, LocalState, NodeState, Position, Recovered, Report, Reported,
+    elect, recover, Decision, Election, Facts, LocalState, NodeState, Position, Recovered, Report,
+    Reported, Wait,
 };
 use ocf::state::StateFile;
 use ocf::Context;
@@ -13,7 +14,33 @@ use ocf::Context;
 use crate::cluster::{node_state, Cluster, Names, Published};
 use crate::config::Config;
 use crate::error::GaleraError;
+use crate::fencing::{Fencing, NotFenced};
 use crate::state::{now_secs, State};
+
+/// How long after a peer's fencing this node may still have seen its old Primary component:
+/// Galera notices a lost member only after its own timeouts (evs.suspect_timeout 5 s,
+/// evs.inactive_timeout 15 s by default), which may end after Pacemaker's fence. A Primary
+/// seen later than this after the fence means the peer came back and was a member again.
+pub const FENCE_VIEW_SLACK: u64 = 60;
+
+/// An election and, in two_node_mode, why the missing peer does not count as fenced.
+pub struct Outcome {
+    pub election: Election,
+    pub not_fenced: Option<NotFenced>,
+}
+
+impl Outcome {
+    /// The decision as text for the wait attribute and exit reasons (at most 128 bytes).
+    pub fn why(&self) -> String {
+        let mut text = self.election.decision.to_string();
+        if let (Decision::Wait(Wait::PeerNotFenced { .. }), Some(n)) =
+            (&self.election.decision, &self.not_fenced)
+        {
+            text.push_str(&format!(" ({n})"));
+        }
+        ocf::reason::truncate(&text, ocf::reason::PACEMAKER_LIMIT)
+    }
+}
 
 pub struct Node<'a> {
     pub ctx: &'a Context,
@@ -23,6 +50,8 @@ pub struct Node<'a> {
     /// This node's Pacemaker name.
     pub name: String,
     file: StateFile,
+    /// The state's Primary record, kept across stop and start (two_node_mode).
+    primary_file: StateFile,
 }
 
 impl<'a> Node<'a> {
@@ -44,6 +73,14 @@ impl<'a> Node<'a> {
         Ok(Node {
             names: Names::for_instance(ctx.instance()),
             file: StateFile::new(&ctx.env, ctx.info.name, ctx.instance(), "state"),
+            // Named by the resource, not the clone instance: an anonymous clone's instance
+            // number on a node may differ after a stop and start.
+            primary_file: StateFile::new(
+                &ctx.env,
+                ctx.info.name,
+                ctx.instance().split(':').next().unwrap_or(ctx.instance()),
+                "primary",
+            ),
             ctx,
             cfg,
             cluster,
@@ -68,6 +105,25 @@ impl<'a> Node<'a> {
                 path: self.file.path().to_path_buf(),
                 source,
             })
+    }
+
+    /// The Primary record an earlier stop kept (`primary_at`, `left_primary`).
+    pub fn load_primary_record(&self) -> State {
+        self.primary_file
+            .read()
+            .map(|t| State::parse(&t))
+            .unwrap_or_default()
+    }
+
+    /// Keeps `st`'s Primary record for the next start (a failure only loses availability in
+    /// two_node_mode: without a record the survivor waits).
+    pub fn keep_primary_record(&self, st: &State) {
+        if st.primary_at.is_none() {
+            return;
+        }
+        if let Err(e) = self.primary_file.write(&st.primary_record()) {
+            tracing::warn!("cannot write {}: {e}", self.primary_file.path().display());
+        }
     }
 
     pub fn remove_state(&self) -> Result<(), GaleraError> {
@@ -211,8 +267,9 @@ impl<'a> Node<'a> {
     // ---- the election ----
 
     /// The election over every configured node: this node as `own`, the peers as they
-    /// published themselves.
-    pub fn election(&self, own: NodeState, started: u64) -> Election {
+    /// published themselves; in two_node_mode, a peer that has not reported is asked after
+    /// (its fencing: child processes only then).
+    pub fn election(&self, own: NodeState, st: &State) -> Outcome {
         let nodes: Vec<(String, NodeState)> = self
             .cfg
             .nodes
@@ -232,15 +289,55 @@ impl<'a> Node<'a> {
             tracing::warn!("cannot read quorum ({e}): counted as no quorum");
             false
         });
+        let mut fenced = Vec::new();
+        let mut not_fenced = None;
+        if self.cfg.policy.two_node_mode {
+            for (n, _) in nodes
+                .iter()
+                .filter(|(n, s)| *n != self.name && *s == NodeState::Missing)
+            {
+                match self.peer_fencing(n, st) {
+                    Fencing::Fenced { at } => {
+                        tracing::info!("{n} is fenced (at {at}) and not a member");
+                        fenced.push(n.clone());
+                    }
+                    Fencing::NotFenced(why) => {
+                        tracing::info!("{n} does not count as fenced: {why}");
+                        not_fenced = Some(why);
+                    }
+                }
+            }
+        }
         let facts = Facts {
             local: self.name.clone(),
             quorate,
-            // Fencing history is not read yet: two_node_mode never counts a peer as fenced.
-            fenced: Vec::new(),
-            waited: Duration::from_secs(now_secs().saturating_sub(started)),
+            fenced,
+            waited: Duration::from_secs(now_secs().saturating_sub(st.started)),
             operator_override: self.cfg.force_bootstrap.clone(),
         };
-        elect(&nodes, &facts, &self.cfg.policy)
+        Outcome {
+            election: elect(&nodes, &facts, &self.cfg.policy),
+            not_fenced,
+        }
+    }
+
+    /// The cluster's answer, checked against this node's own history: the fence must come
+    /// after this node last ran in a Primary component (else the peer was a member again
+    /// since), and this node must not have left that component cleanly (else the peer may
+    /// have committed alone after it).
+    fn peer_fencing(&self, peer: &str, st: &State) -> Fencing {
+        let f = self.cluster.fencing(peer);
+        let Fencing::Fenced { at } = f else {
+            return f;
+        };
+        match st.primary_at {
+            None => Fencing::NotFenced(NotFenced::NoPrimaryRecord),
+            Some(_) if st.left_primary => Fencing::NotFenced(NotFenced::LeftPrimary),
+            Some(p) if at.saturating_add(FENCE_VIEW_SLACK) < p => {
+                Fencing::NotFenced(NotFenced::BeforeLastPrimary)
+            }
+            Some(_) => f,
+        }
     }
 
     /// Creates the socket's and pid file's directories (on tmpfs, empty after a boot).

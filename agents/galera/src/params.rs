@@ -100,8 +100,13 @@ pub const TWO_NODE_MODE: ParamSpec<bool> = ParamSpec::boolean("two_node_mode")
     .default(false)
     .short("Two-node cluster: the survivor may bootstrap once the peer is fenced")
     .long(
-        "With two configured nodes, the survivor may bootstrap alone when Pacemaker has \
-         fenced its peer and the partition is quorate (corosync two_node). Needs fencing.",
+        "With two configured nodes, the survivor may bootstrap alone when its peer has not \
+         reported and is fenced now: the fencer's newest completed action against it is a \
+         successful off or reboot (stonith_admin --history), none is pending, it is not a \
+         cluster member (crm_node -l), the fence came after this node last ran Primary, and \
+         this node did not leave the Primary component cleanly; and the partition is quorate. \
+         Needs stonith-enabled=true and corosync two_node: 1 (with wait_for_all). Otherwise \
+         the wait attribute says why it waits.",
     );
 
 pub const MIN_REPORTS: ParamSpec<u32> = ParamSpec::new("min_reports")

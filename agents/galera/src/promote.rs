@@ -45,7 +45,8 @@ pub fn promote(node: &Node) -> Result<Status, GaleraError> {
     let report = Node::report(&local);
     node.publish_state(&mut st, &Published::Stopped(report.clone()));
     loop {
-        let election = node.election(NodeState::Reported(report.clone()), st.started);
+        let outcome = node.election(NodeState::Reported(report.clone()), &st);
+        let election = &outcome.election;
         let plan = match &election.decision {
             Decision::Join { primary } => {
                 tracing::info!("joining the Primary component of {}", primary.join(","));
@@ -67,7 +68,7 @@ pub fn promote(node: &Node) -> Result<Status, GaleraError> {
                 )?)
             }
             Decision::Blocked(_) => {
-                let why = election.decision.to_string();
+                let why = outcome.why();
                 node.publish_wait(&mut st, Some(&why));
                 node.save(&st)?;
                 return Err(GaleraError::Blocked(why));
@@ -77,7 +78,7 @@ pub fn promote(node: &Node) -> Result<Status, GaleraError> {
         let Some(plan) = plan else {
             let why = match &election.decision {
                 Decision::Bootstrap(g) => format!("waiting for {} to bootstrap", g.node()),
-                d => d.to_string(),
+                _ => outcome.why(),
             };
             node.publish_wait(&mut st, Some(&why));
             if Instant::now() + POLL >= end {
@@ -119,6 +120,7 @@ fn run_plan(
         match client.fetch((Instant::now() + QUERY_CAP).min(end)) {
             Ok(s) if s.cluster_status == Some(ClusterStatus::Primary) => {
                 st.not_primary_since = None;
+                st.saw_primary();
                 node.publish_state(st, &Published::Primary);
                 node.publish_score(st, Some(SCORE_BOOTSTRAP));
                 node.save(st)?;

@@ -27,10 +27,13 @@ pub fn start(node: &Node) -> Result<Status, GaleraError> {
     node.ensure_run_dirs();
     let local = node.local_state(None, node.ctx.deadline.reserving(RESERVE).at())?;
     let report = Node::report(&local);
+    let kept = node.load_primary_record();
     let mut st = State {
         role: Role::Unpromoted,
         started: now_secs(),
         recovered: local.recovered.as_ref().map(|r| r.position.to_string()),
+        primary_at: kept.primary_at,
+        left_primary: kept.left_primary,
         ..State::default()
     };
     node.publish_state(&mut st, &Published::Stopped(report.clone()));

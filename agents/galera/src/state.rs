@@ -25,6 +25,12 @@ pub struct State {
     pub score: Option<i64>,
     /// Since when a running server is outside the Primary component (unix seconds).
     pub not_primary_since: Option<u64>,
+    /// The last time this instance saw its server in a Primary component (unix seconds).
+    /// Kept across stop and start (in the `.primary` file) for two_node_mode.
+    pub primary_at: Option<u64>,
+    /// The server was stopped while it was Primary (a clean leave: the peer may have gone on
+    /// committing alone); cleared when it is Primary again.
+    pub left_primary: bool,
 }
 
 pub fn now_secs() -> u64 {
@@ -56,6 +62,8 @@ impl State {
                 "health" => s.health = v.parse().ok(),
                 "score" => s.score = v.parse().ok(),
                 "not_primary_since" => s.not_primary_since = v.parse().ok(),
+                "primary_at" => s.primary_at = v.parse().ok(),
+                "left_primary" => s.left_primary = v == "1",
                 _ => {}
             }
         }
@@ -86,6 +94,28 @@ impl State {
             "not_primary_since",
             self.not_primary_since.map(|h| h.to_string()),
         );
+        line("primary_at", self.primary_at.map(|h| h.to_string()));
+        if self.left_primary {
+            out.push_str("left_primary=1\n");
+        }
+        out
+    }
+
+    /// Records that the server is in a Primary component now.
+    pub fn saw_primary(&mut self) {
+        self.primary_at = Some(now_secs());
+        self.left_primary = false;
+    }
+
+    /// The part kept across stop and start: `primary_at`, `left_primary`.
+    pub fn primary_record(&self) -> String {
+        let mut out = String::new();
+        if let Some(t) = self.primary_at {
+            out.push_str(&format!("primary_at={t}\n"));
+        }
+        if self.left_primary {
+            out.push_str("left_primary=1\n");
+        }
         out
     }
 }
@@ -105,8 +135,14 @@ mod tests {
             health: Some(1),
             score: Some(100),
             not_primary_since: Some(3),
+            primary_at: Some(40),
+            left_primary: true,
         };
         let back = State::parse(&s.render());
+        assert_eq!(back, State::parse(&s.render()));
+        assert_eq!((back.primary_at, back.left_primary), (Some(40), true));
+        let kept = State::parse(&s.primary_record());
+        assert_eq!((kept.primary_at, kept.left_primary), (Some(40), true));
         assert_eq!(back.role, Role::Promoted);
         assert_eq!(back.wait.as_deref(), Some("waiting for n3 role=x"));
         assert_eq!(back.score, Some(100));

@@ -14,11 +14,11 @@ use crate::state::{Role, State};
 /// Kept back at the end of the timeout for what follows the kill.
 const TAIL: Duration = Duration::from_secs(2);
 
-/// Stops the server if it runs. SIGKILL at half the time left.
-pub fn stop_mariadbd(node: &Node) -> Result<(), GaleraError> {
+/// Stops the server if it runs. SIGKILL at half the time left. `Ok(true)`: a server ran.
+pub fn stop_mariadbd(node: &Node) -> Result<bool, GaleraError> {
     let p = probe(&node.cfg.server)?;
     let Some(server) = p.server else {
-        return Ok(());
+        return Ok(false);
     };
     let deadline = node.ctx.deadline.reserving(TAIL).at();
     let left = deadline.saturating_duration_since(Instant::now());
@@ -36,11 +36,25 @@ pub fn stop_mariadbd(node: &Node) -> Result<(), GaleraError> {
         return Err(GaleraError::StopFailed { pid: server.pid });
     }
     tracing::info!("mariadbd stopped ({:?})", report.outcome);
-    Ok(())
+    Ok(true)
+}
+
+/// A server that was Primary at its last monitor and is stopped now leaves the component
+/// cleanly: in two_node_mode the peer may go on committing alone, so a later fence of the
+/// peer does not make this node's data the latest.
+fn note_leave(st: &mut State, stopped_a_server: bool) {
+    if stopped_a_server && st.published.as_deref() == Some("primary") {
+        st.left_primary = true;
+    }
 }
 
 pub fn stop(node: &Node) -> Result<Status, GaleraError> {
-    stop_mariadbd(node)?;
+    let mut st = node.load();
+    let stopped = stop_mariadbd(node)?;
+    if let Some(st) = st.as_mut() {
+        note_leave(st, stopped);
+        node.keep_primary_record(st);
+    }
     node.unpublish();
     node.remove_state()?;
     Ok(Status::Success)
@@ -48,11 +62,12 @@ pub fn stop(node: &Node) -> Result<Status, GaleraError> {
 
 /// demote: stop the server, then publish its position as start does.
 pub fn demote(node: &Node) -> Result<Status, GaleraError> {
-    stop_mariadbd(node)?;
+    let stopped = stop_mariadbd(node)?;
     let mut st = node.load().unwrap_or_else(|| State {
         started: crate::state::now_secs(),
         ..State::default()
     });
+    note_leave(&mut st, stopped);
     st.role = Role::Unpromoted;
     // The election's waiting time counts from the moment this node reports again.
     st.started = crate::state::now_secs();

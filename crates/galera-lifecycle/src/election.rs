@@ -318,6 +318,13 @@ pub enum Wait {
     RunningNotPrimary {
         nodes: Vec<NodeName>,
     },
+    /// Two-node mode: the peer has not reported and is not fenced (a peer that is only
+    /// unreachable may still run, or hold the last commits).
+    PeerNotFenced {
+        peer: NodeName,
+        /// With [`WaitRule::AtLeast`]: time left before going on without it.
+        timeout_in: Option<Duration>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -454,7 +461,9 @@ fn decide(nodes: &[(NodeName, NodeState)], facts: &Facts, policy: &Policy) -> De
         }
     } else if missing.is_empty() {
         Basis::AllReported
-    } else if let Some(peer) = two_node_peer(nodes, facts, policy, &missing) {
+    } else if let Some(peer) =
+        two_node_peer(nodes, facts, policy, &missing).filter(|p| facts.fenced.contains(p))
+    {
         Basis::TwoNodeFencedPeer { peer }
     } else {
         match policy.wait {
@@ -471,6 +480,9 @@ fn decide(nodes: &[(NodeName, NodeState)], facts: &Facts, policy: &Policy) -> De
                     WaitRule::AtLeast { after, .. } => Some(after.saturating_sub(facts.waited)),
                     WaitRule::All => None,
                 };
+                if let Some(peer) = two_node_peer(nodes, facts, policy, &missing) {
+                    return Decision::Wait(Wait::PeerNotFenced { peer, timeout_in });
+                }
                 return Decision::Wait(Wait::Reports {
                     missing,
                     reported: reported.len(),
@@ -555,7 +567,8 @@ fn decide(nodes: &[(NodeName, NodeState)], facts: &Facts, policy: &Policy) -> De
     })
 }
 
-/// Two-node mode: the local node reported, the only other node is missing and fenced.
+/// Two-node mode applies: the local node reported, the only other node is missing. The
+/// caller decides on its fencing.
 fn two_node_peer(
     nodes: &[(NodeName, NodeState)],
     facts: &Facts,
@@ -569,7 +582,7 @@ fn two_node_peer(
     let local_reported = nodes
         .iter()
         .any(|(n, s)| *n == facts.local && matches!(s, NodeState::Reported(_)));
-    (local_reported && *peer != facts.local && facts.fenced.contains(peer)).then(|| peer.clone())
+    (local_reported && *peer != facts.local).then(|| peer.clone())
 }
 
 fn verdicts(nodes: &[(NodeName, NodeState)], decision: &Decision) -> Vec<(NodeName, Verdict)> {
@@ -638,6 +651,16 @@ impl fmt::Display for Wait {
                 "waiting: mariadbd runs outside a Primary component on {}",
                 list(nodes)
             ),
+            Wait::PeerNotFenced { peer, timeout_in } => {
+                write!(
+                    f,
+                    "waiting for {peer}'s position or fencing: not reported, not fenced"
+                )?;
+                if let Some(t) = timeout_in {
+                    write!(f, ", {} s to the timeout", t.as_secs())?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -716,3 +739,5 @@ impl fmt::Display for Decision {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod two_node_tests;
