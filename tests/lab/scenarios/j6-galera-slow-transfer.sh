@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scenario j6, issue 12 §6: a state transfer that takes longer than the promote timeout (60 s
-# in both setups). n3 is put in standby, the others commit about 48 MB, n3's client/Galera link
-# (eth0; corosync's ring is eth1) is throttled to 5 Mbit/s with tc, and n3 comes back online:
+# in both setups). n3 is put in standby, the others commit about 48 MB, the switch port towards
+# n3's client/Galera link (p3; corosync's ring is r3) is throttled to 5 Mbit/s with tc, and n3
+# comes back online:
 # its IST takes well over a minute. It must end Synced with no failed action and no blocked
 # resource. Timed from `crm node online` until every node is Promoted and Synced.
 # scenario-timeout: 1200
@@ -10,9 +11,13 @@
 scenario_lab
 S=${NODES[-1]}
 PROMOTE_TIMEOUT=60
+# the throttled IST takes about 100 s: an anchor not Synced after 180 s is not going to be
+COMPARE_ANCHOR_LIMIT=${COMPARE_ANCHOR_LIMIT:-180}
 
-throttle() { ip -n "$NSP-$S" link set eth0 up && tc -n "$NSP-$S" qdisc replace dev eth0 root tbf rate 5mbit burst 32kbit latency 400ms; }
-unthrottle() { tc -n "$NSP-$S" qdisc del dev eth0 root 2>/dev/null || true; }
+# the transfer flows into n3: shape the switch's port towards it (tc shapes what a device sends)
+PORT=p$(node_idx "$S")
+throttle() { tc -n "$SW" qdisc replace dev "$PORT" root tbf rate 5mbit burst 32kbit latency 400ms; }
+unthrottle() { tc -n "$SW" qdisc del dev "$PORT" root 2>/dev/null || true; }
 
 big_data() { # about 48 MB in 6 MB transactions, on a Synced node
     local w=$1 i

@@ -18,6 +18,7 @@ relab() { # N: a lab of N nodes in place of the running one
     "$LABCMD" down >/dev/null 2>&1
     NODES=$1 LAB_SETUP=none LAB_SKIP_BUILD=1 "$LABCMD" up >/dev/null || return 1
     read -r -a NODES <"$LAB/nodes"
+    mkdir -p "$SC_TMP"   # `lab down` took the lab's state directory with it
 }
 t_begin "j7: a two-node lab (corosync two_node)"
 relab 2 || t_fail "NODES=2 lab up failed"
