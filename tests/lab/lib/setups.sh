@@ -2,7 +2,8 @@
 # tests/lab/lib/setups.sh - `lab configure SETUP` and `lab reset`.
 #
 # A setup is tests/lab/setups/SETUP.sh: the crmsh or pcs commands exactly as a user types
-# them, run by bash on n1, plus header lines the lab reads:
+# them, run by bash on n1 ($LAB_SETUPS is tests/lab/setups there: `crm configure load update
+# "$LAB_SETUPS/parts/X.crm"` loads a shared part), plus header lines the lab reads:
 #   # lab-needs: maxscale vip galera-sync heartbeat:IPaddr2   agents that must be installed
 #   # lab-maxscale: n1 n2        nodes where the lab itself runs MaxScale (no Pacemaker; `all`)
 #   # lab-keepalived: n1:MASTER:150 n2:BACKUP:100
@@ -170,7 +171,8 @@ lab_configure() {
     log "configuring setup $name: ${f#"$TOP"/}"
     grep -v '^#' "$f" | sed '/^$/d' | sed 's/^/    /' >&2
     local rc=0
-    in_node_env n1 bash -e <"$f" >"$LAB/configure.out" 2>&1 || rc=$?
+    # LAB_SETUPS: where a setup finds the files it loads (setups/parts/*.crm) or reuses
+    in_node_env n1 LAB_SETUPS="$LAB_HOME/setups" bash -e <"$f" >"$LAB/configure.out" 2>&1 || rc=$?
     # crmsh's "Blind faith: not fencing unseen nodes" warning (the *-nofence setups: stonith
     # off, as the seeds had it) is expected there, and colour codes are no use in a log
     grep -v 'Blind faith' "$LAB/configure.out" | sed 's/\x1b\[[0-9;]*m//g; s/^/    | /' >&2 || true

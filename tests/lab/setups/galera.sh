@@ -21,20 +21,7 @@ primitive galera ocf:mariadb:galera \
     op monitor interval=4s timeout=30s role=Unpromoted
 clone galera-clone galera \
     meta promotable=true promoted-max=3 failure-timeout=60s
-primitive maxscale ocf:mariadb:maxscale \
-    params servers=galera1,galera2,galera3 \
-    op monitor interval=2s timeout=5s role=Promoted \
-    op monitor interval=3s timeout=5s role=Unpromoted \
-    meta migration-threshold=1 failure-timeout=60s
-clone maxscale-clone maxscale \
-    meta promotable=true promoted-max=1 promoted-node-max=1
-primitive vip ocf:mariadb:vip \
-    params ip=10.200.0.100 cidr_netmask=24 nic=eth0 \
-    op monitor interval=5s \
-    meta failure-timeout=60s
-colocation vip-with-active-maxscale inf: vip maxscale-clone:Promoted
-order vip-after-promote Mandatory: maxscale-clone:promote vip:start
-location vip-on-synced-galera vip \
-    rule -inf: not_defined galera-sync or galera-sync number:lte 0
 commit
 CRM
+# the demo's MaxScale clone and VIP on top
+crm configure load update "$LAB_SETUPS/parts/active-maxscale-vip.crm"
