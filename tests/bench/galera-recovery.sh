@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/bench/galera-recovery.sh [RUNS] - the whole-cluster recovery table of issue 12 (a
 # benchmark, not a timed test): lab scenario j2 (kill -9 of every mariadbd while a client
-# commits) RUNS times (default 5), each run against ocf:mariadb:galera and then
-# ocf:heartbeat:galera on the same lab. A run's figure: from the kill until every node is
+# commits) RUNS times (default 5) against ocf:mariadb:galera, then RUNS times against
+# ocf:heartbeat:galera, on the same lab. A run's figure: from the kill until every node is
 # Promoted and Synced and a client's query through the VIP reaches a Synced node; a run that
 # did not recover within the scenario's bound (300 s; 240 s for the anchor) or lost an
 # acknowledged commit counts as a failure. Uses a running lab if there is one (and leaves it
@@ -28,11 +28,15 @@ if ! lab_is_up || ! lab_all_alive; then
 fi
 trap '(( brought_up )) && "$TOP/tests/lab/lab" down' EXIT
 
-for ((i = 1; i <= RUNS; i++)); do
-    log "run $i of $RUNS"
-    COMPARE_LOG=$CLOG "$TOP/tests/lab/run-scenarios.sh" j2 >"$OCFM_STATE/galera-recovery-run$i.log" 2>&1 ||
-        log "run $i: scenario j2 failed (see $OCFM_STATE/galera-recovery-run$i.log)"
-    sed -n '/^== j2/,/^$/p' "$OCFM_STATE/galera-recovery-run$i.log"
+# all runs of one setup, then the other's: one `lab configure` each (a healthy setup is reused)
+for setup in galera galera-ra; do
+    for ((i = 1; i <= RUNS; i++)); do
+        log "$setup: run $i of $RUNS"
+        out=$OCFM_STATE/galera-recovery-$setup-$i.log
+        COMPARE_SETUPS=$setup COMPARE_LOG=$CLOG "$TOP/tests/lab/run-scenarios.sh" j2 >"$out" 2>&1 ||
+            log "$setup run $i: scenario j2 failed (see $out)"
+        sed -n '/^   '"$setup"' /p' "$out"
+    done
 done
 
 # rows: DATE SCRIPT SETUP ok|FAIL SECONDS

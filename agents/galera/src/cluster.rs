@@ -4,7 +4,7 @@
 //! so a test can put a stand-in there); unit tests use [`Memory`].
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,6 +15,45 @@ use crate::fencing::{self, Fencing, NotFenced};
 use ocf::attrs::{NodeAttribute, PromotionScore};
 use ocf::command::{run_ok, CommandError};
 use ocf::Deadline;
+
+/// The longest a peer's Galera port may take to answer (resolving its name included).
+pub const PORT_CAP: Duration = Duration::from_millis(500);
+
+/// Galera's default group-communication port (gmcast.listen_addr).
+const GALERA_PORT: u16 = 4567;
+
+/// `host`, `host:port`, `a.b.c.d:port` or `[v6]:port` with Galera's port when none is given.
+fn with_port(host: &str) -> String {
+    let bare_v6 = host.matches(':').count() > 1 && !host.starts_with('[');
+    if bare_v6 {
+        format!("[{host}]:{GALERA_PORT}")
+    } else if host.starts_with('[') && host.ends_with(']') || !host.contains(':') {
+        format!("{host}:{GALERA_PORT}")
+    } else {
+        host.to_string()
+    }
+}
+
+/// A TCP connection to the peer's Galera port before `until`. The name is resolved on a
+/// thread of its own so a hanging resolver cannot hold the action past its deadline.
+pub fn galera_port_answers(host: &str, until: std::time::Instant) -> bool {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let target = with_port(host);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = target.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(name.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
+    });
+    let left = until.saturating_duration_since(std::time::Instant::now());
+    let Ok(Ok(addrs)) = rx.recv_timeout(left) else {
+        tracing::info!("{target}: the name does not resolve in time");
+        return false;
+    };
+    addrs.iter().any(|a| {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        !left.is_zero() && TcpStream::connect_timeout(a, left).is_ok()
+    })
+}
 
 /// The longest one cluster-tool call may take.
 pub const TOOL_CAP: Duration = Duration::from_secs(5);
@@ -28,6 +67,11 @@ pub trait Cluster {
     fn set_score(&self, node: &str, score: Option<i64>) -> Result<(), CommandError>;
     /// The local node's name when Pacemaker did not pass it.
     fn local_node(&self) -> Result<String, CommandError>;
+    /// Whether a peer's Galera group-communication port (`host[:port]` of
+    /// wsrep_cluster_address, default 4567) accepts a connection now. A peer's published
+    /// "primary" is believed only then: it outlives the peer's mariadbd until the peer's own
+    /// monitor runs, and a join started against it waits for a Primary that is gone.
+    fn galera_answers(&self, host: &str) -> bool;
     /// Whether `node` is fenced now: the fencer's newest completed action against it is a
     /// successful off or reboot, none is pending, and it is not a cluster member now. Asked
     /// only in two_node_mode, for a peer that has not reported. A tool failure or output not
@@ -81,6 +125,9 @@ impl Cluster for Pacemaker {
         let out = run_ok(Command::new("crm_node").arg("-n"), self.dl().at())?;
         Ok(out.stdout.trim().to_string())
     }
+    fn galera_answers(&self, host: &str) -> bool {
+        galera_port_answers(host, self.deadline.capped(PORT_CAP).at())
+    }
     fn fencing(&self, node: &str) -> Fencing {
         let unknown = |what: &str, e: &dyn std::fmt::Display| {
             tracing::warn!("{what}: {e}; {node} counts as not fenced");
@@ -128,6 +175,8 @@ pub struct Memory {
     pub fencing: RefCell<BTreeMap<String, Fencing>>,
     /// How often [`Cluster::fencing`] was asked.
     pub fencing_queries: Cell<usize>,
+    /// Galera hosts whose port does not answer (absent: it answers).
+    pub silent_hosts: RefCell<BTreeSet<String>>,
 }
 
 impl Cluster for Memory {
@@ -160,6 +209,9 @@ impl Cluster for Memory {
     }
     fn local_node(&self) -> Result<String, CommandError> {
         Ok("n1".into())
+    }
+    fn galera_answers(&self, host: &str) -> bool {
+        !self.silent_hosts.borrow().contains(host)
     }
     fn fencing(&self, node: &str) -> Fencing {
         self.fencing_queries.set(self.fencing_queries.get() + 1);

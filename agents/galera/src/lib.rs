@@ -308,6 +308,60 @@ mod tests {
         assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_JOIN));
     }
 
+    /// The lab's kill -9 of every mariadbd: the first node to notice restarts while its peers
+    /// still publish "primary" (their monitors have not run yet). It must not join them.
+    #[test]
+    fn a_published_primary_whose_galera_port_is_silent_is_not_joined() {
+        let s = Setup::new(12);
+        let c = memory();
+        set(&c, "n2", "db-state", "primary");
+        set(&c, "n3", "db-state", "primary");
+        s.act(Action::Start, &c, 5000).unwrap();
+        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_JOIN));
+        c.silent_hosts
+            .borrow_mut()
+            .extend(["h2".to_string(), "h3".to_string()]);
+        s.act(Action::Monitor, &c, 5000).unwrap();
+        assert_eq!(
+            c.scores.borrow().get("n1"),
+            None,
+            "no score to join a gone Primary"
+        );
+        match s.act(Action::Promote, &c, 4000) {
+            Err(GaleraError::Waiting(why)) => assert!(why.contains("n2"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            !s.dir.path().join("run/pid").exists(),
+            "no mariadbd started"
+        );
+        // One of them answers again: a real Primary, joined.
+        c.silent_hosts.borrow_mut().remove("h3");
+        s.act(Action::Monitor, &c, 5000).unwrap();
+        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_JOIN));
+    }
+
+    #[test]
+    fn galera_ports_answer_only_when_something_listens() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let live = l.local_addr().unwrap().to_string();
+        let until = || std::time::Instant::now() + Duration::from_secs(2);
+        assert!(cluster::galera_port_answers(&live, until()));
+        drop(l);
+        assert!(!cluster::galera_port_answers(&live, until()));
+        // A name that cannot resolve, and a deadline already past, answer false in time.
+        let t = std::time::Instant::now();
+        assert!(!cluster::galera_port_answers(
+            "no-such-host.invalid",
+            until()
+        ));
+        assert!(!cluster::galera_port_answers(
+            "127.0.0.1:1",
+            std::time::Instant::now()
+        ));
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    }
+
     #[test]
     fn promote_waits_visibly_and_fails_at_its_deadline() {
         let s = Setup::new(12);

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use galera_lifecycle::{probe, Basis, Decision, NodeState, Phase, PlanKind, StartPlan};
-use galera_status::ClusterStatus;
+use galera_status::{classify, ClusterStatus};
 use ocf::Status;
 
 use crate::cluster::Published;
@@ -117,12 +117,17 @@ fn run_plan(
     let client = node.cfg.client()?;
     let mut last = String::from("no answer yet");
     while Instant::now() < end {
-        match client.fetch((Instant::now() + QUERY_CAP).min(end)) {
+        let fetched = client.fetch((Instant::now() + QUERY_CAP).min(end));
+        match &fetched {
             Ok(s) if s.cluster_status == Some(ClusterStatus::Primary) => {
                 st.not_primary_since = None;
                 st.saw_primary();
                 node.publish_state(st, &Published::Primary);
                 node.publish_score(st, Some(SCORE_BOOTSTRAP));
+                // Health now, not a monitor interval later: after a whole-cluster outage the
+                // VIP rule waits for the first healthy node, which is this one.
+                let health = classify(&fetched, node.cfg.health_policy);
+                node.publish_health(st, health.value(), &health.to_string());
                 node.save(st)?;
                 tracing::info!("bootstrapped: Primary ({})", s.summary());
                 return Ok(Status::Success);

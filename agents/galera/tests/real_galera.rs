@@ -276,6 +276,12 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
         0,
         "elected node promote (bootstrap)",
     );
+    // Healthy for the VIP rule as soon as the bootstrap returns, before any monitor.
+    assert_eq!(
+        fake.attr(&nodes[best].name, "galera-sync").as_deref(),
+        Some("1"),
+        "health attribute after the bootstrap promote"
+    );
     expect(
         run(&fake, &c, nodes[best], "monitor", 30),
         8,
