@@ -34,7 +34,7 @@ pub mod validate;
 use std::ffi::OsString;
 
 use ocf::action::Action;
-use ocf::{ActionSpec, Agent, AgentInfo, Context, Env, Status};
+use ocf::{ActionSpec, Agent, AgentInfo, Env};
 
 pub use crate::error::GaleraSyncError;
 
@@ -79,25 +79,7 @@ pub struct GaleraSyncAgent;
 
 impl Agent for GaleraSyncAgent {
     type Error = GaleraSyncError;
-
-    fn info(&self) -> &'static AgentInfo {
-        &INFO
-    }
-    fn start(&self, ctx: &Context) -> Result<Status, GaleraSyncError> {
-        start::start(ctx)
-    }
-    fn stop(&self, ctx: &Context) -> Result<Status, GaleraSyncError> {
-        stop::stop(ctx)
-    }
-    fn monitor(&self, ctx: &Context) -> Result<Status, GaleraSyncError> {
-        monitor::monitor(ctx)
-    }
-    fn validate(&self, ctx: &Context) -> Result<Status, GaleraSyncError> {
-        validate::validate(ctx)
-    }
-    fn reload_agent(&self, ctx: &Context) -> Result<Status, GaleraSyncError> {
-        reload::reload_agent(ctx)
-    }
+    ocf::actions!(INFO; start, stop, monitor, validate, reload_agent);
     fn command(&self, name: &str, args: &[OsString], env: Env) -> Option<i32> {
         match name {
             "wsrep-notify" => Some(notify::run(&INFO, args, env)),

@@ -109,27 +109,16 @@ pub fn run_action(ctx: &Context, cluster: &dyn Cluster) -> Result<Status, Galera
 
 impl Agent for GaleraAgent {
     type Error = GaleraError;
-    fn info(&self) -> &'static AgentInfo {
-        &INFO
-    }
-    fn start(&self, ctx: &Context) -> Result<Status, GaleraError> {
-        run_action(ctx, &pacemaker(ctx))
-    }
-    fn stop(&self, ctx: &Context) -> Result<Status, GaleraError> {
-        run_action(ctx, &pacemaker(ctx))
-    }
-    fn monitor(&self, ctx: &Context) -> Result<Status, GaleraError> {
-        run_action(ctx, &pacemaker(ctx))
-    }
-    fn validate(&self, ctx: &Context) -> Result<Status, GaleraError> {
-        run_action(ctx, &pacemaker(ctx))
-    }
-    fn promote(&self, ctx: &Context) -> Result<Status, GaleraError> {
-        run_action(ctx, &pacemaker(ctx))
-    }
-    fn demote(&self, ctx: &Context) -> Result<Status, GaleraError> {
-        run_action(ctx, &pacemaker(ctx))
-    }
+    // Every action goes through run_action, which matches on ctx.action against the cluster.
+    ocf::actions!(INFO;
+        start: in_pacemaker, stop: in_pacemaker, monitor: in_pacemaker,
+        validate: in_pacemaker, promote: in_pacemaker, demote: in_pacemaker,
+    );
+}
+
+/// The action of `ctx` against the real cluster.
+fn in_pacemaker(ctx: &Context) -> Result<Status, GaleraError> {
+    run_action(ctx, &pacemaker(ctx))
 }
 
 #[cfg(test)]

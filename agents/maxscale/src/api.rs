@@ -46,7 +46,7 @@ pub fn read_password(path: &Path) -> Result<Secret, MaxScaleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocf::{Action, Deadline, Env, Failure, OcfRc, Params};
+    use ocf::{Action, Deadline, Env, Failure, OcfRc};
 
     fn ctx() -> Context {
         Context::new(
@@ -57,23 +57,19 @@ mod tests {
         )
     }
 
-    fn config(pairs: &[(&str, &str)]) -> Config {
-        Config::from_params(&Params::from_pairs(pairs.iter().copied())).unwrap()
-    }
-
     #[test]
     fn passwords_come_from_a_file_and_never_show() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("pw");
         std::fs::write(&f, "s3cr3t\n").unwrap();
-        let c = config(&[("admin_password_file", f.to_str().unwrap())]);
+        let c = Config::from_pairs(&[("admin_password_file", f.to_str().unwrap())]).unwrap();
         let made = client(&ctx(), &c).unwrap();
         assert!(!format!("{made:?}").contains("s3cr3t"));
         assert!(!format!("{c:?}").contains("s3cr3t"));
         assert_eq!(read_password(&f).unwrap().expose(), "s3cr3t");
         std::fs::write(&f, "a b\r\n").unwrap();
         assert_eq!(read_password(&f).unwrap().expose(), "a b");
-        let missing = config(&[("admin_password_file", "/nonexistent/pw")]);
+        let missing = Config::from_pairs(&[("admin_password_file", "/nonexistent/pw")]).unwrap();
         let e = client(&ctx(), &missing).unwrap_err();
         assert_eq!(e.rc(), OcfRc::ErrArgs);
         assert!(e.to_string().contains("/nonexistent/pw"), "{e}");

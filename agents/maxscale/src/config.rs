@@ -128,6 +128,12 @@ enum Mode {
 }
 
 impl Config {
+    /// The configuration from instance parameters by name, for the unit tests.
+    #[cfg(test)]
+    pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Result<Config, MaxScaleError> {
+        Config::from_params(&Params::from_pairs(pairs.iter().copied()))
+    }
+
     /// Every parameter, checked: a malformed value is wrong on every node (6).
     pub fn from_params(p: &Params) -> Result<Config, MaxScaleError> {
         Config::read(p, Mode::Strict)
@@ -297,13 +303,9 @@ mod tests {
         Params::from_pairs(pairs.iter().copied())
     }
 
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, MaxScaleError> {
-        Config::from_params(&params(pairs))
-    }
-
     #[test]
     fn the_defaults_are_the_declarations() {
-        let c = config(&[]).unwrap();
+        let c = Config::from_pairs(&[]).unwrap();
         let d = |spec: &ParamSpec<PathBuf>| spec.default_value().unwrap();
         assert_eq!(c.binary, d(&BINARY));
         assert_eq!(c.config, d(&CONFIG));
@@ -327,7 +329,7 @@ mod tests {
 
     #[test]
     fn command_line_and_lists() {
-        let c = config(&[
+        let c = Config::from_pairs(&[
             ("logdir", "/l"),
             ("persistdir", "/p"),
             ("extra_options", " --threads=2  -s no "),
@@ -409,7 +411,7 @@ mod tests {
             ("extra_options", "--nodaem"),
             ("extra_options", "-pd"),
         ] {
-            let e = config(&[bad]).unwrap_err();
+            let e = Config::from_pairs(&[bad]).unwrap_err();
             assert_eq!(e.rc(), OcfRc::ErrConfigured, "{bad:?}: {e}");
         }
         for piddir in [
@@ -419,7 +421,7 @@ mod tests {
             &format!("/{}", "d".repeat(300)),
             &format!("/{}", "d/".repeat(2100)),
         ] {
-            let e = config(&[("piddir", piddir)]);
+            let e = Config::from_pairs(&[("piddir", piddir)]);
             if piddir.is_empty() {
                 assert!(e.is_ok(), "empty is unset: the default");
                 continue;
@@ -433,7 +435,7 @@ mod tests {
             assert!(e.to_string().len() < 200, "{e}");
         }
         for host in ["a b", "host/x", "user@host", "", "::1"] {
-            let c = config(&[("admin_host", host)]);
+            let c = Config::from_pairs(&[("admin_host", host)]);
             if host.is_empty() || host == "::1" {
                 assert!(c.is_ok(), "{host:?}");
                 continue;
@@ -450,7 +452,7 @@ mod tests {
         assert!(has_passive_option(&["--pass"]));
         assert!(!has_passive_option(&["-Up", "--piddir=/p", "-lp"]));
         // -p (passive), -l file and -Ufoo are fine.
-        assert!(config(&[("extra_options", "-p -lfile -s no")]).is_ok());
+        assert!(Config::from_pairs(&[("extra_options", "-p -lfile -s no")]).is_ok());
         let c = Config::for_stop(&params(&[
             ("admin_port", "x"),
             ("manage_process", "?"),

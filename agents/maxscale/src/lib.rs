@@ -118,30 +118,10 @@ pub struct MaxScaleAgent;
 
 impl Agent for MaxScaleAgent {
     type Error = MaxScaleError;
-    fn info(&self) -> &'static AgentInfo {
-        &INFO
-    }
-    fn start(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
-        start::start(ctx)
-    }
-    fn stop(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
-        stop::stop(ctx)
-    }
-    fn monitor(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
-        monitor::monitor(ctx)
-    }
-    fn validate(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
-        validate::validate(ctx)
-    }
-    fn promote(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
-        promotion::set_role(ctx, false)
-    }
-    fn demote(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
-        promotion::set_role(ctx, true)
-    }
-    fn reload_agent(&self, ctx: &Context) -> Result<Status, MaxScaleError> {
-        reload::reload_agent(ctx)
-    }
+    ocf::actions!(INFO; start, stop, monitor, validate, reload_agent,
+        promote: |ctx| promotion::set_role(ctx, false),
+        demote: |ctx| promotion::set_role(ctx, true),
+    );
     /// Nothing to coordinate: notifications are accepted so clones may use notify=true.
     fn notify(&self, _ctx: &Context) -> Result<Status, MaxScaleError> {
         Ok(Status::Success)

@@ -133,11 +133,7 @@ fn check_executable(binary: &Path) -> Result<(), MaxScaleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocf::{Failure, OcfRc, Params};
-
-    fn config(pairs: &[(&str, &str)]) -> Config {
-        Config::from_params(&Params::from_pairs(pairs.iter().copied())).unwrap()
-    }
+    use ocf::{Failure, OcfRc};
 
     #[test]
     fn node_checks() {
@@ -145,13 +141,16 @@ mod tests {
         let cfg = dir.path().join("maxscale.cnf");
         std::fs::write(&cfg, "[maxscale]\n").unwrap();
         let cfg = cfg.to_str().unwrap();
-        check_node(&config(&[
-            ("binary", "/bin/sh"),
-            ("config", cfg),
-            ("user", "root"),
-        ]))
+        check_node(
+            &Config::from_pairs(&[("binary", "/bin/sh"), ("config", cfg), ("user", "root")])
+                .unwrap(),
+        )
         .unwrap();
-        let rc = |pairs: &[(&str, &str)]| check_node(&config(pairs)).unwrap_err().rc();
+        let rc = |pairs: &[(&str, &str)]| {
+            check_node(&Config::from_pairs(pairs).unwrap())
+                .unwrap_err()
+                .rc()
+        };
         assert_eq!(
             rc(&[("binary", "/nonexistent/maxscale")]),
             OcfRc::ErrInstalled
@@ -176,19 +175,22 @@ mod tests {
         );
         let pem = dir.path().join("ca.pem");
         std::fs::write(&pem, "no certificate here\n").unwrap();
-        let e = check_node(&config(&[
-            ("manage_process", "false"),
-            ("admin_tls", "true"),
-            ("admin_ca_file", pem.to_str().unwrap()),
-        ]))
+        let e = check_node(
+            &Config::from_pairs(&[
+                ("manage_process", "false"),
+                ("admin_tls", "true"),
+                ("admin_ca_file", pem.to_str().unwrap()),
+            ])
+            .unwrap(),
+        )
         .unwrap_err();
         assert_eq!(e.rc(), OcfRc::ErrArgs, "{e}");
         assert!(e.to_string().contains("holds no PEM certificate"), "{e}");
         // Not managing the process: binary, config and user are not needed here.
-        check_node(&config(&[
-            ("manage_process", "false"),
-            ("binary", "/nonexistent"),
-        ]))
+        check_node(
+            &Config::from_pairs(&[("manage_process", "false"), ("binary", "/nonexistent")])
+                .unwrap(),
+        )
         .unwrap();
     }
 }

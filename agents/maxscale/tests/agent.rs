@@ -126,14 +126,10 @@ fn start_creates_piddir_and_detaches_the_daemon() {
         "runs as maxscale: {uid_line}"
     );
     // No password in MaxScale's argv (the agent has none to give).
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
-    let args: Vec<String> = cmdline
-        .split(|b| *b == 0)
-        .skip(1)
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect();
+    let args = m.argv();
     assert!(
         args.iter()
+            .skip(1)
             .all(|a| !a.contains("mariadb") && !a.contains("password")),
         "{args:?}"
     );
@@ -286,11 +282,7 @@ fn rest_api_faults() {
         let r = m.run_env("monitor", &[timeout, RECURRING]);
         assert_eq!(r.rc, rc, "{fault}: {}", r.stderr);
         assert!(r.reason().contains(words), "{fault}: {}", r.reason());
-        assert!(
-            r.elapsed < Duration::from_secs(6),
-            "{fault}: {:?}",
-            r.elapsed
-        );
+        r.assert_within(Duration::from_secs(6), fault);
     }
 }
 
@@ -306,30 +298,21 @@ fn depth_20_checks_servers_master_and_monitors() {
     m.server_state("server2", "Down");
     m.expect_env("monitor", &d20, 0); // one server Running is enough when none is named
     m.set_param("servers", "server1 server2");
-    let r = m.expect_env("monitor", &d20, 1);
-    assert!(
-        r.reason().contains("server server2 is 'Down'"),
-        "{}",
-        r.reason()
-    );
+    m.expect_env("monitor", &d20, 1)
+        .assert_reason("server server2 is 'Down'");
     m.expect("monitor", 0); // depth 10 does not look at servers
     m.set_param("servers", "server1,nosuch");
-    let r = m.expect_env("monitor", &d20, 1);
-    assert!(r.reason().contains("nosuch"), "{}", r.reason());
+    m.expect_env("monitor", &d20, 1).assert_reason("nosuch");
     m.set_param("servers", "server1");
     m.set_param("require_master", "true");
     m.expect_env("monitor", &d20, 0);
     m.server_state("server1", "Slave, Running");
-    let r = m.expect_env("monitor", &d20, 1);
-    assert!(r.reason().contains("no server is Master"), "{}", r.reason());
+    m.expect_env("monitor", &d20, 1)
+        .assert_reason("no server is Master");
     m.server_state("server1", "Master, Running");
     m.steer("/sim/monitors/Monitor/state", "Stopped");
-    let r = m.expect_env("monitor", &d20, 1);
-    assert!(
-        r.reason().contains("monitor Monitor is Stopped"),
-        "{}",
-        r.reason()
-    );
+    m.expect_env("monitor", &d20, 1)
+        .assert_reason("monitor Monitor is Stopped");
 }
 
 #[test]
@@ -712,11 +695,7 @@ fn pid_paths_that_cannot_hold_a_pid_file() {
                 7
             };
             assert_eq!(r.rc, want, "monitor {piddir} {env:?}: {}", r.stderr);
-            assert!(
-                r.elapsed < Duration::from_secs(3),
-                "{piddir}: {:?}",
-                r.elapsed
-            );
+            r.assert_within(Duration::from_secs(3), &piddir);
         }
         let r = m.run_env("stop", &[short]);
         assert_eq!(r.rc, 0, "stop {piddir}: {}", r.stderr);
@@ -797,11 +776,7 @@ fn validate_all_catches_what_start_would_fail_on() {
             let r = m.run_env(action, &[timeout]);
             assert_eq!(r.rc, rc, "{action} {params:?}: {}", r.stderr);
             assert!(r.reason().contains(words), "{action}: {}", r.reason());
-            assert!(
-                r.elapsed < Duration::from_secs(2),
-                "{action}: {:?}",
-                r.elapsed
-            );
+            r.assert_within(Duration::from_secs(2), action);
             assert!(m.pid().is_none(), "{action} {params:?} started MaxScale");
         }
         m.params.clear();
@@ -975,20 +950,12 @@ fn a_late_daemonizing_parent_changes_nothing() {
 
 #[test]
 fn only_a_promotable_start_passes_passive() {
-    let argv = |m: &Install| {
-        let pid = m.pid().unwrap();
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
-        cmdline
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect::<Vec<_>>()
-    };
     let m = Install::new();
     m.expect("start", 0);
-    assert!(!argv(&m).iter().any(|a| a == "--passive"), "{:?}", argv(&m));
+    assert!(!m.argv().iter().any(|a| a == "--passive"), "{:?}", m.argv());
     m.expect("stop", 0);
     m.expect_env("start", &[PROMOTABLE], 0);
-    assert!(argv(&m).iter().any(|a| a == "--passive"), "{:?}", argv(&m));
+    assert!(m.argv().iter().any(|a| a == "--passive"), "{:?}", m.argv());
 }
 
 /// reload-agent applies a change of servers or require_master without touching MaxScale: the
@@ -1034,19 +1001,11 @@ fn binary_version(m: &Install) -> maxscale::launch::Version {
 /// parameters alone work. Run with MAXSCALE_SIM_PROFILE=6.4 (tests/run-all does) for the first.
 #[test]
 fn mxs5009_directories_go_through_the_config_file() {
-    let argv = |m: &Install| {
-        let pid = m.pid().unwrap();
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
-        cmdline
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect::<Vec<_>>()
-    };
     let m = Install::new();
     let glued = binary_version(&m).has_mxs5009();
     m.expect("validate-all", 0);
     m.expect("start", 0);
-    let args = argv(&m);
+    let args = m.argv();
     assert!(args.iter().any(|a| a.starts_with("--piddir=")), "{args:?}");
     let dirs_given = args.iter().any(|a| a.starts_with("--logdir="));
     assert_eq!(dirs_given, !glued, "{args:?}");

@@ -19,7 +19,7 @@ mod stop;
 mod validate;
 
 use ocf::action::Action;
-use ocf::{ActionSpec, Agent, AgentInfo, Context, Status};
+use ocf::{ActionSpec, Agent, AgentInfo};
 
 pub use config::{Config, Target};
 pub use error::VipError;
@@ -71,24 +71,7 @@ pub struct VipAgent;
 
 impl Agent for VipAgent {
     type Error = VipError;
-    fn info(&self) -> &'static AgentInfo {
-        &INFO
-    }
-    fn start(&self, ctx: &Context) -> Result<Status, VipError> {
-        start::start(ctx)
-    }
-    fn stop(&self, ctx: &Context) -> Result<Status, VipError> {
-        stop::stop(ctx)
-    }
-    fn monitor(&self, ctx: &Context) -> Result<Status, VipError> {
-        monitor::monitor(ctx)
-    }
-    fn validate(&self, ctx: &Context) -> Result<Status, VipError> {
-        validate::validate(ctx)
-    }
-    fn reload_agent(&self, ctx: &Context) -> Result<Status, VipError> {
-        reload::reload_agent(ctx)
-    }
+    ocf::actions!(INFO; start, stop, monitor, validate, reload_agent);
 }
 
 #[cfg(test)]

@@ -20,6 +20,24 @@ fn fast(pairs: &[(&str, &str)]) -> Res {
         .with("arp_count", "3")
 }
 
+/// Starts `r` in `ns` (exit 0, `what` names the step) and answers the kernel's line for the VIP
+/// `cidr` on `nic`.
+fn start_added(r: &Res, ns: &str, what: &str, nic: &str, cidr: &str) -> String {
+    r.run(ns, "start").assert_rc(0, what);
+    addr_line(ns, nic, cidr).unwrap_or_else(|| panic!("{what}: {cidr} was not added on {nic}"))
+}
+
+/// A configuration error: validate-all and start answer 6 with `needle` in the reason, a probe
+/// never answers 6 (7: not running), and stop has nothing to do.
+fn assert_misconfigured(r: &Res, ns: &str, what: &str, needle: &str) {
+    r.run(ns, "validate-all")
+        .assert_rc(6, what)
+        .assert_reason(needle);
+    r.run(ns, "start").assert_rc(6, what).assert_reason(needle);
+    r.probe(ns).assert_rc(7, what);
+    r.run(ns, "stop").assert_rc(0, what);
+}
+
 #[test]
 fn ipv4_start_monitor_stop_are_idempotent() {
     let Some(mut lab) = Lab::new() else { return };
@@ -31,8 +49,7 @@ fn ipv4_start_monitor_stop_are_idempotent() {
     r.run(&a, "stop").assert_rc(0, "stop before start");
     r.run(&a, "validate-all").assert_rc(0, "validate-all");
 
-    r.run(&a, "start").assert_rc(0, "start");
-    let line = addr_line(&a, "eth0", "10.201.0.50/24").expect("VIP added");
+    let line = start_added(&r, &a, "start", "eth0", "10.201.0.50/24");
     assert!(line.contains("brd 10.201.0.255"), "{line}");
     assert!(
         line.contains("secondary"),
@@ -90,8 +107,7 @@ fn ipv4_label_broadcast_and_netmask_forms() {
         ("iflabel", "vip"),
         ("broadcast", "10.201.0.99"),
     ]);
-    r.run(&a, "start").assert_rc(0, "start");
-    let line = addr_line(&a, "eth0", "10.201.0.50/25").expect("VIP added with /25");
+    let line = start_added(&r, &a, "start", "eth0", "10.201.0.50/25");
     assert!(line.contains("brd 10.201.0.99"), "{line}");
     assert!(line.contains("eth0:vip"), "{line}");
     r.run(&a, "monitor").assert_rc(0, "monitor");
@@ -105,16 +121,14 @@ fn ipv4_label_broadcast_and_netmask_forms() {
         ("nic", "eth0:web"),
         ("broadcast", "-"),
     ]);
-    r.run(&a, "start").assert_rc(0, "start");
-    let line = addr_line(&a, "eth0", "10.201.0.50/24").expect("VIP added");
+    let line = start_added(&r, &a, "start", "eth0", "10.201.0.50/24");
     assert!(line.contains("eth0:web"), "{line}");
     assert!(line.contains("brd 10.201.0.0"), "{line}");
     r.run(&a, "stop").assert_rc(0, "stop");
 
     // A /32 gets no broadcast.
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "32"), ("nic", "eth0")]);
-    r.run(&a, "start").assert_rc(0, "start /32");
-    let line = addr_line(&a, "eth0", "10.201.0.50/32").expect("VIP added");
+    let line = start_added(&r, &a, "start /32", "eth0", "10.201.0.50/32");
     assert!(!line.contains("brd"), "{line}");
     r.run(&a, "stop").assert_rc(0, "stop");
 }
@@ -158,8 +172,7 @@ fn ipv6_start_monitor_stop_are_idempotent() {
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP6), ("cidr_netmask", "64"), ("nic", "eth0")]);
     r.probe(&a).assert_rc(7, "probe before start");
-    r.run(&a, "start").assert_rc(0, "start");
-    let line = addr_line(&a, "eth0", "fd00:201::50/64").expect("VIP added");
+    let line = start_added(&r, &a, "start", "eth0", "fd00:201::50/64");
     // Our probe replaced the kernel's DAD: nodad, and usable at once.
     assert!(line.contains("nodad"), "{line}");
     assert!(!line.contains("tentative"), "{line}");
@@ -175,9 +188,13 @@ fn ipv6_start_monitor_stop_are_idempotent() {
 
     // preferred_lft 0: present, deprecated (not used as a source address).
     let r = r.with("preferred_lft", "0");
-    r.run(&a, "start")
-        .assert_rc(0, "start with preferred_lft 0");
-    let line = addr_line(&a, "eth0", "fd00:201::50/64").expect("VIP added");
+    let line = start_added(
+        &r,
+        &a,
+        "start with preferred_lft 0",
+        "eth0",
+        "fd00:201::50/64",
+    );
     assert!(line.contains("preferred_lft 0sec"), "{line}");
     assert!(line.contains("deprecated"), "{line}");
     r.run(&a, "monitor").assert_rc(0, "monitor");
@@ -211,9 +228,8 @@ fn ipv6_without_probe_waits_for_the_kernels_dad() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP6), ("probe_duplicate", "false")]);
-    let run = r.run(&a, "start");
-    run.assert_rc(0, "start");
-    let line = addr_line(&a, "eth0", "fd00:201::50/64").expect("VIP added, prefix detected");
+    // The prefix is detected from eth0's own address.
+    let line = start_added(&r, &a, "start", "eth0", "fd00:201::50/64");
     assert!(
         !line.contains("tentative"),
         "start returned during DAD: {line}"
@@ -325,15 +341,7 @@ fn bad_parameters_are_6_with_a_reason() {
         (&[("ip", "fe80::50")], "needs nic"),
     ];
     for (params, needle) in cases {
-        let r = Res::new(params);
-        let what = format!("{params:?}");
-        r.run(&a, "validate-all")
-            .assert_rc(6, &what)
-            .assert_reason(needle);
-        r.run(&a, "start").assert_rc(6, &what).assert_reason(needle);
-        // Never 6 from a probe, and stop has nothing to do.
-        r.probe(&a).assert_rc(7, &what);
-        r.run(&a, "stop").assert_rc(0, &what);
+        assert_misconfigured(&Res::new(params), &a, &format!("{params:?}"), needle);
     }
     assert!(!has_ip_anywhere(&a, VIP4) && !has_ip_anywhere(&a, VIP6));
 }
@@ -371,14 +379,7 @@ fn network_and_broadcast_addresses_are_6() {
             "broadcast address",
         ),
     ] {
-        let r = fast(params);
-        let what = format!("{params:?}");
-        r.run(&a, "validate-all")
-            .assert_rc(6, &what)
-            .assert_reason(needle);
-        r.run(&a, "start").assert_rc(6, &what).assert_reason(needle);
-        r.probe(&a).assert_rc(7, &what);
-        r.run(&a, "stop").assert_rc(0, &what);
+        assert_misconfigured(&fast(params), &a, &format!("{params:?}"), needle);
     }
     assert!(!has_ip_anywhere(&a, "10.201.0.255") && !has_ip_anywhere(&a, "10.201.0.0"));
     assert!(!has_ip_anywhere(&a, "fd00:201::"));
@@ -510,8 +511,7 @@ fn reload_agent_validates_and_keeps_the_address() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
-    r.run(&a, "start").assert_rc(0, "start");
-    let before = addr_line(&a, "eth0", "10.201.0.50/24").expect("VIP added");
+    let before = start_added(&r, &a, "start", "eth0", "10.201.0.50/24");
     let changed = r
         .with("arp_count", "1")
         .with("arp_interval", "500")

@@ -162,64 +162,65 @@ mod tests {
         (child, p)
     }
 
-    #[test]
-    fn sigterm_is_enough_for_sleep() {
-        let (mut child, p) = spawn(&["sleep", "30"]);
-        let r = stop(
-            &p,
-            Instant::now() + Duration::from_secs(5),
-            Duration::from_secs(1),
-            false,
-            WhenFrozen::Resume,
+    /// A child stopped by SIGSTOP, as a debugger or a frozen cgroup leaves it.
+    fn spawn_stopped(args: &[&str]) -> (Child, Process) {
+        let (child, p) = spawn(args);
+        kill(Pid::from_raw(p.pid), Signal::SIGSTOP).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(p.current_state(), Some(ProcessState::Stopped));
+        (child, p)
+    }
+
+    /// `stop` with its deadline `within` from now.
+    fn stop_within(
+        p: &Process,
+        within: Duration,
+        kill_reserve: Duration,
+        repeat_term: bool,
+        when_frozen: WhenFrozen,
+    ) -> StopOutcome {
+        stop(
+            p,
+            Instant::now() + within,
+            kill_reserve,
+            repeat_term,
+            when_frozen,
         )
-        .unwrap();
-        assert!(matches!(r, StopOutcome::Terminated { .. }), "{r:?}");
-        child.wait().unwrap();
-        assert_eq!(
-            stop(
-                &p,
-                Instant::now(),
-                Duration::ZERO,
-                false,
-                WhenFrozen::Resume
-            )
-            .unwrap(),
-            StopOutcome::AlreadyGone
-        );
+        .unwrap()
+    }
+
+    /// SIGTERM ends sleep, also when it is stopped (stop resumes it); a second stop finds it gone.
+    #[test]
+    fn sigterm_is_enough_for_sleep_even_when_stopped() {
+        for sigstopped in [false, true] {
+            let (mut child, p) = if sigstopped {
+                spawn_stopped(&["sleep", "30"])
+            } else {
+                spawn(&["sleep", "30"])
+            };
+            let (five, one) = (Duration::from_secs(5), Duration::from_secs(1));
+            let r = stop_within(&p, five, one, false, WhenFrozen::Resume);
+            assert!(
+                matches!(r, StopOutcome::Terminated { .. }),
+                "stopped: {sigstopped}: {r:?}"
+            );
+            child.wait().unwrap();
+            let zero = Duration::ZERO;
+            assert_eq!(
+                stop_within(&p, zero, zero, false, WhenFrozen::Resume),
+                StopOutcome::AlreadyGone
+            );
+        }
     }
 
     #[test]
     fn escalates_to_sigkill() {
         let (mut child, p) = spawn(&["sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"]);
         let t = Instant::now();
-        let r = stop(
-            &p,
-            Instant::now() + Duration::from_millis(800),
-            Duration::from_millis(300),
-            true,
-            WhenFrozen::Resume,
-        )
-        .unwrap();
+        let (within, reserve) = (Duration::from_millis(800), Duration::from_millis(300));
+        let r = stop_within(&p, within, reserve, true, WhenFrozen::Resume);
         assert!(matches!(r, StopOutcome::Killed { .. }), "{r:?}");
         assert!(t.elapsed() < Duration::from_secs(2));
-        child.wait().unwrap();
-    }
-
-    #[test]
-    fn a_stopped_process_still_terminates() {
-        let (mut child, p) = spawn(&["sleep", "30"]);
-        kill(Pid::from_raw(p.pid), Signal::SIGSTOP).unwrap();
-        std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(p.current_state(), Some(ProcessState::Stopped));
-        let r = stop(
-            &p,
-            Instant::now() + Duration::from_secs(5),
-            Duration::from_secs(1),
-            false,
-            WhenFrozen::Resume,
-        )
-        .unwrap();
-        assert!(matches!(r, StopOutcome::Terminated { .. }), "{r:?}");
         child.wait().unwrap();
     }
 
@@ -231,18 +232,9 @@ mod tests {
             "trap 'touch {}; exit 0' TERM; while :; do sleep 0.05; done",
             mark.display()
         );
-        let (mut child, p) = spawn(&["sh", "-c", &script]);
-        kill(Pid::from_raw(p.pid), Signal::SIGSTOP).unwrap();
-        std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(p.current_state(), Some(ProcessState::Stopped));
-        let r = stop(
-            &p,
-            Instant::now() + Duration::from_secs(5),
-            Duration::from_secs(1),
-            true,
-            WhenFrozen::Kill,
-        )
-        .unwrap();
+        let (mut child, p) = spawn_stopped(&["sh", "-c", &script]);
+        let (five, one) = (Duration::from_secs(5), Duration::from_secs(1));
+        let r = stop_within(&p, five, one, true, WhenFrozen::Kill);
         assert!(matches!(r, StopOutcome::KilledFrozen { .. }), "{r:?}");
         child.wait().unwrap();
         assert!(!mark.exists(), "it ran again and handled SIGTERM");

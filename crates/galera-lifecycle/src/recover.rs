@@ -129,24 +129,13 @@ impl StripBefore for str {
 /// The last error lines (or the last lines), at most 600 characters: for an error message.
 fn tail(text: &str) -> String {
     let errors: Vec<&str> = text.lines().filter(|l| l.contains("[ERROR]")).collect();
-    let lines: Vec<&str> = if errors.is_empty() {
-        text.lines()
-            .rev()
-            .take(3)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect()
+    let source: Vec<&str> = if errors.is_empty() {
+        text.lines().collect()
     } else {
         errors
-            .into_iter()
-            .rev()
-            .take(3)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect()
     };
+    // The last three, in their order.
+    let lines = &source[source.len().saturating_sub(3)..];
     let joined = lines
         .iter()
         .map(|l| strip_timestamp(l))
@@ -603,5 +592,9 @@ mod tests {
         let long = format!("{}\n", "0 [ERROR] x".repeat(200));
         assert!(tail(&long).chars().count() <= 601);
         assert_eq!(tail("a\nb\nc\nd\n"), "b | c | d");
+        assert_eq!(tail("a\nb"), "a | b");
+        // Error lines win over the others, the last three of them.
+        let log = "t1 [ERROR] a\nt1 [Note] n\nt2 [ERROR] b\nt3 [ERROR] c\nt4 [ERROR] d\nlast\n";
+        assert_eq!(tail(log), "[ERROR] b | [ERROR] c | [ERROR] d");
     }
 }

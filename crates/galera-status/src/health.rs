@@ -280,24 +280,22 @@ mod tests {
         }
     }
 
+    /// A synced Primary node that is not connected, or read-only, is unhealthy for that reason.
     #[test]
-    fn not_connected_is_disconnected() {
-        let mut s = node(Some(4), Some("Primary"), Some("ON"));
-        s.connected = Some(false);
-        assert_eq!(
-            classify(&Ok(s), STRICT),
-            Health::Unhealthy(Reason::Disconnected)
-        );
-    }
-
-    #[test]
-    fn read_only_is_unhealthy() {
-        let mut s = node(Some(4), Some("Primary"), Some("ON"));
-        s.read_only = Some(true);
-        assert_eq!(
-            classify(&Ok(s), DONOR_OK),
-            Health::Unhealthy(Reason::ReadOnly)
-        );
+    fn not_connected_or_read_only_is_unhealthy() {
+        type Change = fn(&mut WsrepStatus);
+        for (change, policy, reason) in [
+            (
+                (|s| s.connected = Some(false)) as Change,
+                STRICT,
+                Reason::Disconnected,
+            ),
+            (|s| s.read_only = Some(true), DONOR_OK, Reason::ReadOnly),
+        ] {
+            let mut s = node(Some(4), Some("Primary"), Some("ON"));
+            change(&mut s);
+            assert_eq!(classify(&Ok(s), policy), Health::Unhealthy(reason));
+        }
     }
 
     #[test]

@@ -212,3 +212,41 @@ pub trait Agent {
         None
     }
 }
+
+/// Writes the methods of an [`Agent`] impl that only hand the context on, inside
+/// `impl Agent for …` after `type Error`: `info` answers the declaration (`INFO`); an action
+/// named alone calls the function of that name in the agent's module for it (`start::start`,
+/// `stop::stop`, `monitor::monitor`, `validate::validate`, `reload::reload_agent`: one file per
+/// action, the layout every agent shares); `action: function` calls `function(ctx)` instead.
+/// Methods that do more stay written out beside it.
+///
+/// ```ignore
+/// impl Agent for MaxScaleAgent {
+///     type Error = MaxScaleError;
+///     ocf::actions!(INFO; start, stop, monitor, validate, reload_agent,
+///                   promote: |ctx| promotion::set_role(ctx, false));
+/// }
+/// ```
+#[macro_export]
+macro_rules! actions {
+    ($info:path; $($action:ident $(: $call:expr)?),* $(,)?) => {
+        fn info(&self) -> &'static $crate::AgentInfo {
+            &$info
+        }
+        $($crate::actions!(@method $action $(: $call)?);)*
+    };
+    (@method $action:ident: $call:expr) => {
+        fn $action(
+            &self,
+            ctx: &$crate::Context,
+        ) -> ::core::result::Result<$crate::Status, Self::Error> {
+            ($call)(ctx)
+        }
+    };
+    (@method reload_agent) => {
+        $crate::actions!(@method reload_agent: reload::reload_agent);
+    };
+    (@method $action:ident) => {
+        $crate::actions!(@method $action: $action::$action);
+    };
+}

@@ -180,17 +180,14 @@ mod tests {
         );
     }
 
+    /// The demo agent with a reloadable parameter and the action that reloads it.
     static RELOADING: AgentInfo = AgentInfo {
-        name: "demo",
-        version: "9.9.9",
-        shortdesc: "d",
-        longdesc: "d",
         params: &[&IP, &LEVEL],
         actions: &[
             ActionSpec::new(Action::Start, 20),
             ActionSpec::new(Action::ReloadAgent, 10),
         ],
-        commands: &[],
+        ..INFO
     };
 
     #[test]

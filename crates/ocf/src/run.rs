@@ -36,11 +36,27 @@ pub enum Mode {
 
 /// Dispatches one invocation and returns its exit code. `args[0]` is the program name.
 pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> i32 {
+    let mut io = Io {
+        out: &mut std::io::stdout(),
+        err: &mut std::io::stderr(),
+    };
+    execute_with(agent, args, env, mode, &mut io)
+}
+
+/// Where `execute` writes what it answers and its exit reasons: the process's stdout and stderr,
+/// or buffers in this crate's tests (libtest cannot capture writes to the real descriptors).
+/// The watchdog and the panic hook write to the real stderr whatever this says.
+struct Io<'a> {
+    out: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+}
+
+fn execute_with<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode, io: &mut Io) -> i32 {
     let info = agent.info();
     let prefix = env.exit_reason_prefix().to_string();
     let Some(word) = args.get(1).map(|a| a.to_string_lossy().into_owned()) else {
-        let _ = write!(std::io::stderr(), "{}", usage(info));
-        exit_reason(&prefix, &format!("{}: no action given", info.name));
+        let _ = write!(io.err, "{}", usage(info));
+        exit_reason(io, &prefix, &format!("{}: no action given", info.name));
         return OcfRc::ErrArgs.code().into();
     };
     // Non-OCF commands first: they have their own arguments and exit codes.
@@ -54,14 +70,14 @@ pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> 
         _ => None,
     };
     if let Some(text) = text {
-        return print_stdout(&text, &word, &prefix);
+        return print_stdout(io, &text, &word, &prefix);
     }
     let action = match word.parse::<Action>() {
         Ok(a) => a,
         Err(e) => {
             // IPaddr2 and OCF: an action the agent does not know is "unimplemented".
-            let _ = write!(std::io::stderr(), "{}", usage(info));
-            exit_reason(&prefix, &format!("{}: {e}", info.name));
+            let _ = write!(io.err, "{}", usage(info));
+            exit_reason(io, &prefix, &format!("{}: {e}", info.name));
             return OcfRc::ErrUnimplemented.code().into();
         }
     };
@@ -73,7 +89,7 @@ pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> 
         _ => None,
     };
     if let Some(text) = text {
-        return print_stdout(&text, action.as_str(), &prefix);
+        return print_stdout(io, &text, action.as_str(), &prefix);
     }
 
     if mode == Mode::Process {
@@ -86,7 +102,7 @@ pub fn execute<A: Agent>(agent: &A, args: &[OsString], env: Env, mode: Mode) -> 
     let ctx = Context::new(info, action, env, deadline);
     let code = match dispatch(agent, &ctx) {
         Ok(status) => status.rc().code().into(),
-        Err(e) => finish_failure(&ctx, &e, &prefix),
+        Err(e) => finish_failure(io, &ctx, &e, &prefix),
     };
     tracing::debug!(
         "{action} finished with {code} after {:?}",
@@ -110,7 +126,7 @@ fn dispatch<A: Agent>(agent: &A, ctx: &Context) -> Result<Status, A::Error> {
 }
 
 /// The one mapping from a failure to the exit code and the exit reason.
-fn finish_failure(ctx: &Context, e: &dyn Failure, prefix: &str) -> i32 {
+fn finish_failure(io: &mut Io, ctx: &Context, e: &dyn Failure, prefix: &str) -> i32 {
     let rc = e.rc();
     // Probes must never ban a resource cluster-wide: a probe that finds a configuration error on
     // a node where nothing can run answers "not running" (OCF: a probe on a node without the
@@ -120,33 +136,32 @@ fn finish_failure(ctx: &Context, e: &dyn Failure, prefix: &str) -> i32 {
     } else {
         rc
     };
-    exit_reason(prefix, &e.to_string());
+    exit_reason(io, prefix, &e.to_string());
     rc.code().into()
 }
 
 /// Writes the exit reason (cleaned, within Pacemaker's limit) to stderr, the whole text to the
 /// log.
-fn exit_reason(prefix: &str, text: &str) {
+fn exit_reason(io: &mut Io, prefix: &str, text: &str) {
     let full = reason::clean(text);
     if full.is_empty() {
         return;
     }
-    let _ = writeln!(
-        std::io::stderr(),
-        "{prefix}{}",
-        reason::for_pacemaker(&full)
-    );
+    let _ = writeln!(io.err, "{prefix}{}", reason::for_pacemaker(&full));
     tracing::error!(target: EXIT_REASON_TARGET, "{full}");
 }
 
 /// Prints what an informational action answers; a closed or full stdout is a failure with a
 /// one-line reason, never a panic.
-fn print_stdout(text: &str, what: &str, prefix: &str) -> i32 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+fn print_stdout(io: &mut Io, text: &str, what: &str, prefix: &str) -> i32 {
+    match io
+        .out
+        .write_all(text.as_bytes())
+        .and_then(|()| io.out.flush())
+    {
         Ok(()) => 0,
         Err(e) => {
-            exit_reason(prefix, &format!("cannot write {what} to stdout: {e}"));
+            exit_reason(io, prefix, &format!("cannot write {what} to stdout: {e}"));
             OcfRc::ErrGeneric.code().into()
         }
     }
@@ -270,59 +285,144 @@ mod tests {
         }
     }
 
-    fn exec(args: &[&str], env: &[(&str, &str)]) -> i32 {
+    /// What one invocation answered: its exit code, stdout and stderr.
+    struct Ran {
+        code: i32,
+        out: String,
+        err: String,
+    }
+
+    impl Ran {
+        /// The `ocf-exit-reason:` lines it wrote, marker removed.
+        fn reasons(&self) -> Vec<&str> {
+            self.err
+                .lines()
+                .filter_map(|l| l.strip_prefix("ocf-exit-reason:"))
+                .collect()
+        }
+    }
+
+    fn exec(args: &[&str], env: &[(&str, &str)]) -> Ran {
         let args: Vec<OsString> = std::iter::once("agent")
             .chain(args.iter().copied())
             .map(OsString::from)
             .collect();
-        execute(
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = execute_with(
             &Demo,
             &args,
             Env::from_pairs(env.iter().copied()),
             Mode::Embedded,
-        )
+            &mut Io {
+                out: &mut out,
+                err: &mut err,
+            },
+        );
+        let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8 output");
+        Ran {
+            code,
+            out: text(out),
+            err: text(err),
+        }
     }
 
     #[test]
     fn codes_for_actions() {
-        assert_eq!(exec(&[], &[]), 2, "no action");
+        assert_eq!(exec(&[], &[]).code, 2, "no action");
         assert_eq!(
-            exec(&["frobnicate"], &[]),
+            exec(&["frobnicate"], &[]).code,
             3,
             "unknown action: unimplemented"
         );
-        assert_eq!(exec(&["meta-data"], &[]), 0);
-        assert_eq!(exec(&["usage"], &[]), 0);
-        assert_eq!(exec(&["methods"], &[]), 0);
-        assert_eq!(exec(&["--version"], &[]), 0);
-        assert_eq!(exec(&["promote"], &[]), 3);
-        assert_eq!(exec(&["notify"], &[]), 3);
-        assert_eq!(exec(&["migrate_to"], &[]), 3);
-        assert_eq!(exec(&["reload-agent"], &[]), 3);
-        assert_eq!(exec(&["reload"], &[]), 3);
-        assert_eq!(exec(&["start"], &[]), 0);
-        assert_eq!(exec(&["validate-all"], &[]), 6, "required ip missing");
+        assert_eq!(exec(&["meta-data"], &[]).code, 0);
+        assert_eq!(exec(&["usage"], &[]).code, 0);
+        assert_eq!(exec(&["methods"], &[]).code, 0);
+        assert_eq!(exec(&["--version"], &[]).code, 0);
+        assert_eq!(exec(&["promote"], &[]).code, 3);
+        assert_eq!(exec(&["notify"], &[]).code, 3);
+        assert_eq!(exec(&["migrate_to"], &[]).code, 3);
+        assert_eq!(exec(&["reload-agent"], &[]).code, 3);
+        assert_eq!(exec(&["reload"], &[]).code, 3);
+        assert_eq!(exec(&["start"], &[]).code, 0);
+        assert_eq!(exec(&["validate-all"], &[]).code, 6, "required ip missing");
         assert_eq!(
             exec(
                 &["validate-all", "extra", "args"],
                 &[("OCF_RESKEY_ip", "x")]
-            ),
+            )
+            .code,
             0
         );
-        assert_eq!(exec(&["start"], &[("OCF_RESKEY_ip", "hostile")]), 1);
+        assert_eq!(exec(&["start"], &[("OCF_RESKEY_ip", "hostile")]).code, 1);
         assert_eq!(
-            exec(&["hello", "a", "b"], &[]),
+            exec(&["hello", "a", "b"], &[]).code,
             42,
             "extra commands get their args"
         );
     }
 
     #[test]
+    fn what_each_action_writes() {
+        // Failures: the usage where the action word is wrong, then one exit reason.
+        for (args, reason) in [
+            (&[][..], "probe-demo: no action given"),
+            (
+                &["frobnicate"][..],
+                "probe-demo: unknown action 'frobnicate'",
+            ),
+        ] {
+            let ran = exec(args, &[]);
+            assert!(ran.err.starts_with("usage: probe-demo {"), "{}", ran.err);
+            assert_eq!(ran.reasons(), [reason], "{args:?}");
+            assert_eq!(ran.out, "", "{args:?}");
+        }
+        for action in ["promote", "notify", "migrate_to", "reload-agent", "reload"] {
+            let ran = exec(&[action], &[]);
+            let reason = format!("probe-demo does not implement '{action}'");
+            assert_eq!(ran.reasons(), [reason.as_str()], "{action}");
+            assert_eq!((ran.out.as_str(), ran.err.lines().count()), ("", 1));
+        }
+        let ran = exec(&["validate-all"], &[]);
+        assert_eq!(ran.reasons(), ["required parameter 'ip' is not set"]);
+        // A peer's text cannot add a marker, a NUL or more than Pacemaker keeps.
+        let ran = exec(&["start"], &[("OCF_RESKEY_ip", "hostile")]);
+        let [reason] = ran.reasons()[..] else {
+            panic!("not one exit reason: {}", ran.err);
+        };
+        assert!(
+            reason.starts_with("peer said: x y ocf-exit-reasonfake zzz"),
+            "{reason}"
+        );
+        assert!(reason.len() <= 128 && !reason.contains('\u{0}'), "{reason}");
+        assert_eq!(ran.err.matches("ocf-exit-reason:").count(), 1);
+        // Successes write no reason; informational actions answer on stdout only.
+        for action in ["start", "hello"] {
+            let ran = exec(&[action], &[]);
+            assert_eq!((ran.out.as_str(), ran.err.as_str()), ("", ""), "{action}");
+        }
+        for (action, answer) in [
+            ("meta-data", metadata::render(&INFO)),
+            ("usage", usage(&INFO)),
+            ("methods", methods(&INFO)),
+            ("--version", "probe-demo 0.0.1\n".to_string()),
+        ] {
+            let ran = exec(&[action], &[]);
+            assert_eq!((ran.out, ran.err.as_str()), (answer, ""), "{action}");
+        }
+        assert!(exec(&["meta-data"], &[]).out.starts_with("<?xml"));
+    }
+
+    #[test]
     fn probes_never_answer_not_configured() {
         let probe = [("OCF_RESKEY_CRM_meta_interval", "0")];
-        assert_eq!(exec(&["monitor"], &probe), 7);
+        let ran = exec(&["monitor"], &probe);
+        assert_eq!(ran.code, 7);
+        // The configuration error is still said, only the code is a probe's.
+        assert_eq!(ran.reasons(), ["required parameter 'ip' is not set"]);
         let recurring = [("OCF_RESKEY_CRM_meta_interval", "10000")];
-        assert_eq!(exec(&["monitor"], &recurring), 6);
+        let ran = exec(&["monitor"], &recurring);
+        assert_eq!(ran.code, 6);
+        assert_eq!(ran.reasons(), ["required parameter 'ip' is not set"]);
     }
 
     #[test]

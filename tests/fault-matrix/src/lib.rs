@@ -16,8 +16,10 @@
 //! `tests/<agent>.rs`; this file is the harness.
 
 use std::ffi::OsString;
+use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Selects the agent when the test binary is re-executed as one.
@@ -157,24 +159,8 @@ impl Row {
     pub fn check(&self) -> Result<Outcome, String> {
         let o = self.run()?;
         let fail = |m: String| Err(format!("{}: {m}\nstderr:\n{}", self.what, o.stderr));
-        if !self.codes.contains(&o.code) {
-            return fail(format!(
-                "exit code {}, expected one of {:?}",
-                o.code, self.codes
-            ));
-        }
-        // The watchdog fires just before the timeout; a little slack for exec and exit.
-        if o.elapsed > self.timeout + Duration::from_millis(500) {
-            return fail(format!(
-                "took {:?} with a {:?} timeout",
-                o.elapsed, self.timeout
-            ));
-        }
-        if o.max_rss_kib > RSS_LIMIT_KIB {
-            return fail(format!("peak RSS {} KiB", o.max_rss_kib));
-        }
-        if o.stderr.contains("panicked") || o.stderr.contains("internal error") {
-            return fail("panicked".into());
+        if let Err(m) = o.check_basics(&self.codes, self.timeout) {
+            return fail(m);
         }
         let markers = o.stderr.matches("ocf-exit-reason:").count();
         let failed = !matches!(o.code, 0 | 7 | 8);
@@ -203,26 +189,9 @@ impl Row {
     }
 
     fn run(&self) -> Result<Outcome, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let mut cmd = Command::new(exe);
-        cmd.args([
-            "--exact",
-            "agent_process",
-            "--nocapture",
-            "--test-threads=1",
-            "--",
-        ])
-        .args(&self.args)
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env(AGENT_ENV, self.agent.name())
-        .env(
-            "OCF_RESKEY_CRM_meta_timeout",
-            self.timeout.as_millis().to_string(),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        let mut cmd = agent_command(self.agent, &self.args, self.timeout)?;
+        cmd.env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .stdout(Stdio::null());
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -246,44 +215,87 @@ impl Row {
             }
         }
         let started = Instant::now();
-        let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
-        let stderr = child.stderr.take().expect("piped stderr");
-        // Read stderr on a thread, bounded, so a chatty agent cannot block on a full pipe.
-        let reader = std::thread::spawn(move || {
-            use std::io::Read;
-            let mut buf = Vec::new();
-            let _ = stderr.take(1 << 20).read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        });
-        let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
-        let hard_stop = self.timeout + Duration::from_secs(5);
-        let (status, rusage) = loop {
-            let mut status = 0;
-            // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
-            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-            // SAFETY: waiting for our own child with valid pointers.
-            let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-            if r == pid {
-                break (std::process::ExitStatus::from_raw(status), usage);
-            }
-            if started.elapsed() > hard_stop {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{}: still running {hard_stop:?} after its start (killed)",
-                    self.what
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let elapsed = started.elapsed();
-        let stderr = reader.join().unwrap_or_default();
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("{}: spawn: {e}", self.what))?;
+        let stderr = read_pipe(child.stderr.take());
+        let (code, max_rss_kib) = wait_child(&mut child, started, self.timeout, &self.what)?;
         Ok(Outcome {
-            code: status.code().unwrap_or(128 + status.signal().unwrap_or(0)),
-            stderr,
-            elapsed,
-            max_rss_kib: rusage.ru_maxrss,
+            code,
+            elapsed: started.elapsed(),
+            stderr: stderr.join().unwrap_or_default(),
+            max_rss_kib,
         })
+    }
+}
+
+/// The command that re-executes this test binary as `agent` with `args`, in an environment
+/// that holds only the agent's name and `OCF_RESKEY_CRM_meta_timeout` (the caller adds the
+/// rest); stdin is null and stderr piped.
+pub fn agent_command(agent: Agent, args: &[String], timeout: Duration) -> Result<Command, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(exe);
+    cmd.args([
+        "--exact",
+        "agent_process",
+        "--nocapture",
+        "--test-threads=1",
+        "--",
+    ])
+    .args(args)
+    .env_clear()
+    .env(AGENT_ENV, agent.name())
+    .env(
+        "OCF_RESKEY_CRM_meta_timeout",
+        timeout.as_millis().to_string(),
+    )
+    .stdin(Stdio::null())
+    .stderr(Stdio::piped());
+    Ok(cmd)
+}
+
+/// Reads a child's pipe on a thread, at most 1 MiB, so a chatty agent cannot block on a full
+/// pipe.
+pub fn read_pipe<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(p) = pipe {
+            let _ = p.take(1 << 20).read_to_end(&mut buf);
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Waits for the agent `child` of the row `what`, started at `started` with `timeout`: its exit
+/// code (128 + the signal that ended it) and peak RSS. A child still running 5 s past its
+/// timeout is killed and the row broken.
+pub fn wait_child(
+    child: &mut Child,
+    started: Instant,
+    timeout: Duration,
+    what: &str,
+) -> Result<(i32, i64), String> {
+    let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
+    let hard_stop = timeout + Duration::from_secs(5);
+    loop {
+        let mut status = 0;
+        // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: waiting for our own child with valid pointers.
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            let status = std::process::ExitStatus::from_raw(status);
+            let code = status.code().unwrap_or(128 + status.signal().unwrap_or(0));
+            return Ok((code, usage.ru_maxrss));
+        }
+        if started.elapsed() > hard_stop {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{what}: still running {hard_stop:?} after its start (killed)"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -297,6 +309,31 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// What every row checks first, whatever the agent wrote: an allowed exit code, the end
+    /// inside the timeout, a bounded peak RSS, no panic.
+    pub fn check_basics(&self, codes: &[i32], timeout: Duration) -> Result<(), String> {
+        if !codes.contains(&self.code) {
+            return Err(format!(
+                "exit code {}, expected one of {codes:?}",
+                self.code
+            ));
+        }
+        // The watchdog fires just before the timeout; a little slack for exec and exit.
+        if self.elapsed > timeout + Duration::from_millis(500) {
+            return Err(format!(
+                "took {:?} with a {timeout:?} timeout",
+                self.elapsed
+            ));
+        }
+        if self.max_rss_kib > RSS_LIMIT_KIB {
+            return Err(format!("peak RSS {} KiB", self.max_rss_kib));
+        }
+        if self.stderr.contains("panicked") || self.stderr.contains("internal error") {
+            return Err("panicked".into());
+        }
+        Ok(())
+    }
+
     /// The exit reason Pacemaker takes: after the last marker, to the end of that line.
     pub fn reason(&self) -> Option<&str> {
         let at = self.stderr.rfind("ocf-exit-reason:")?;
@@ -308,7 +345,12 @@ impl Outcome {
 /// Runs every row and fails with the list of broken ones (all rows run, so one run shows
 /// everything).
 pub fn run_all(rows: &[Row]) {
-    let broken: Vec<String> = rows.iter().filter_map(|r| r.check().err()).collect();
+    assert_rows(rows, Row::check);
+}
+
+/// Checks every row with `check` and fails with the list of broken ones.
+pub fn assert_rows<R, O>(rows: &[R], check: impl Fn(&R) -> Result<O, String>) {
+    let broken: Vec<String> = rows.iter().filter_map(|r| check(r).err()).collect();
     assert!(
         broken.is_empty(),
         "{} of {} rows broke the contract:\n\n{}",

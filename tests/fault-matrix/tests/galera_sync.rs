@@ -6,17 +6,18 @@
 //! own failure line — runs through [`OwnRow`] below, which re-executes this binary the same way
 //! and asserts the same contract.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fault_matrix::{
-    become_agent_if_asked, common_rows, run_all, Agent, OddPaths, Row, AGENT_ENV, RSS_LIMIT_KIB,
+    agent_command, assert_rows, become_agent_if_asked, common_rows, read_pipe, run_all, wait_child,
+    Agent, OddPaths, Outcome, Row,
 };
 
 /// In a child of [`OwnRow`]: the stdout the agent gets, once libtest has printed its lines.
@@ -425,12 +426,10 @@ struct OwnRow {
     reason_has: Option<String>,
 }
 
+/// What the harness sees, and the stdout.
 struct OwnOutcome {
-    code: i32,
+    base: Outcome,
     stdout: String,
-    stderr: String,
-    elapsed: Duration,
-    max_rss_kib: i64,
 }
 
 const NOBODY: u32 = 65534;
@@ -479,25 +478,11 @@ impl OwnRow {
     }
 
     fn check(&self) -> Result<OwnOutcome, String> {
-        let o = self.run()?;
+        let own = self.run()?;
+        let o = &own.base;
         let fail = |m: String| Err(format!("{}: {m}\nstderr:\n{}", self.what, o.stderr));
-        if !self.codes.contains(&o.code) {
-            return fail(format!(
-                "exit code {}, expected one of {:?}",
-                o.code, self.codes
-            ));
-        }
-        if o.elapsed > self.timeout + Duration::from_millis(500) {
-            return fail(format!(
-                "took {:?} with a {:?} timeout",
-                o.elapsed, self.timeout
-            ));
-        }
-        if o.max_rss_kib > RSS_LIMIT_KIB {
-            return fail(format!("peak RSS {} KiB", o.max_rss_kib));
-        }
-        if o.stderr.contains("panicked") || o.stderr.contains("internal error") {
-            return fail("panicked".into());
+        if let Err(m) = o.check_basics(&self.codes, self.timeout) {
+            return fail(m);
         }
         let reason = if self.is_command() {
             // status: 1 is a verdict (on stdout); 2 is one line on stderr saying why.
@@ -509,8 +494,11 @@ impl OwnRow {
                     }
                     Some(lines[0])
                 }
-                _ if self.out == Out::Captured && o.stdout.lines().count() != 1 => {
-                    return fail(format!("stdout {:?}, expected one verdict line", o.stdout));
+                _ if self.out == Out::Captured && own.stdout.lines().count() != 1 => {
+                    return fail(format!(
+                        "stdout {:?}, expected one verdict line",
+                        own.stdout
+                    ));
                 }
                 _ => None,
             }
@@ -541,30 +529,13 @@ impl OwnRow {
                 return fail(format!("reason lacks '{needle}'"));
             }
         }
-        Ok(o)
+        Ok(own)
     }
 
     fn run(&self) -> Result<OwnOutcome, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let mut cmd = Command::new(exe);
-        cmd.args([
-            "--exact",
-            "agent_process",
-            "--nocapture",
-            "--test-threads=1",
-            "--",
-        ])
-        .args(&self.args)
-        .env_clear()
-        .env(AGENT_ENV, Agent::GaleraSync.name())
-        .env(
-            "OCF_RESKEY_CRM_meta_timeout",
-            self.timeout.as_millis().to_string(),
-        )
-        .envs(self.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped());
-        cmd.stdout(Stdio::piped());
+        let mut cmd = agent_command(Agent::GaleraSync, &self.args, self.timeout)?;
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::piped());
         match self.out {
             Out::Captured => {}
             Out::Closed => {
@@ -581,35 +552,10 @@ impl OwnRow {
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("{}: spawn: {e}", self.what))?;
-        // Read on threads, bounded, so a chatty agent cannot block on a full pipe.
-        fn read<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                if let Some(p) = pipe {
-                    let _ = p.take(1 << 20).read_to_end(&mut buf);
-                }
-                String::from_utf8_lossy(&buf).into_owned()
-            })
-        }
-        let stdout = read(child.stdout.take());
-        let stderr = read(child.stderr.take());
-        let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
-        let (status, usage) = loop {
-            let mut status = 0;
-            // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
-            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-            // SAFETY: waiting for our own child with valid pointers.
-            let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-            if r == pid {
-                break (std::process::ExitStatus::from_raw(status), usage);
-            }
-            if started.elapsed() > self.timeout + Duration::from_secs(5) {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{}: still running; killed", self.what));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let stdout = read_pipe(child.stdout.take());
+        let stderr = read_pipe(child.stderr.take());
+        let (code, max_rss_kib) = wait_child(&mut child, started, self.timeout, &self.what)?;
+        let elapsed = started.elapsed();
         let stdout = stdout.join().unwrap_or_default();
         // What the agent wrote comes after libtest's "test agent_process ... ".
         let marker = "agent_process ... ";
@@ -617,25 +563,18 @@ impl OwnRow {
             Some(at) => stdout[at + marker.len()..].to_string(),
             None => stdout,
         };
-        Ok(OwnOutcome {
-            code: status.code().unwrap_or(128 + status.signal().unwrap_or(0)),
-            elapsed: started.elapsed(),
-            stdout,
+        let base = Outcome {
+            code,
+            elapsed,
             stderr: stderr.join().unwrap_or_default(),
-            max_rss_kib: usage.ru_maxrss,
-        })
+            max_rss_kib,
+        };
+        Ok(OwnOutcome { base, stdout })
     }
 }
 
 fn run_own(rows: &[OwnRow]) {
-    let broken: Vec<String> = rows.iter().filter_map(|r| r.check().err()).collect();
-    assert!(
-        broken.is_empty(),
-        "{} of {} rows broke the contract:\n\n{}",
-        broken.len(),
-        rows.len(),
-        broken.join("\n\n")
-    );
+    assert_rows(rows, OwnRow::check);
 }
 
 #[test]

@@ -38,6 +38,18 @@ impl Section {
         }
     }
 
+    /// The value of a parameter the section cannot do without; MaxScale's error when missing.
+    fn required(&self, key: &str, errors: &mut Vec<String>) -> Option<&str> {
+        let value = self.get(key);
+        if value.is_none() {
+            errors.push(format!(
+                "'{}' is missing a required parameter: {key}",
+                self.name
+            ));
+        }
+        value
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries
             .iter()
@@ -893,7 +905,7 @@ pub fn build(
                 });
             }
             "monitor" => {
-                let module = match s.get("module") {
+                let module = match s.required("module", &mut errors) {
                     Some("mariadbmon") => MonitorModule::MariaDb,
                     Some("galeramon") => MonitorModule::Galera,
                     Some(other) => {
@@ -902,13 +914,7 @@ pub fn build(
                         ));
                         continue;
                     }
-                    None => {
-                        errors.push(format!(
-                            "'{}' is missing a required parameter: module",
-                            s.name
-                        ));
-                        continue;
-                    }
+                    None => continue,
                 };
                 s.require_credentials(&mut errors);
                 let interval = s.get("monitor_interval").unwrap_or("2000ms");
@@ -952,11 +958,7 @@ pub fn build(
                 });
             }
             "service" => {
-                let Some(router) = s.get("router") else {
-                    errors.push(format!(
-                        "'{}' is missing a required parameter: router",
-                        s.name
-                    ));
+                let Some(router) = s.required("router", &mut errors) else {
                     continue;
                 };
                 s.require_credentials(&mut errors);
@@ -972,11 +974,7 @@ pub fn build(
                 });
             }
             "listener" => {
-                let Some(service) = s.get("service") else {
-                    errors.push(format!(
-                        "'{}' is missing a required parameter: service",
-                        s.name
-                    ));
+                let Some(service) = s.required("service", &mut errors) else {
                     continue;
                 };
                 let Some(port) = s.get("port") else {
@@ -1023,14 +1021,14 @@ pub fn build(
 
 fn cross_check(cfg: &Config, errors: &mut Vec<String>) {
     let server_exists = |n: &str| cfg.servers.iter().any(|s| s.name == n);
+    let not_a_server = |s: &str, owner: &str| {
+        format!("'{s}', listed in the 'servers' parameter of '{owner}', is not a server.")
+    };
     let mut monitored_by: BTreeMap<&str, &str> = BTreeMap::new();
     for m in &cfg.monitors {
         for s in &m.servers {
             if !server_exists(s) {
-                errors.push(format!(
-                    "'{s}', listed in the 'servers' parameter of '{}', is not a server.",
-                    m.name
-                ));
+                errors.push(not_a_server(s, &m.name));
             } else if let Some(other) = monitored_by.insert(s, &m.name) {
                 errors.push(format!(
                     "Server '{s}' is already monitored by '{other}', cannot add it to '{}'.",
@@ -1042,10 +1040,7 @@ fn cross_check(cfg: &Config, errors: &mut Vec<String>) {
     for svc in &cfg.services {
         for s in &svc.servers {
             if !server_exists(s) {
-                errors.push(format!(
-                    "'{s}', listed in the 'servers' parameter of '{}', is not a server.",
-                    svc.name
-                ));
+                errors.push(not_a_server(s, &svc.name));
             }
         }
         if let Some(c) = &svc.cluster {
@@ -1136,6 +1131,37 @@ mod tests {
                 build(Path::new("/x"), &parse_ini(bad).unwrap(), None).is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    /// MaxScale's words for a missing required parameter and for a listed server that is not
+    /// one, for each kind of section.
+    #[test]
+    fn build_errors_name_the_section() {
+        for (text, error) in [
+            (
+                "[M]\ntype=monitor\nuser=u\npassword=p\n",
+                "'M' is missing a required parameter: module",
+            ),
+            (
+                "[S]\ntype=service\nuser=u\npassword=p\n",
+                "'S' is missing a required parameter: router",
+            ),
+            (
+                "[L]\ntype=listener\nport=1\n",
+                "'L' is missing a required parameter: service",
+            ),
+            (
+                "[M]\ntype=monitor\nmodule=mariadbmon\nservers=nope\nuser=u\npassword=p\n",
+                "'nope', listed in the 'servers' parameter of 'M', is not a server.",
+            ),
+            (
+                "[S]\ntype=service\nrouter=readconnroute\nservers=nope\nuser=u\npassword=p\n",
+                "'nope', listed in the 'servers' parameter of 'S', is not a server.",
+            ),
+        ] {
+            let errors = build(Path::new("/x"), &parse_ini(text).unwrap(), None).unwrap_err();
+            assert!(errors.iter().any(|e| e == error), "{text}: {errors:?}");
         }
     }
 

@@ -357,46 +357,36 @@ pub fn claim_pid_file(piddir: &Path) -> bool {
     }
     let lock = match existing {
         Some(l) => l,
-        None => {
-            let file = match open_lock_file(&path) {
-                Ok(f) => f,
-                Err(e) => {
-                    log::alert(&format!(
-                        "Failed to open PID file '{}': {}",
-                        path.display(),
-                        crate::errno_text(&e)
-                    ));
-                    return false;
-                }
-            };
-            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-                Ok(l) => l,
-                Err((_, Errno::EWOULDBLOCK)) => {
-                    log::alert(&format!(
-                        "Failed to lock PID file '{}', another process is holding a lock on it. \
-                         Please confirm that no other MaxScale process is using the same PID file \
-                         location.",
-                        path.display()
-                    ));
-                    return false;
-                }
-                Err((_, e)) => {
-                    log::alert(&format!(
-                        "Failed to lock PID file '{}': {}",
-                        path.display(),
-                        e.desc()
-                    ));
-                    return false;
-                }
+        None => match take_lock(&path) {
+            Ok(l) => l,
+            Err(LockError::Open(e)) => {
+                log::alert(&format!(
+                    "Failed to open PID file '{}': {}",
+                    path.display(),
+                    crate::errno_text(&e)
+                ));
+                return false;
             }
-        }
+            Err(LockError::Held) => {
+                log::alert(&format!(
+                    "Failed to lock PID file '{}', another process is holding a lock on it. \
+                     Please confirm that no other MaxScale process is using the same PID file \
+                     location.",
+                    path.display()
+                ));
+                return false;
+            }
+            Err(LockError::Flock(e)) => {
+                log::alert(&format!(
+                    "Failed to lock PID file '{}': {}",
+                    path.display(),
+                    e.desc()
+                ));
+                return false;
+            }
+        },
     };
-    let pid = std::process::id().to_string();
-    let written = lock.set_len(0).and_then(|()| {
-        use std::os::unix::fs::FileExt;
-        lock.write_all_at(pid.as_bytes(), 0)
-    });
-    if let Err(e) = written {
+    if let Err(e) = write_own_pid(&lock) {
         log::alert(&format!(
             "MaxScale failed to write into PID file '{}': {}",
             path.display(),
@@ -417,6 +407,30 @@ fn open_lock_file(path: &Path) -> std::io::Result<File> {
         .truncate(false)
         .mode(0o777)
         .open(path)
+}
+
+/// Why [`take_lock`] failed.
+enum LockError {
+    Open(std::io::Error),
+    /// Another process holds the lock.
+    Held,
+    Flock(Errno),
+}
+
+/// Opens (creating) the lock file `path` and takes its exclusive lock without waiting.
+fn take_lock(path: &Path) -> Result<Flock<File>, LockError> {
+    let file = open_lock_file(path).map_err(LockError::Open)?;
+    Flock::lock(file, FlockArg::LockExclusiveNonblock).map_err(|(_, e)| match e {
+        Errno::EWOULDBLOCK => LockError::Held,
+        e => LockError::Flock(e),
+    })
+}
+
+/// Replaces what a locked file holds with our pid.
+fn write_own_pid(file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.set_len(0)
+        .and_then(|()| file.write_all_at(std::process::id().to_string().as_bytes(), 0))
 }
 
 enum LockedOrNot {
@@ -442,9 +456,9 @@ pub fn lock_directories(dirs: &[&Path]) -> bool {
         }
         seen.push(dir);
         let path = dir.join("maxscale.lock");
-        let file = match open_lock_file(&path) {
-            Ok(f) => f,
-            Err(e) => {
+        let lock = match take_lock(&path) {
+            Ok(l) => l,
+            Err(LockError::Open(e)) => {
                 log::error(&format!(
                     "Failed to open lock file {}: {}",
                     path.display(),
@@ -452,10 +466,7 @@ pub fn lock_directories(dirs: &[&Path]) -> bool {
                 ));
                 return false;
             }
-        };
-        let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(l) => l,
-            Err(_) => {
+            Err(LockError::Held | LockError::Flock(_)) => {
                 log::error(&format!(
                     "Failed to lock directory with file '{}', another process is holding a lock on \
                      it. Please confirm that no other MaxScale process is using the directory {}",
@@ -465,9 +476,7 @@ pub fn lock_directories(dirs: &[&Path]) -> bool {
                 return false;
             }
         };
-        let _ = lock
-            .set_len(0)
-            .and_then(|()| lock.write_all(std::process::id().to_string().as_bytes()));
+        let _ = write_own_pid(&lock);
         with_cleanup(|c| c.locks.push((path, lock)));
     }
     true

@@ -52,6 +52,17 @@ impl Run {
         self
     }
 
+    /// Asserts that the run ended within `limit`.
+    #[track_caller]
+    pub fn assert_within(&self, limit: Duration, what: &str) -> &Run {
+        assert!(
+            self.elapsed < limit,
+            "{what}: took {:?}, more than {limit:?}",
+            self.elapsed
+        );
+        self
+    }
+
     /// Asserts that the exit reason contains `needle`.
     #[track_caller]
     pub fn assert_reason(&self, needle: &str) -> &Run {

@@ -393,6 +393,18 @@ impl Install {
             .and_then(|s| s.trim().parse().ok())
     }
 
+    /// The command line of the MaxScale in the pid file, argv[0] first.
+    pub fn argv(&self) -> Vec<String> {
+        let pid = self.pid().expect("a pid in the pid file");
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        cmdline
+            .strip_suffix(&[0])
+            .unwrap_or(&cmdline)
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+
     /// Removes a setting and lets the next run use the default.
     pub fn set_param(&mut self, name: &str, value: &str) {
         self.params.retain(|(k, _)| k != name);

@@ -108,6 +108,33 @@ fn case(
     }
 }
 
+impl Case {
+    fn policy(mut self, policy: &Policy) -> Case {
+        self.policy = policy.clone();
+        self
+    }
+    fn overriding(mut self, node: &str) -> Case {
+        self.facts.operator_override = Some(node.into());
+        self
+    }
+    fn without_quorum(mut self) -> Case {
+        self.facts.quorate = false;
+        self
+    }
+    fn waited(mut self, seconds: u64) -> Case {
+        self.facts.waited = Duration::from_secs(seconds);
+        self
+    }
+    fn fenced(mut self, node: &str) -> Case {
+        self.facts.fenced.push(node.into());
+        self
+    }
+    fn local(mut self, node: &str) -> Case {
+        self.facts.local = node.into();
+        self
+    }
+}
+
 /// One row per case of docs/galera-election.md (same numbers).
 #[test]
 fn election_table() {
@@ -130,31 +157,21 @@ fn election_table() {
             "join",
             "join the Primary component on n1",
         ),
-        Case {
-            facts: Facts {
-                quorate: false,
-                ..facts()
-            },
-            ..case(
-                "1b primary exists without quorum",
-                vec![t(U1, 9), NodeState::Primary, t(U1, 5)],
-                "join",
-                "n2",
-            )
-        },
+        case(
+            "1b primary exists without quorum",
+            vec![t(U1, 9), NodeState::Primary, t(U1, 5)],
+            "join",
+            "n2",
+        )
+        .without_quorum(),
         // 2: no Pacemaker quorum.
-        Case {
-            facts: Facts {
-                quorate: false,
-                ..facts()
-            },
-            ..case(
-                "2 no quorum",
-                vec![t(U1, 9), t(U1, 8), t(U1, 7)],
-                "wait",
-                "quorum",
-            )
-        },
+        case(
+            "2 no quorum",
+            vec![t(U1, 9), t(U1, 8), t(U1, 7)],
+            "wait",
+            "quorum",
+        )
+        .without_quorum(),
         // 3: a node runs outside a Primary component (pc.recovery wait).
         case(
             "3 running non-Primary",
@@ -219,119 +236,74 @@ fn election_table() {
             "n2's position",
         ),
         // 10: the timeout rule: before the timeout wait, after it go on with 2 of 3.
-        Case {
-            policy: timeout.clone(),
-            facts: Facts {
-                waited: Duration::from_secs(100),
-                ..facts()
-            },
-            ..case(
-                "10 timeout not reached",
-                vec![t(U1, 9), NodeState::Missing, t(U1, 7)],
-                "wait",
-                "200 s to the timeout",
-            )
-        },
-        Case {
-            policy: timeout.clone(),
-            facts: Facts {
-                waited: Duration::from_secs(300),
-                ..facts()
-            },
-            ..case(
-                "10b timeout reached",
-                vec![t(U1, 9), NodeState::Missing, t(U1, 7)],
-                "boot n1",
-                "2 of 3 reported, timeout passed",
-            )
-        },
-        Case {
-            policy: timeout.clone(),
-            facts: Facts {
-                waited: Duration::from_secs(999),
-                ..facts()
-            },
-            ..case(
-                "10c timeout, too few",
-                vec![t(U1, 9), NodeState::Missing, NodeState::Missing],
-                "wait",
-                "1 of 3",
-            )
-        },
+        case(
+            "10 timeout not reached",
+            vec![t(U1, 9), NodeState::Missing, t(U1, 7)],
+            "wait",
+            "200 s to the timeout",
+        )
+        .policy(&timeout)
+        .waited(100),
+        case(
+            "10b timeout reached",
+            vec![t(U1, 9), NodeState::Missing, t(U1, 7)],
+            "boot n1",
+            "2 of 3 reported, timeout passed",
+        )
+        .policy(&timeout)
+        .waited(300),
+        case(
+            "10c timeout, too few",
+            vec![t(U1, 9), NodeState::Missing, NodeState::Missing],
+            "wait",
+            "1 of 3",
+        )
+        .policy(&timeout)
+        .waited(999),
         // 11: operator override: waives the wait.
-        Case {
-            facts: Facts {
-                operator_override: Some("n3".into()),
-                ..facts()
-            },
-            ..case(
-                "11 override",
-                vec![NodeState::Missing, NodeState::Missing, t(U1, 7)],
-                "boot n3",
-                "operator override",
-            )
-        },
+        case(
+            "11 override",
+            vec![NodeState::Missing, NodeState::Missing, t(U1, 7)],
+            "boot n3",
+            "operator override",
+        )
+        .overriding("n3"),
         // 11b: … but never the position rule.
-        Case {
-            facts: Facts {
-                operator_override: Some("n3".into()),
-                ..facts()
-            },
-            ..case(
-                "11b override behind",
-                vec![t(U1, 9), NodeState::Missing, t(U1, 7)],
-                "blocked",
-                "n1 is 2 write sets ahead",
-            )
-        },
-        Case {
-            facts: Facts {
-                operator_override: Some("n2".into()),
-                ..facts()
-            },
-            ..case(
-                "11c override names a missing node",
-                vec![t(U1, 9), NodeState::Missing, t(U1, 7)],
-                "blocked",
-                "has not reported",
-            )
-        },
-        Case {
-            facts: Facts {
-                operator_override: Some("n2".into()),
-                ..facts()
-            },
-            ..case(
-                "11d override names an untrusted node",
-                vec![t(U1, 9), untrusted(Some((U1, 12))), t(U1, 7)],
-                "blocked",
-                "no trusted position",
-            )
-        },
-        Case {
-            facts: Facts {
-                operator_override: Some("db9".into()),
-                ..facts()
-            },
-            ..case(
-                "11e override names no node",
-                vec![t(U1, 9), t(U1, 8), t(U1, 7)],
-                "blocked",
-                "not a configured node",
-            )
-        },
-        Case {
-            facts: Facts {
-                operator_override: Some("n1".into()),
-                ..facts()
-            },
-            ..case(
-                "11f override picks a history",
-                vec![t(U1, 9), t(U2, 80), t(U1, 7)],
-                "boot n1",
-                "operator override",
-            )
-        },
+        case(
+            "11b override behind",
+            vec![t(U1, 9), NodeState::Missing, t(U1, 7)],
+            "blocked",
+            "n1 is 2 write sets ahead",
+        )
+        .overriding("n3"),
+        case(
+            "11c override names a missing node",
+            vec![t(U1, 9), NodeState::Missing, t(U1, 7)],
+            "blocked",
+            "has not reported",
+        )
+        .overriding("n2"),
+        case(
+            "11d override names an untrusted node",
+            vec![t(U1, 9), untrusted(Some((U1, 12))), t(U1, 7)],
+            "blocked",
+            "no trusted position",
+        )
+        .overriding("n2"),
+        case(
+            "11e override names no node",
+            vec![t(U1, 9), t(U1, 8), t(U1, 7)],
+            "blocked",
+            "not a configured node",
+        )
+        .overriding("db9"),
+        case(
+            "11f override picks a history",
+            vec![t(U1, 9), t(U2, 80), t(U1, 7)],
+            "boot n1",
+            "operator override",
+        )
+        .overriding("n1"),
         // 12: ties: equal seqnos go to a clean grastate with the flag, then configuration order.
         case(
             "12 tie, order",
@@ -407,96 +379,64 @@ fn election_table() {
             "n1",
         ),
         // 17: two-node mode: the survivor bootstraps once the peer is fenced.
-        Case {
-            policy: two_node.clone(),
-            facts: Facts {
-                fenced: vec!["n2".into()],
-                ..facts()
-            },
-            ..case(
-                "17 two-node, peer fenced",
-                vec![t(U1, 9), NodeState::Missing],
-                "boot n1",
-                "two-node mode, n2 fenced",
-            )
-        },
-        Case {
-            policy: two_node.clone(),
-            ..case(
-                "17b two-node, peer not fenced",
-                vec![t(U1, 9), NodeState::Missing],
-                "wait",
-                "n2's position",
-            )
-        },
-        Case {
-            policy: two_node.clone(),
-            facts: Facts {
-                fenced: vec!["n2".into()],
-                quorate: false,
-                ..facts()
-            },
-            ..case(
-                "17c two-node, no quorum",
-                vec![t(U1, 9), NodeState::Missing],
-                "wait",
-                "quorum",
-            )
-        },
-        Case {
-            policy: two_node.clone(),
-            facts: Facts {
-                fenced: vec!["n1".into()],
-                local: "n2".into(),
-                ..facts()
-            },
-            ..case(
-                "17d two-node, only the survivor itself",
-                vec![NodeState::Missing, t(U1, 9)],
-                "boot n2",
-                "n1 fenced",
-            )
-        },
-        Case {
-            policy: Policy::default(),
-            facts: Facts {
-                fenced: vec!["n2".into()],
-                ..facts()
-            },
-            ..case(
-                "17e fenced peer without two_node_mode",
-                vec![t(U1, 9), NodeState::Missing],
-                "wait",
-                "n2's position",
-            )
-        },
-        Case {
-            policy: two_node.clone(),
-            facts: Facts {
-                fenced: vec!["n2".into()],
-                local: "n2".into(),
-                ..facts()
-            },
-            ..case(
-                "17f two-node, local is the fenced one",
-                vec![t(U1, 9), NodeState::Missing],
-                "wait",
-                "n2's position",
-            )
-        },
-        Case {
-            policy: two_node,
-            facts: Facts {
-                fenced: vec!["n3".into()],
-                ..facts()
-            },
-            ..case(
-                "17g two-node mode ignored with 3 nodes",
-                vec![t(U1, 9), t(U1, 9), NodeState::Missing],
-                "wait",
-                "n3",
-            )
-        },
+        case(
+            "17 two-node, peer fenced",
+            vec![t(U1, 9), NodeState::Missing],
+            "boot n1",
+            "two-node mode, n2 fenced",
+        )
+        .policy(&two_node)
+        .fenced("n2"),
+        case(
+            "17b two-node, peer not fenced",
+            vec![t(U1, 9), NodeState::Missing],
+            "wait",
+            "n2's position",
+        )
+        .policy(&two_node),
+        case(
+            "17c two-node, no quorum",
+            vec![t(U1, 9), NodeState::Missing],
+            "wait",
+            "quorum",
+        )
+        .policy(&two_node)
+        .fenced("n2")
+        .without_quorum(),
+        case(
+            "17d two-node, only the survivor itself",
+            vec![NodeState::Missing, t(U1, 9)],
+            "boot n2",
+            "n1 fenced",
+        )
+        .policy(&two_node)
+        .fenced("n1")
+        .local("n2"),
+        case(
+            "17e fenced peer without two_node_mode",
+            vec![t(U1, 9), NodeState::Missing],
+            "wait",
+            "n2's position",
+        )
+        .policy(&Policy::default())
+        .fenced("n2"),
+        case(
+            "17f two-node, local is the fenced one",
+            vec![t(U1, 9), NodeState::Missing],
+            "wait",
+            "n2's position",
+        )
+        .policy(&two_node)
+        .fenced("n2")
+        .local("n2"),
+        case(
+            "17g two-node mode ignored with 3 nodes",
+            vec![t(U1, 9), t(U1, 9), NodeState::Missing],
+            "wait",
+            "n3",
+        )
+        .policy(&two_node)
+        .fenced("n3"),
         // 18: no nodes.
         case("18 no nodes", vec![], "blocked", "no Galera nodes"),
     ];
