@@ -70,6 +70,10 @@ fn promoted(node: &Node, st: &mut State, phase: &Phase) -> Result<Status, Galera
         if Duration::from_secs(secs) > node.cfg.non_primary_grace {
             return Err(GaleraError::NotPrimary { secs, what });
         }
+        if let Some(peer) = node.two_node_peer_fenced(st) {
+            let what = format!("{peer} fenced, {what}: recovering alone (two_node_mode)");
+            return Err(GaleraError::NotPrimary { secs, what });
+        }
         tracing::debug!("{what} for {secs} s");
         Ok(Status::Promoted)
     };

@@ -353,6 +353,23 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Two-node mode: the peer when it is fenced (as the election counts it) and this
+    /// partition is quorate. A survivor outside the Primary component then need not wait out
+    /// non_primary_grace: nobody else can be Primary, and only a restart lets it bootstrap.
+    pub fn two_node_peer_fenced(&self, st: &State) -> Option<String> {
+        if !self.cfg.policy.two_node_mode {
+            return None;
+        }
+        let peer = self
+            .cfg
+            .nodes
+            .iter()
+            .map(|(n, _)| n)
+            .find(|n| **n != self.name)?;
+        let fenced = matches!(self.peer_fencing(peer, st), Fencing::Fenced { .. });
+        (fenced && self.cluster.quorate().unwrap_or(false)).then(|| peer.clone())
+    }
+
     /// Creates the socket's and pid file's directories (on tmpfs, empty after a boot).
     pub fn ensure_run_dirs(&self) {
         for f in [&self.cfg.server.socket, &self.cfg.server.pid_file] {
