@@ -32,6 +32,7 @@
 #   kill_pidfile PIDFILE [T]    SIGTERM the recorded pid, wait up to T s (30),
 #                               SIGKILL if needed, remove the file.  Missing or
 #                               stale file: just removed, returns 0.
+#   kill_pid PID [T] [WHAT]     the same for a pid found otherwise (WHAT names it in the log)
 #   on_failure 'SHELL CODE'     code to eval if the script exits non-zero or is
 #                               interrupted (INT/TERM/HUP); on_failure '' clears it.
 #   need_root, need_cmd CMD...  preconditions
@@ -259,13 +260,18 @@ kill_pidfile() {
         rm -f "$pf"
         return 0
     fi
+    kill_pid "$pid" "$timeout" "($pf)"
+    rm -f "$pf"
+}
+
+kill_pid() { # PID [T] [WHAT]
+    local pid=$1 timeout=${2:-30} what=${3:-}
     kill -TERM "$pid" 2>/dev/null || true
     if ! _wait_quiet "$timeout" pid_dead "$pid"; then
-        log "pid $pid ($pf) still alive ${timeout}s after SIGTERM; sending SIGKILL"
+        log "pid $pid${what:+ $what} still alive ${timeout}s after SIGTERM; sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
         _wait_quiet 10 pid_dead "$pid" || log "WARNING: pid $pid did not die after SIGKILL"
     fi
-    rm -f "$pf"
 }
 
 # ---------------------------------------------------------------- failure trap

@@ -112,18 +112,17 @@ galera_pid() {
 galera_running() { galera_pid "$1" >/dev/null; }
 galera_any_running() { local n; for n in "${NODES[@]}"; do galera_running "$n" && return 0; done; return 1; }
 
-# the current setup runs Galera under Pacemaker (header `# lab-galera: pacemaker`)
+# the current setup runs Galera under Pacemaker
 galera_by_pacemaker() {
     local s; s=$(cat "$LAB/setup" 2>/dev/null) || return 1
-    [[ -f $LAB_HOME/setups/$s.sh && $(setup_header "$s" lab-galera) == pacemaker ]]
+    [[ -f $LAB_HOME/setups/$s.sh ]] && setup_galera_by_pacemaker "$s"
 }
 
 # the lab's own mariadbd on NODE stopped cleanly (SIGTERM, as `systemctl stop` does)
 galera_stop_own() {
     local n=$1 pid
     pid=$(galera_pid "$n") || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    _wait_quiet 90 pid_dead "$pid" || { log "WARNING: mariadbd on $n ignored SIGTERM for 90 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; }
+    kill_pid "$pid" 90 "(mariadbd on $n)"
     rm -f "$(node_dir "$n")/mariadbd.pid"
 }
 

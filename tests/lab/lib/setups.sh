@@ -50,6 +50,9 @@ setup_boot_services() {
     echo "$out"
 }
 
+# SETUP runs mariadbd under Pacemaker (its header `# lab-galera: pacemaker`)
+setup_galera_by_pacemaker() { [[ $(setup_header "$1" lab-galera) == pacemaker ]]; }
+
 setup_missing_agents() {
     local a miss=()
     for a in $(setup_header "$1" lab-needs); do
@@ -164,7 +167,7 @@ lab_configure() {
         return 3
     fi
     lab_reset || return 1
-    [[ $(setup_header "$name" lab-galera) == pacemaker ]] && galera_hand_over
+    setup_galera_by_pacemaker "$name" && galera_hand_over
     for n in $(setup_maxscale_nodes "$name"); do
         maxscale_start "$n" || return 1
     done

@@ -21,7 +21,7 @@ node_crash() {
         eval '[[ -n $(journal_ops "$t" reboot "$x" | grep " result=ok ") ]]'
     expect_within 60 "the VIP answers SQL from another node" eval 'vip_not_on "$x" && vip_sql_synced'
     expect_within 240 "$x rebooted and rejoined: ${#NODES[@]} Promoted and Synced" galera_cluster_ok &&
-        RUN_TIME=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+        RUN_TIME=$(secs_between "$t" "$EPOCHREALTIME")
     sleep 2
     committer_stop
     expect "no acknowledged commit lost" no_commit_lost "$f"

@@ -42,7 +42,7 @@ split() {
     [[ $s == n2 ]] && "$LABCMD" heal n2 >/dev/null   # the survivor's links back; the fenced n1 is off
     expect_within 180 "the survivor $s alone: Primary, Synced, Promoted, the VIP answers SQL" \
         eval 'galera_synced "$s" && [[ $(wsrep_status "$s" wsrep_cluster_size) == 1 ]] && [[ $(promoted_where galera-clone) == "$s" ]] && vip_sql_synced' &&
-        RUN_TIME=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+        RUN_TIME=$(secs_between "$t" "$EPOCHREALTIME")
     # the fenced peer ends the survivor's wait: not a whole non_primary_grace (30 s) after it
     [[ $RUN_TIME != - ]] && expect "the survivor serves within 30 s of the cut (took $RUN_TIME s)" \
         awk -v t="$RUN_TIME" 'BEGIN { exit !(t < 30) }'
