@@ -297,6 +297,39 @@ mod tests {
         assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_JOIN));
     }
 
+    /// The node whose report completes the election gives the winner its score (once), so
+    /// the winner need not wait for its own monitor; an override's decision is left to the
+    /// overridden node.
+    #[test]
+    fn the_last_report_gives_the_elected_peer_its_score_once() {
+        let s = Setup::new(12);
+        let c = memory();
+        set(&c, "n2", "db-state", &format!("trusted {U}:10 grastate"));
+        set(&c, "n3", "db-state", &format!("trusted {U}:13 grastate"));
+        s.act(Action::Start, &c, 5000).unwrap();
+        assert_eq!(c.scores.borrow().get("n3"), Some(&monitor::SCORE_BOOTSTRAP));
+        assert_eq!(c.scores.borrow().get("n1"), None);
+        // Given once: n3's own runs own it from here.
+        c.scores.borrow_mut().clear();
+        s.act(Action::Monitor, &c, 5000).unwrap();
+        assert_eq!(c.scores.borrow().get("n3"), None);
+        // n3 leaves (its instance stopped): the grant is forgotten, and given again when the
+        // election names n3 once more.
+        c.attrs
+            .borrow_mut()
+            .remove(&("n3".to_string(), "db-state".to_string()));
+        s.act(Action::Monitor, &c, 5000).unwrap();
+        set(&c, "n3", "db-state", &format!("trusted {U}:13 grastate"));
+        s.act(Action::Monitor, &c, 5000).unwrap();
+        assert_eq!(c.scores.borrow().get("n3"), Some(&monitor::SCORE_BOOTSTRAP));
+        // An operator override is decided on the overridden node alone.
+        c.scores.borrow_mut().clear();
+        let mut env = s.env(5000);
+        env.set("OCF_RESKEY_force_bootstrap_node", "n2");
+        s.act_env(Action::Monitor, &c, env, 5000).unwrap();
+        assert!(c.scores.borrow().is_empty(), "{:?}", c.scores.borrow());
+    }
+
     /// The lab's kill -9 of every mariadbd: the first node to notice restarts while its peers
     /// still publish "primary" (their monitors have not run yet). It must not join them.
     #[test]

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use galera_lifecycle::{probe, Decision, NodeState, Phase};
+use galera_lifecycle::{probe, Basis, Decision, NodeState, Phase};
 use galera_status::{classify, ClusterStatus};
 use ocf::Status;
 
@@ -161,4 +161,32 @@ pub fn rank(node: &Node, st: &mut State, own: NodeState) {
     };
     node.publish_score(st, score);
     node.publish_wait(st, wait.as_deref());
+    grant(node, st, &outcome.election.decision);
+}
+
+/// Every node computes the same election from the same reports, but the winner learns it at
+/// its own next monitor, up to an interval after the last report (which is usually another
+/// node's start). The node whose report completed the election gives the winner its score at
+/// once; the winner's promote runs the election again. Only for an election over every
+/// node's report: a timeout's or an override's decision depends on who runs it.
+fn grant(node: &Node, st: &mut State, decision: &Decision) {
+    let winner = match decision {
+        Decision::Bootstrap(g) if g.node() != node.name && *g.basis() == Basis::AllReported => {
+            g.node()
+        }
+        _ => {
+            st.granted = None;
+            return;
+        }
+    };
+    if st.granted.as_deref() == Some(winner) {
+        return;
+    }
+    match node.cluster.set_score(winner, Some(SCORE_BOOTSTRAP)) {
+        Ok(()) => {
+            tracing::info!("{winner} is elected: promotion score {SCORE_BOOTSTRAP}");
+            st.granted = Some(winner.to_string());
+        }
+        Err(e) => tracing::warn!("cannot give {winner} its bootstrap score ({e})"),
+    }
 }

@@ -15,6 +15,7 @@ use crate::cluster::{node_state, Cluster, Names, Published};
 use crate::config::Config;
 use crate::error::GaleraError;
 use crate::fencing::{Fencing, NotFenced};
+use crate::monitor::SCORE_JOIN;
 use crate::state::{now_secs, State};
 
 /// How long after a peer's fencing this node may still have seen its old Primary component:
@@ -269,9 +270,10 @@ impl<'a> Node<'a> {
     /// The election over every configured node: this node as `own`, the peers as they
     /// published themselves; in two_node_mode, a peer that has not reported is asked after
     /// (its fencing: child processes only then).
-    pub fn election(&self, own: NodeState, st: &State) -> Outcome {
-        let nodes: Vec<(String, NodeState)> = self
-            .cfg
+    /// Every configured node's state as the election counts it: `own` for this node, the
+    /// published attribute for the others.
+    pub fn node_states(&self, own: NodeState) -> Vec<(String, NodeState)> {
+        self.cfg
             .nodes
             .iter()
             .map(|(n, host)| {
@@ -297,7 +299,28 @@ impl<'a> Node<'a> {
                 };
                 (n.clone(), state)
             })
-            .collect();
+            .collect()
+    }
+
+    /// After a bootstrap: every peer that has reported its position (its instance runs
+    /// Unpromoted) gets the join score now, as its own next monitor would give it (with a
+    /// Primary, the election answers Join for every node), so Pacemaker promotes the joiners
+    /// in the next transition instead of a monitor interval later. Their promote runs the
+    /// election again and refuses what it must.
+    pub fn invite_joiners(&self) {
+        for (peer, state) in self.node_states(NodeState::Primary) {
+            if peer == self.name || !matches!(state, NodeState::Reported(_)) {
+                continue;
+            }
+            match self.cluster.set_score(&peer, Some(SCORE_JOIN)) {
+                Ok(()) => tracing::info!("{peer} may join: promotion score {SCORE_JOIN}"),
+                Err(e) => tracing::warn!("cannot give {peer} its join score ({e})"),
+            }
+        }
+    }
+
+    pub fn election(&self, own: NodeState, st: &State) -> Outcome {
+        let nodes = self.node_states(own);
         let quorate = self.cluster.quorate().unwrap_or_else(|e| {
             tracing::warn!("cannot read quorum ({e}): counted as no quorum");
             false

@@ -130,6 +130,7 @@ fn run_plan(
                 node.publish_health(st, health.value(), &health.to_string());
                 node.save(st)?;
                 tracing::info!("bootstrapped: Primary ({})", s.summary());
+                node.invite_joiners();
                 return Ok(Status::Success);
             }
             Ok(s) => last = s.summary(),

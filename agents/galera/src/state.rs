@@ -31,6 +31,9 @@ pub struct State {
     /// The server was stopped while it was Primary (a clean leave: the peer may have gone on
     /// committing alone); cleared when it is Primary again.
     pub left_primary: bool,
+    /// The peer this node last gave the bootstrap score (an election over every node's
+    /// report named it): given once, not at every monitor.
+    pub granted: Option<String>,
 }
 
 pub fn now_secs() -> u64 {
@@ -64,6 +67,7 @@ impl State {
                 "not_primary_since" => s.not_primary_since = v.parse().ok(),
                 "primary_at" => s.primary_at = v.parse().ok(),
                 "left_primary" => s.left_primary = v == "1",
+                "granted" => s.granted = Some(v.to_string()),
                 _ => {}
             }
         }
@@ -95,6 +99,7 @@ impl State {
             self.not_primary_since.map(|h| h.to_string()),
         );
         line("primary_at", self.primary_at.map(|h| h.to_string()));
+        line("granted", self.granted.clone());
         if self.left_primary {
             out.push_str("left_primary=1\n");
         }
@@ -137,6 +142,7 @@ mod tests {
             not_primary_since: Some(3),
             primary_at: Some(40),
             left_primary: true,
+            granted: Some("n3".into()),
         };
         let back = State::parse(&s.render());
         assert_eq!(back, State::parse(&s.render()));
@@ -146,6 +152,7 @@ mod tests {
         assert_eq!(back.role, Role::Promoted);
         assert_eq!(back.wait.as_deref(), Some("waiting for n3 role=x"));
         assert_eq!(back.score, Some(100));
+        assert_eq!(back.granted.as_deref(), Some("n3"));
         assert_eq!(back.recovered, s.recovered);
         assert_eq!(State::parse(""), State::default());
     }

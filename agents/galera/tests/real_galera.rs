@@ -242,6 +242,13 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
         0
     };
     let other = 1 - best;
+    // The last start (n3's) completed the election and gave the winner its score: no monitor
+    // of the winner ran since.
+    assert_eq!(
+        fake.score(&nodes[best].name),
+        Some(100),
+        "the last report gives the elected node its score"
+    );
     // Monitors of the others ran before the last start: refresh their view.
     for n in nodes {
         expect(
@@ -282,6 +289,10 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
         Some("1"),
         "health attribute after the bootstrap promote"
     );
+    // The bootstrap invited every node that had reported: no monitor of theirs ran since.
+    for n in [nodes[other], n3] {
+        assert_eq!(fake.score(&n.name), Some(50), "{} invited to join", n.name);
+    }
     expect(
         run(&fake, &c, nodes[best], "monitor", 30),
         8,
