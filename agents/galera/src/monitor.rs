@@ -182,11 +182,7 @@ fn grant(node: &Node, st: &mut State, decision: &Decision) {
     if st.granted.as_deref() == Some(winner) {
         return;
     }
-    match node.cluster.set_score(winner, Some(SCORE_BOOTSTRAP)) {
-        Ok(()) => {
-            tracing::info!("{winner} is elected: promotion score {SCORE_BOOTSTRAP}");
-            st.granted = Some(winner.to_string());
-        }
-        Err(e) => tracing::warn!("cannot give {winner} its bootstrap score ({e})"),
+    if node.give_score(winner, SCORE_BOOTSTRAP, "is elected") {
+        st.granted = Some(winner.to_string());
     }
 }

@@ -267,9 +267,6 @@ impl<'a> Node<'a> {
 
     // ---- the election ----
 
-    /// The election over every configured node: this node as `own`, the peers as they
-    /// published themselves; in two_node_mode, a peer that has not reported is asked after
-    /// (its fencing: child processes only then).
     /// Every configured node's state as the election counts it: `own` for this node, the
     /// published attribute for the others.
     pub fn node_states(&self, own: NodeState) -> Vec<(String, NodeState)> {
@@ -312,13 +309,27 @@ impl<'a> Node<'a> {
             if peer == self.name || !matches!(state, NodeState::Reported(_)) {
                 continue;
             }
-            match self.cluster.set_score(&peer, Some(SCORE_JOIN)) {
-                Ok(()) => tracing::info!("{peer} may join: promotion score {SCORE_JOIN}"),
-                Err(e) => tracing::warn!("cannot give {peer} its join score ({e})"),
+            self.give_score(&peer, SCORE_JOIN, "may join");
+        }
+    }
+
+    /// Sets a peer's promotion score (its own runs own it from then on); whether it was set.
+    pub fn give_score(&self, peer: &str, score: i64, why: &str) -> bool {
+        match self.cluster.set_score(peer, Some(score)) {
+            Ok(()) => {
+                tracing::info!("{peer} {why}: promotion score {score}");
+                true
+            }
+            Err(e) => {
+                tracing::warn!("cannot give {peer} its promotion score {score} ({e})");
+                false
             }
         }
     }
 
+    /// The election over every configured node: this node as `own`, the peers as they
+    /// published themselves; in two_node_mode, a peer that has not reported is asked after
+    /// (its fencing: child processes only then).
     pub fn election(&self, own: NodeState, st: &State) -> Outcome {
         let nodes = self.node_states(own);
         let quorate = self.cluster.quorate().unwrap_or_else(|e| {
