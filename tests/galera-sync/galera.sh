@@ -12,7 +12,7 @@
 #   gs2t                   g2 over TCP 127.0.0.1:3312 as ocftest with a password_file
 #                                                   attribute gs-g2t  monitor 2s
 #   gs3                    g3 socket, root          attribute gs-g3   monitor 60s (!)
-# gs3's monitor is slower than any assertion on it: gs-g3 can only follow within 1 s through
+# gs3's monitor is slower than any assertion on it: gs-g3 can only follow within seconds through
 # the server's wsrep_notify_cmd, which every node runs as
 #   galera-sync wsrep-notify --params ../galera-sync.conf
 # (relative to the datadir, the server's working directory, so each node names its own
@@ -35,7 +35,11 @@ AGENT=/usr/lib/ocf/resource.d/mariadb/galera-sync
 G=$OCFM_STATE/galera
 MON=2            # monitor interval of the 2 s resources
 BOUND=3.5        # "within one monitor interval": interval + query + attrd + polling slack
-NOTIFY_BOUND=1   # via wsrep-notify
+# Via wsrep-notify, in ms. What is asserted is that the server's notify pushed the value, not
+# gs3's 60 s monitor: any bound well under 60 s tells the two apart. The latency itself is
+# printed, not asserted: under CI's load a shutdown's push once took 1085 ms after the server
+# stopped answering (it comes after the server has closed its client connections).
+NOTIFY_BOUND=5000
 GS_DIR=$OCFM_STATE/galera-sync
 NOTIFY_CMD="$AGENT wsrep-notify --params ../galera-sync.conf"
 ADDED_HACLIENT=0
@@ -254,6 +258,15 @@ synced() { [[ $(v "$1" wsrep_local_state) == 4 && $(v "$1" wsrep_cluster_status)
 # first successful check began. The delay between the two is what is checked against the bound.
 not_synced() { ! synced "$1"; }
 
+# log_mark N; pushed_since N NAME VALUE WHAT: node N's error log got, after the mark, the line of
+# a wsrep-notify that set NAME to VALUE, i.e. the server's notify pushed it, not a monitor.
+log_mark() { LOG_MARK=$(wc -l <"$G/g$1/mysqld.err"); }
+pushed_since() {
+    tail -n +"$(( LOG_MARK + 1 ))" "$G/g$1/mysqld.err" \
+        | grep -qE "wsrep-notify: status [^:]*: $2 [^ ]* -> $3\$" \
+        || t_fail "$4: no wsrep-notify line setting $2 to $3 in g$1's error log"
+}
+
 follows() {
     local name=$1 want=$2 bound=$3 what=$4; shift 4
     local t_state="" t_attr="" start now s0 seen poller
@@ -294,27 +307,33 @@ follows() {
     fi
 }
 
-t_begin "wsrep-notify: g3 isolated -> gs-g3 0 within 1 s of non-Primary (gs3 monitors every 60 s)"
+t_begin "wsrep-notify: g3 isolated -> gs-g3 0, pushed by the notify (gs3 monitors every 60 s)"
+log_mark 3
 sql 3 "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'" || t_fail "isolate"
-follows gs-g3 0 1000 "notify non-Primary" non_primary 3
+follows gs-g3 0 $NOTIFY_BOUND "notify non-Primary" non_primary 3
+pushed_since 3 gs-g3 0 "notify non-Primary"
 
-t_begin "wsrep-notify: g3 reconnected -> 1 within 1 s of Synced"
+t_begin "wsrep-notify: g3 reconnected -> 1, pushed by the notify"
+log_mark 3
 sql 3 "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" || t_fail "unisolate"
-follows gs-g3 1 1000 "notify synced again" synced 3
+follows gs-g3 1 $NOTIFY_BOUND "notify synced again" synced 3
+pushed_since 3 gs-g3 1 "notify synced again"
 
-t_begin "wsrep-notify: g3 SIGTERM -> 0 within 1 s; started -> 1 within 1 s of Synced"
+t_begin "wsrep-notify: g3 SIGTERM -> 0; started -> 1, each pushed by the notify"
 pid=$(cat "$G/g3/exec.pid")
+log_mark 3
 kill -TERM "$pid"
 # The state change is g3 leaving Synced, not the SIGTERM: a shutdown first drains and flushes.
-follows gs-g3 0 1000 "notify shutdown" not_synced 3
+follows gs-g3 0 $NOTIFY_BOUND "notify shutdown" not_synced 3
 wait_until 60 "g3 gone" pid_dead "$pid" || t_fail "g3 did not stop"
+pushed_since 3 gs-g3 0 "notify shutdown"
 rm -f "$G/g3/exec.pid"
+log_mark 3
 "$CLUSTER" start-node 3 >/dev/null &
 starter=$!
-follows gs-g3 1 1000 "notify synced after restart" synced 3
+follows gs-g3 1 $NOTIFY_BOUND "notify synced after restart" synced 3
 wait "$starter" || t_fail "start-node 3"
-grep -q "wsrep-notify: status synced: gs-g3 0 -> 1" "$G/g3/mysqld.err" \
-    || t_fail "g3's error log does not show the notify push"
+pushed_since 3 gs-g3 1 "notify synced after restart"
 
 # ------------------------------------------------------------------ the location rule
 
@@ -331,11 +350,11 @@ log "dvip started $(since "$T0") s after the desync off"
 
 t_begin "the pcs rule: dvip3 follows gs-g3 (pushed by wsrep-notify)"
 sql 3 "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'" || t_fail "isolate 3"
-follows gs-g3 0 1000 "g3 non-Primary" non_primary 3
+follows gs-g3 0 $NOTIFY_BOUND "g3 non-Primary" non_primary 3
 mark; wait_until 10 "dvip3 stopped" rsc_stopped dvip3 || t_fail "dvip3 still runs"
 log "dvip3 stopped $(since "$T0") s after gs-g3 became 0"
 sql 3 "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" || t_fail "unisolate 3"
-follows gs-g3 1 1000 "g3 Synced" synced 3
+follows gs-g3 1 $NOTIFY_BOUND "g3 Synced" synced 3
 mark; wait_until 10 "dvip3 running" rsc_running dvip3 || t_fail "dvip3 not started again"
 log "dvip3 started $(since "$T0") s after gs-g3 became 1"
 

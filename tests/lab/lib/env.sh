@@ -109,6 +109,20 @@ fence_lab_bin() {
 # the switch's journal since EPOCH (default: all), one line per operation
 journal_since() { awk -v t="${1:-0}" '{ for (i = 1; i <= NF; i++) if ($i ~ /^t=/) { if (substr($i, 3) + 0 >= t) print; break } }' "$JOURNAL" 2>/dev/null; }
 
+# lab_save_logs DEST: the nodes' daemon, Pacemaker, corosync, mariadbd and MaxScale logs and the
+# switch's journal, copied to DEST (outside $LAB, which `lab down` removes)
+lab_save_logs() {
+    local dest=$1 n
+    rm -rf "$dest"; mkdir -p "$dest"
+    for n in "${NODES[@]}"; do
+        mkdir -p "$dest/$n"
+        cp -a "$LAB/$n"/*.out "$LAB/$n"/pacemaker-log "$LAB/$n"/corosync-log "$LAB/$n"/mysql-log "$dest/$n/" 2>/dev/null || true
+        cp -a "$LAB/$n"/var.upper/log/maxscale "$dest/$n/" 2>/dev/null || true
+    done
+    cp -a "$LAB"/*.out "$dest/" 2>/dev/null || true
+    cp -a "$SWITCH_DIR" "$dest/switch" 2>/dev/null || true
+}
+
 lab_is_up() { [[ -e $LAB/up ]]; }
 need_up() { lab_is_up || die "the lab is not up (run: tests/lab/lab up)"; }
 # The up marker lives in /tmp and outlives a reboot or a killed lab; only running daemons count.

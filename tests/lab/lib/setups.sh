@@ -155,7 +155,18 @@ lab_reset() {
     log "reset in $(since "$t0") s: no resources, ${#NODES[@]} Synced Galera nodes, links up, nodes on"
 }
 
+# A failed configure keeps the logs that show why (the next `lab down` would remove them).
 lab_configure() {
+    local rc=0 keep
+    _lab_configure "$@" || rc=$?
+    if (( rc != 0 && rc != 3 )); then
+        keep=$LAB.logs/configure-$1-$(date +%H%M%S)
+        lab_save_logs "$keep"
+        log "setup $1 not configured (rc $rc); the nodes' logs are kept in $keep"
+    fi
+    return $rc
+}
+_lab_configure() {
     need_up
     local name=$1 f miss t0 n spec
     f=$(setup_file "$name")
