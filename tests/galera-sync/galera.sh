@@ -258,11 +258,11 @@ synced() { [[ $(v "$1" wsrep_local_state) == 4 && $(v "$1" wsrep_cluster_status)
 # first successful check began. The delay between the two is what is checked against the bound.
 not_synced() { ! synced "$1"; }
 
-# log_mark N; pushed_since N NAME VALUE WHAT: node N's error log got, after the mark, the line of
+# errlog_mark N; pushed_since N NAME VALUE WHAT: node N's error log got, after the mark, the line of
 # a wsrep-notify that set NAME to VALUE, i.e. the server's notify pushed it, not a monitor.
-log_mark() { LOG_MARK=$(wc -l <"$G/g$1/mysqld.err"); }
+errlog_mark() { ERRLOG_MARK=$(wc -l <"$G/g$1/mysqld.err"); }
 pushed_since() {
-    tail -n +"$(( LOG_MARK + 1 ))" "$G/g$1/mysqld.err" \
+    tail -n +"$(( ERRLOG_MARK + 1 ))" "$G/g$1/mysqld.err" \
         | grep -qE "wsrep-notify: status [^:]*: $2 [^ ]* -> $3\$" \
         || t_fail "$4: no wsrep-notify line setting $2 to $3 in g$1's error log"
 }
@@ -308,27 +308,27 @@ follows() {
 }
 
 t_begin "wsrep-notify: g3 isolated -> gs-g3 0, pushed by the notify (gs3 monitors every 60 s)"
-log_mark 3
+errlog_mark 3
 sql 3 "SET GLOBAL wsrep_provider_options='gmcast.isolate=1'" || t_fail "isolate"
 follows gs-g3 0 $NOTIFY_BOUND "notify non-Primary" non_primary 3
 pushed_since 3 gs-g3 0 "notify non-Primary"
 
 t_begin "wsrep-notify: g3 reconnected -> 1, pushed by the notify"
-log_mark 3
+errlog_mark 3
 sql 3 "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'" || t_fail "unisolate"
 follows gs-g3 1 $NOTIFY_BOUND "notify synced again" synced 3
 pushed_since 3 gs-g3 1 "notify synced again"
 
 t_begin "wsrep-notify: g3 SIGTERM -> 0; started -> 1, each pushed by the notify"
 pid=$(cat "$G/g3/exec.pid")
-log_mark 3
+errlog_mark 3
 kill -TERM "$pid"
 # The state change is g3 leaving Synced, not the SIGTERM: a shutdown first drains and flushes.
 follows gs-g3 0 $NOTIFY_BOUND "notify shutdown" not_synced 3
 wait_until 60 "g3 gone" pid_dead "$pid" || t_fail "g3 did not stop"
 pushed_since 3 gs-g3 0 "notify shutdown"
 rm -f "$G/g3/exec.pid"
-log_mark 3
+errlog_mark 3
 "$CLUSTER" start-node 3 >/dev/null &
 starter=$!
 follows gs-g3 1 $NOTIFY_BOUND "notify synced after restart" synced 3
