@@ -24,7 +24,6 @@
 # is removed again if this script added it.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 . "$here/../pacemaker/lib.sh"
 need_root
@@ -263,7 +262,7 @@ not_synced() { ! synced "$1"; }
 errlog_mark() { ERRLOG_MARK=$(wc -l <"$G/g$1/mysqld.err"); }
 pushed_since() {
     tail -n +"$(( ERRLOG_MARK + 1 ))" "$G/g$1/mysqld.err" \
-        | grep -qE "wsrep-notify: status [^:]*: $2 [^ ]* -> $3\$" \
+        | grep -E "wsrep-notify: status [^:]*: $2 [^ ]* -> $3\$" >/dev/null \
         || t_fail "$4: no wsrep-notify line setting $2 to $3 in g$1's error log"
 }
 
@@ -365,24 +364,25 @@ log "dvip3 started $(since "$T0") s after gs-g3 became 1"
 
 # What ran comes from the executor log: log_mark, ops_since, settle (tests/pacemaker/lib.sh).
 
+# reserve_reloads N VALUE: gs2's connections_reserve set to N makes gs-g2 VALUE, by a
+# reload-agent and neither stop nor start
+reserve_reloads() {
+    local m ops
+    m=$(log_mark)
+    mark; crm resource param gs2 set connections_reserve "$1" >/dev/null 2>&1 || t_fail "param set $1"
+    expect gs-g2 "$2" $BOUND "connections_reserve=$1 by reload-agent"
+    settle
+    ops=$(ops_since "$m" gs2 | tr '\n' ' ')
+    [[ $ops =~ (^| )reload-agent( |$) ]] || t_fail "no reload-agent after connections_reserve=$1: $ops"
+    [[ $ops =~ (^| )(stop|start)( |$) ]] && t_fail "gs2 was restarted: $ops"
+}
+
 t_begin "reload-agent: a changed connections_reserve is applied without stop/start"
 [[ -r $PCMK_LOG ]] || t_fail "no Pacemaker log at $PCMK_LOG"
 settle
-m=$(log_mark)
 # More free connections than max_connections (20) can give: the new policy says 0.
-mark; crm resource param gs2 set connections_reserve 25 >/dev/null 2>&1 || t_fail "param set"
-expect gs-g2 0 $BOUND "connections_reserve=25 by reload-agent"
-settle
-ops=$(ops_since "$m" gs2 | tr '\n' ' ')
-[[ $ops =~ (^| )reload-agent( |$) ]] || t_fail "no reload-agent after the change: $ops"
-[[ $ops =~ (^| )(stop|start)( |$) ]] && t_fail "gs2 was restarted: $ops"
-m=$(log_mark)
-mark; crm resource param gs2 set connections_reserve 2 >/dev/null 2>&1 || t_fail "param set back"
-expect gs-g2 1 $BOUND "connections_reserve=2 by reload-agent"
-settle
-ops=$(ops_since "$m" gs2 | tr '\n' ' ')
-[[ $ops =~ (^| )reload-agent( |$) ]] || t_fail "no reload-agent after the change back: $ops"
-[[ $ops =~ (^| )(stop|start)( |$) ]] && t_fail "gs2 was restarted: $ops"
+reserve_reloads 25 0
+reserve_reloads 2 1
 
 t_begin "a renamed attribute restarts the resource: the old attribute is removed"
 m=$(log_mark)
