@@ -14,7 +14,6 @@
 # stopped then); otherwise brings one up and down again afterwards. Needs root.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 need_root
 need_cmd hyperfine python3 mariadb cargo

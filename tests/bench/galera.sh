@@ -16,7 +16,6 @@
 # calls none of them (it reads the node name from OCF_RESKEY_CRM_meta_on_node). Needs root.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 . "$here/../lib/galera-node.sh"
 need_root

@@ -11,7 +11,6 @@
 # Target: depth 10 median <= 6 ms. MAXSCALE_BIN=/path/to/maxscale benchmarks a real MaxScale.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 . "$here/../maxscale/env.sh"
 need_root

@@ -34,13 +34,7 @@ WAIT=${BENCH_WAIT:-25}
 OUT=$OCFM_STATE/outage-table.md
 declare -A RES   # RES[setup|fault] = "v1 v2 v3"; RES[setup|fault+step] likewise
 
-need_root
-if ! lab_is_up; then
-    log "bringing the lab up"
-    LAB_SETUP=none "$LABCMD" up >/dev/null
-    SC_BROUGHT_UP=1
-fi
-mkdir -p "$SC_TMP"
+scenario_lab
 CMDLINE="tests/bench/outage.sh $RUNS${1:+ $*}"
 
 active_node() { # the node clients reach now: from the probe's last answer, else the kernel's VIP

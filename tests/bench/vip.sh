@@ -17,7 +17,6 @@
 # Runs in its own namespace pair (vipb<pid>a <-veth-> vipb<pid>b), removed on exit; needs root.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 need_root
 need_cmd ip hyperfine strace python3 cargo
@@ -31,11 +30,7 @@ PEER=vipb$$b
 WORK=$(mktemp -d /tmp/ocfm-bench-vip.XXXXXX)
 
 cleanup() {
-    local ns
-    for ns in "$NS" "$PEER"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
-    done
+    netns_destroy "$NS" "$PEER"
     rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -9,7 +9,6 @@
 # agent calls are the stand-ins of tests/lib/pcmk-standin (attributes and scores in files).
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 . "$here/../lib/galera-node.sh"
 need_root

@@ -4,6 +4,7 @@
 # Source it (bash only):   . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 #
 # Provides
+#   top                         the repository's root (where this file is tests/lib)
 #   OCFM_STATE                  state root (default /tmp/ocf-mariadb), exported
 #   LOG_TAG                     prefix used by log (default: the script's name)
 #   log MSG...                  "HH:MM:SS.mmm [tag] MSG" to stderr
@@ -36,6 +37,7 @@
 #   on_failure 'SHELL CODE'     code to eval if the script exits non-zero or is
 #                               interrupted (INT/TERM/HUP); on_failure '' clears it.
 #   need_root, need_cmd CMD...  preconditions
+#   netns_destroy NS...         SIGKILL every process in each network namespace, delete it
 #   cargo_progress CARGO-ARGS... run cargo with its output in a temporary log; after
 #                               10 s and then once a minute, one line of progress
 #                               (crates compiled so far, the last one, elapsed);
@@ -59,6 +61,8 @@
 
 [[ -n ${_OCFM_COMMON_SH:-} ]] && return 0
 _OCFM_COMMON_SH=1
+
+top=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 
 export OCFM_STATE=${OCFM_STATE:-/tmp/ocf-mariadb}
 LOG_TAG=${LOG_TAG:-${0##*/}}
@@ -84,6 +88,15 @@ die() {
 }
 
 need_root() { [[ $EUID -eq 0 ]] || die "must run as root"; }
+
+netns_destroy() {
+    local ns
+    for ns in "$@"; do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
+    return 0
+}
 
 need_cmd() {
     local c

@@ -19,8 +19,7 @@ free_port() {
 }
 
 ms_install_agent() {
-    local top dir=${AGENT_DIR:-/usr/lib/ocf/resource.d/mariadb}
-    top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    local dir=${AGENT_DIR:-/usr/lib/ocf/resource.d/mariadb}
     log "building the agent and the simulator (release); installing the agent"
     (cd "$top" && cargo build --release --quiet -p maxscale -p maxscale-sim) || die "build failed"
     install -D -m 0755 "${CARGO_TARGET_DIR:-$top/target}/release/maxscale" "$dir/maxscale"
@@ -28,8 +27,6 @@ ms_install_agent() {
 
 ms_setup() {
     MS_DIR=$1
-    local top
-    top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
     MS_BINARY=${MAXSCALE_BIN:-${CARGO_TARGET_DIR:-$top/target}/release/maxscale-sim}
     [[ -x $MS_BINARY ]] || die "$MS_BINARY missing (cargo build --release -p maxscale-sim)"
     id maxscale >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin maxscale \
@@ -109,4 +106,26 @@ ms_cleanup() {
         kill -KILL "$pid" 2>/dev/null
     fi
     rm -rf "$MS_DIR"
+}
+
+# ms_pcmk_begin NAME: how a MaxScale test on the single-node Pacemaker begins: $WORK (a fresh
+# directory), $NODE, the agent built and installed, Pacemaker acquired. At exit: the caller's
+# ms_delete_resources (its own resources only), the simulator killed, $WORK removed, Pacemaker
+# released.
+ms_pcmk_begin() {
+    WORK=$(mktemp -d "/tmp/ocfm-$1.XXXXXX")
+    chmod 0755 "$WORK"
+    NODE=$(uname -n)
+    trap _ms_pcmk_end EXIT
+    trap 'exit 130' INT TERM HUP
+    ms_install_agent
+    pcmk_acquire || die "single-node Pacemaker did not start"
+}
+_ms_pcmk_end() {
+    local rc=$?
+    ms_delete_resources
+    ms_cleanup
+    rm -rf "$WORK"
+    pcmk_release
+    exit "$rc"
 }

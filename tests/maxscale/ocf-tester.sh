@@ -11,7 +11,6 @@
 # VERBOSE=1 prints ocf-tester's whole output (always printed on failure).
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 . "$here/env.sh"
 need_root

@@ -9,7 +9,6 @@
 # Pacemaker is started when it is not running, and then stopped again at the end.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 . "$here/../pacemaker/lib.sh"
 . "$here/env.sh"
@@ -17,25 +16,11 @@ need_root
 need_cmd crm pcs crm_resource crm_attribute crm_mon cargo python3 curl
 
 AGENT_DIR=${OCF_AGENT_DIR:-/usr/lib/ocf/resource.d/mariadb}
-WORK=$(mktemp -d /tmp/ocfm-ms-pcmk.XXXXXX)
-chmod 0755 "$WORK"
-NODE=$(uname -n)
-
-cleanup() {
-    local rc=$?
+ms_delete_resources() {
     crm configure delete --force mst-prim mst-clone-clone mst-clone >/dev/null 2>&1
     pcs resource delete mst-clone --force >/dev/null 2>&1
-    ms_cleanup
-    rm -rf "$WORK"
-    pcmk_release
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-ms_install_agent
-
-pcmk_acquire || die "single-node Pacemaker did not start"
+ms_pcmk_begin ms-pcmk
 
 pid_of() { cat "$MS_DIR/run/maxscale.pid" 2>/dev/null; }
 passive() {

@@ -13,7 +13,6 @@
 # then stopped again at the end.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
 . "$here/../maxscale/env.sh"
@@ -21,24 +20,10 @@ need_root
 need_cmd crm pcs crm_resource crm_attribute crm_mon cargo python3
 
 AGENT_DIR=${OCF_AGENT_DIR:-/usr/lib/ocf/resource.d/mariadb}
-WORK=$(mktemp -d /tmp/ocfm-ms-reload.XXXXXX)
-chmod 0755 "$WORK"
-NODE=$(uname -n)
-
-cleanup() {
-    local rc=$?
+ms_delete_resources() {
     pcs resource delete mst-rl --force >/dev/null 2>&1
-    ms_cleanup
-    rm -rf "$WORK"
-    pcmk_release
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-ms_install_agent
-
-pcmk_acquire || die "single-node Pacemaker did not start"
+ms_pcmk_begin ms-reload
 
 pid_of() { cat "$MS_DIR/run/maxscale.pid" 2>/dev/null; }
 score() { crm_attribute --promotion mst-rl --lifetime reboot --query --quiet -N "$NODE" 2>/dev/null; }

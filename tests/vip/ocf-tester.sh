@@ -14,7 +14,6 @@
 # VERBOSE=1 prints ocf-tester's whole output (it is always printed on failure).
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
-top=$(cd "$here/../.." && pwd)
 . "$here/../lib/common.sh"
 need_root
 need_cmd ip ocf-tester crm_resource xmllint cargo
@@ -25,11 +24,7 @@ NS_A=vipot$$a
 NS_B=vipot$$b
 
 cleanup() {
-    local ns
-    for ns in "$NS_A" "$NS_B"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
-    done
+    netns_destroy "$NS_A" "$NS_B"
 }
 trap cleanup EXIT
 trap 'exit 130' INT

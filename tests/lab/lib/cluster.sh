@@ -109,30 +109,22 @@ any_node() {
     return 1
 }
 
-# the node that runs resource R (crm_resource --locate), seen from a connected node
-rsc_where() {
+# locate R AWK-PATTERN: the nodes of crm_resource --locate's "is running on:" lines that match
+# ("resource vip is running on: n2" / "... is running on: n2 Promoted"), seen from a connected node
+_locate() {
     local n out
     for n in "${NODES[@]}"; do
         net_is_cut "$n" && continue
         out=$(in_node "$n" crm_resource --locate --resource "$1" 2>/dev/null) || continue
-        # "resource vip is running on: n2" / "... is running on: n2 Promoted"
-        awk '/is running on:/ {print $6}' <<<"$out" | sort | tr '\n' ' ' | sed 's/ $//'
+        awk "/is running on:/ && $2 {print \$6}" <<<"$out" | sort | tr '\n' ' ' | sed 's/ $//'
         return 0
     done
     return 1
 }
-
+# the node(s) that run resource R
+rsc_where() { _locate "$1" 1; }
 # the node where a promotable clone R is Promoted
-promoted_where() {
-    local n out
-    for n in "${NODES[@]}"; do
-        net_is_cut "$n" && continue
-        out=$(in_node "$n" crm_resource --locate --resource "$1" 2>/dev/null) || continue
-        awk '/is running on:/ && /Promoted|Master/ {print $6}' <<<"$out" | tr '\n' ' ' | sed 's/ $//'
-        return 0
-    done
-    return 1
-}
+promoted_where() { _locate "$1" '/Promoted|Master/'; }
 
 # cluster idle (no pending transition) seen from NODE
 cluster_idle() {

@@ -5,12 +5,4 @@
 # lab-needs: heartbeat:IPaddr2
 crm configure property stonith-enabled=false
 crm configure property no-quorum-policy=ignore
-crm configure rsc_defaults resource-stickiness=100
-crm configure primitive maxscale_vip ocf:heartbeat:IPaddr2 \
-    params ip=10.200.0.100 cidr_netmask=24 nic=eth0 \
-    op monitor interval=2s
-crm configure primitive MaxScale lsb:maxscale \
-    op monitor interval=2s timeout=15s \
-    op start interval=0 timeout=15s \
-    op stop interval=0 timeout=30s
-crm configure group maxscale_service maxscale_vip MaxScale
+. "$LAB_SETUPS/legacy-group.sh"
