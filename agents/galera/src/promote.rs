@@ -100,7 +100,18 @@ fn run_plan(
 ) -> Result<Status, GaleraError> {
     tracing::info!("starting mariadbd: {:?}", plan.kind());
     node.ensure_run_dirs();
-    let server = plan.start((Instant::now() + WATCH).min(end))?;
+    let client = node.cfg.client()?;
+    let bootstrap = matches!(plan.kind(), PlanKind::Bootstrap { .. });
+    // A bootstrap is Primary within a second or so: the watch for an early exit ends then, not
+    // WATCH later, since every joiner waits for this promote (its invite_joiners).
+    let mut primary = || {
+        bootstrap
+            && matches!(
+                client.fetch((Instant::now() + QUERY_CAP).min(end)),
+                Ok(s) if s.cluster_status == Some(ClusterStatus::Primary)
+            )
+    };
+    let server = plan.start((Instant::now() + WATCH).min(end), &mut primary)?;
     st.role = Role::Promoted;
     st.not_primary_since = Some(now_secs());
     node.publish_state(st, &Published::Running);
@@ -114,7 +125,6 @@ fn run_plan(
         return Ok(Status::Success);
     }
     // A bootstrap has no transfer: it is Primary within seconds, or it failed.
-    let client = node.cfg.client()?;
     let mut last = String::from("no answer yet");
     while Instant::now() < end {
         let fetched = client.fetch((Instant::now() + QUERY_CAP).min(end));

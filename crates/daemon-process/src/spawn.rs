@@ -26,7 +26,8 @@ pub enum ParentExit {
     Exited(i32),
     /// A signal killed it.
     Signaled(i32),
-    /// It was still running at the deadline (left running; it is not ours to kill).
+    /// It was still running when the watch ended: at the deadline, or when the caller's
+    /// readiness check said so (left running; it is not ours to kill).
     StillRunning { pid: u32 },
 }
 
@@ -39,6 +40,9 @@ pub struct DaemonStart {
     pub elapsed: Duration,
 }
 
+/// How often [`spawn_detached_until`] asks whether a process that runs on is ready.
+const READY_EVERY: Duration = Duration::from_millis(100);
+
 /// Runs `cmd` in a new session with stdin from `/dev/null` and stdout/stderr captured in an
 /// anonymous file under `capture_dir` (default: the system temporary directory), then waits
 /// until the started process exits or `deadline` passes.
@@ -46,6 +50,18 @@ pub fn spawn_detached(
     cmd: &mut Command,
     deadline: Instant,
     capture_dir: Option<&Path>,
+) -> Result<DaemonStart, Error> {
+    spawn_detached_until(cmd, deadline, capture_dir, &mut || false)
+}
+
+/// [`spawn_detached`] for a daemon that does not fork: it is watched for an early exit until
+/// `deadline`, or until `ready` (asked every 100 ms while it runs) says the daemon is up, so
+/// that a caller that can tell need not wait out the whole watch.
+pub fn spawn_detached_until(
+    cmd: &mut Command,
+    deadline: Instant,
+    capture_dir: Option<&Path>,
+    ready: &mut dyn FnMut() -> bool,
 ) -> Result<DaemonStart, Error> {
     let program = cmd.get_program().to_string_lossy().into_owned();
     let started = Instant::now();
@@ -95,6 +111,7 @@ pub fn spawn_detached(
             source,
         },
     })?;
+    let mut next_ready_check = started + READY_EVERY;
     let parent = loop {
         match child.try_wait() {
             Ok(Some(status)) => {
@@ -104,7 +121,13 @@ pub fn spawn_detached(
                     (None, None) => ParentExit::Exited(-1),
                 }
             }
+            Ok(None) if Instant::now() >= next_ready_check && ready() => {
+                break ParentExit::StillRunning { pid: child.id() }
+            }
             Ok(None) if Instant::now() < deadline => {
+                if Instant::now() >= next_ready_check {
+                    next_ready_check = Instant::now() + READY_EVERY;
+                }
                 std::thread::sleep(poll_interval(started.elapsed()))
             }
             Ok(None) => break ParentExit::StillRunning { pid: child.id() },
@@ -249,6 +272,28 @@ mod tests {
         };
         let pid = i32::try_from(pid).unwrap();
         assert!(ProcStat::read(pid).unwrap().is_some());
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+
+    #[test]
+    fn a_ready_daemon_ends_the_watch_early() {
+        let t = Instant::now();
+        let mut asked = 0;
+        let r = spawn_detached_until(Command::new("sleep").arg("30"), soon(20), None, &mut || {
+            asked += 1;
+            asked == 3
+        })
+        .unwrap();
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert_eq!(asked, 3);
+        let ParentExit::StillRunning { pid } = r.parent else {
+            panic!("{r:?}")
+        };
+        let pid = i32::try_from(pid).unwrap();
+        assert!(!ProcStat::read(pid).unwrap().unwrap().state.is_gone());
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(pid),
             nix::sys::signal::Signal::SIGKILL,

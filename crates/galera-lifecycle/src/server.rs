@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use daemon_process::{
-    expected_comm, find, spawn_detached, Found, ParentExit, PidFile, ProcStat, Process,
+    expected_comm, find, spawn_detached_until, Found, ParentExit, PidFile, ProcStat, Process,
     StopOutcome, WhenFrozen,
 };
 
@@ -296,10 +296,15 @@ impl StartPlan {
     }
 
     /// Starts mariadbd detached (own session, so Pacemaker's kill of the agent's process
-    /// group cannot reach it), without CAP_SYS_BOOT. Watches it until `watch_until`: an exit
-    /// before then is a failed start (with the error log's last errors); a server still
-    /// running is returned. A bootstrap first writes its grastate.dat.
-    pub fn start(&self, watch_until: Instant) -> Result<Process, StartError> {
+    /// group cannot reach it), without CAP_SYS_BOOT. Watches it until `watch_until`, or until
+    /// `ready` (asked every 100 ms) says it is up: an exit before then is a failed start (with
+    /// the error log's last errors); a server still running is returned. A bootstrap first
+    /// writes its grastate.dat.
+    pub fn start(
+        &self,
+        watch_until: Instant,
+        ready: &mut dyn FnMut() -> bool,
+    ) -> Result<Process, StartError> {
         let users =
             datadir_users(&self.datadir, &self.extra_lock_files).map_err(StartError::Proc)?;
         if !users.is_empty() {
@@ -319,7 +324,7 @@ impl StartPlan {
         let mut cmd = Command::new(&self.binary);
         cmd.args(&self.args).current_dir(&self.datadir);
         crate::guard::without_reboot_capability(&mut cmd);
-        let started = spawn_detached(&mut cmd, watch_until, Some(&self.datadir))?;
+        let started = spawn_detached_until(&mut cmd, watch_until, Some(&self.datadir), ready)?;
         match started.parent {
             ParentExit::StillRunning { pid } => {
                 let pid = i32::try_from(pid).unwrap_or(i32::MAX);

@@ -103,7 +103,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
     short_wait.additional =
         vec![format!("--wsrep-provider-options={}", n2.provider_options("PT5S")).into()];
     let plan = StartPlan::join(&short_wait, &local_state(n2, None), None).unwrap();
-    plan.start(secs(1)).unwrap();
+    plan.start(secs(1), &mut || false).unwrap();
     let p = probe(&n2.cfg()).unwrap();
     assert_eq!(p.phase, Phase::Starting, "{p:?}");
     assert!(!n2.cfg().pid_file.exists());
@@ -128,7 +128,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
         .args()
         .iter()
         .any(|a| a.to_string_lossy() == format!("--wsrep-start-position={}", r.position)));
-    let server = plan.start(secs(1)).unwrap();
+    let server = plan.start(secs(1), &mut || false).unwrap();
     std::thread::sleep(Duration::from_millis(500));
     let t = Instant::now();
     let stop = stop_server(
@@ -165,7 +165,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
     };
     StartPlan::bootstrap(&n3.cfg(), "n3", &local_state(n3, None), &g3)
         .unwrap()
-        .start(secs(1))
+        .start(secs(1), &mut || false)
         .unwrap();
     n3.wait_synced();
     assert_eq!(n3.grastate().safe_to_bootstrap, SafeToBootstrap::Yes);
@@ -179,7 +179,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
     // and zeroes grastate.dat; recovery still knows the position, and our rule still refuses.
     StartPlan::join(&n1.cfg(), &n1_local, None)
         .unwrap()
-        .start(secs(1))
+        .start(secs(1), &mut || false)
         .unwrap();
     n1.wait_gone();
     assert!(
@@ -232,7 +232,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
             transfer: Transfer::Full { replaces: None }
         }
     );
-    plan.start(secs(1)).unwrap();
+    plan.start(secs(1), &mut || false).unwrap();
     let until = secs(90);
     let (mut saw_transfer, mut saw_marker_without_pidfile) = (None, false);
     loop {
@@ -355,7 +355,7 @@ fn kill_all_while_committing_with_a_stale_node() {
         &grant,
     )
     .unwrap();
-    plan.start(secs(1)).unwrap();
+    plan.start(secs(1), &mut || false).unwrap();
     winner.wait_synced();
     let have = common::ids(winner);
     let lost: Vec<u64> = acked
@@ -385,7 +385,7 @@ fn kill_all_while_committing_with_a_stale_node() {
         .args()
         .iter()
         .any(|a| a.to_string_lossy().starts_with("--wsrep-start-position=")));
-    plan.start(secs(1)).unwrap();
+    plan.start(secs(1), &mut || false).unwrap();
     // One joiner at a time: two ISTs at once from the one donor failed here now and then in
     // Galera itself ("Sending JOIN failed: -103", then "IST didn't contain all write sets ...
     // node restart required"), which is the agent's recovery to handle, not this test's plans.
@@ -397,7 +397,7 @@ fn kill_all_while_committing_with_a_stale_node() {
             transfer: Transfer::FromPosition(stale)
         }
     );
-    plan.start(secs(1)).unwrap();
+    plan.start(secs(1), &mut || false).unwrap();
     n3.wait_synced();
     let all = common::ids(winner);
     assert_eq!(common::ids(loser), all);
@@ -472,7 +472,7 @@ fn prepared_transactions_are_rolled_back() {
     };
     StartPlan::bootstrap(&n1.cfg(), "n1", &local_state(n1, Some(r)), &grant)
         .unwrap()
-        .start(secs(1))
+        .start(secs(1), &mut || false)
         .unwrap();
     n1.wait_synced();
     let rows: Vec<(u32, u32)> = n1.sql().query("SELECT writer, v FROM t.a").unwrap();
