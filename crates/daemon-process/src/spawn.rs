@@ -121,16 +121,19 @@ pub fn spawn_detached_until(
                     (None, None) => ParentExit::Exited(-1),
                 }
             }
-            Ok(None) if Instant::now() >= next_ready_check && ready() => {
-                break ParentExit::StillRunning { pid: child.id() }
-            }
-            Ok(None) if Instant::now() < deadline => {
-                if Instant::now() >= next_ready_check {
-                    next_ready_check = Instant::now() + READY_EVERY;
+            Ok(None) => {
+                let now = Instant::now();
+                if now >= next_ready_check {
+                    if ready() {
+                        break ParentExit::StillRunning { pid: child.id() };
+                    }
+                    next_ready_check = now + READY_EVERY;
+                }
+                if now >= deadline {
+                    break ParentExit::StillRunning { pid: child.id() };
                 }
                 std::thread::sleep(poll_interval(started.elapsed()))
             }
-            Ok(None) => break ParentExit::StillRunning { pid: child.id() },
             Err(source) => {
                 return Err(Error::Spawn {
                     program: program.clone(),
