@@ -109,6 +109,11 @@ fn off_empties_the_node_including_a_wedged_process_and_netns_visitors() {
     wait_for("all in the pids cgroup", Duration::from_secs(5), || {
         plant::cgroup_procs(&pids).unwrap().len() >= 5
     });
+    // Until its wrapper has exec'd sleep it may still write itself into the parent freezer
+    // cgroup, out of the wedge: the wedge would freeze empty and SIGKILL would kill it.
+    wait_for("the wedged task exec'd", Duration::from_secs(5), || {
+        fs::read_to_string(format!("/proc/{wpid}/comm")).is_ok_and(|c| c.trim() == "sleep")
+    });
     fs::write(wedge.join("cgroup.procs"), wpid.to_string()).unwrap();
     assert!(
         plant::freeze(&wedge, Duration::from_secs(2)).unwrap(),
