@@ -299,16 +299,19 @@ impl<'a> Node<'a> {
             .collect()
     }
 
-    /// After a bootstrap: every peer that has reported its position (its instance runs
-    /// Unpromoted) gets the join score now, as its own next monitor would give it (with a
-    /// Primary, the election answers Join for every node), so Pacemaker promotes the joiners
-    /// in the next transition instead of a monitor interval later. Their promote runs the
-    /// election again and refuses what it must.
-    pub fn invite_joiners(&self) {
-        for (peer, state) in self.node_states(NodeState::Primary) {
-            if peer == self.name || !matches!(state, NodeState::Reported(_)) {
-                continue;
-            }
+    /// After a bootstrap, and after each joiner's entry into the Primary view: the first peer
+    /// (in configuration order) that has reported its position (its instance runs Unpromoted)
+    /// gets the join score now, as its own next monitor would give it (with a Primary, the
+    /// election answers Join for every node), so Pacemaker promotes it in the next transition
+    /// instead of a monitor interval later. One at a time (see promote.rs); its promote runs
+    /// the election again and refuses what it must. A peer whose own monitor scores itself
+    /// first may still join beside another: slower, never unsafe.
+    pub fn invite_next_joiner(&self) {
+        let next = self
+            .node_states(NodeState::Primary)
+            .into_iter()
+            .find(|(peer, state)| *peer != self.name && matches!(state, NodeState::Reported(_)));
+        if let Some((peer, _)) = next {
             self.give_score(&peer, SCORE_JOIN, "may join");
         }
     }

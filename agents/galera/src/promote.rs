@@ -2,14 +2,21 @@
 //! exists) or Bootstrap (this node was elected) starts mariadbd with the library's StartPlan;
 //! anything else waits, visibly (the wait attribute), until the action's deadline.
 //!
-//! A join returns once mariadbd runs: a state transfer may take longer than any promote
-//! timeout, and monitor follows it (a transfer in progress is progress, not failure). A
-//! bootstrap returns once the new component is Primary.
+//! A join returns once mariadbd is Synced, or after JOIN_SETTLE with the join under way: a
+//! state transfer may take longer than any promote timeout, and monitor follows it (a transfer
+//! in progress is progress, not failure). A bootstrap returns once the new component is
+//! Primary.
+//!
+//! Joiners enter one at a time: the bootstrap invites one, and each joiner invites the next
+//! once it is Synced (or at JOIN_SETTLE). A node that connects while the membership changes
+//! for another joiner is left out of that view and forgotten, and is only merged some 5 s later
+//! (the lab's kill -9 of all: the second joiner in the Primary 6 s after the first; a joiner
+//! started 0.1 s after another's Primary view did the same).
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use galera_lifecycle::{probe, Basis, Decision, NodeState, Phase, PlanKind, StartPlan};
-use galera_status::{classify, ClusterStatus};
+use galera_lifecycle::{gvwstate, probe, Basis, Decision, NodeState, Phase, PlanKind, StartPlan};
+use galera_status::{classify, ClusterStatus, LocalState};
 use ocf::Status;
 
 use crate::cluster::Published;
@@ -20,6 +27,9 @@ use crate::state::{now_secs, Role, State};
 
 /// How long a fresh mariadbd is watched for an early exit (a refused join, a bad option).
 const WATCH: Duration = Duration::from_secs(3);
+/// How long a join's promote waits for Synced before it invites the next joiner anyway and
+/// leaves the transfer to monitor: an IST is Synced within seconds, an SST may take hours.
+const JOIN_SETTLE: Duration = Duration::from_secs(10);
 /// How often a waiting promote reads the peers again.
 const POLL: Duration = Duration::from_secs(1);
 /// Kept back at the end of the timeout to answer.
@@ -102,14 +112,22 @@ fn run_plan(
     node.ensure_run_dirs();
     let client = node.cfg.client()?;
     let bootstrap = matches!(plan.kind(), PlanKind::Bootstrap { .. });
-    // A bootstrap is Primary within a second or so: the watch for an early exit ends then, not
-    // WATCH later, since every joiner waits for this promote (its invite_joiners).
+    // The watch for an early exit ends once the node is in the Primary view, not WATCH later:
+    // the next joiner waits for it (invite_next_joiner). A bootstrap shows it by SQL within a
+    // second or so; a joiner has no SQL before its transfer ends, but saves the view to disk.
+    let started = SystemTime::now();
+    let datadir = node.cfg.server.datadir.clone();
+    let mut in_view = false;
     let mut primary = || {
-        bootstrap
-            && matches!(
+        in_view = if bootstrap {
+            matches!(
                 client.fetch((Instant::now() + QUERY_CAP).min(end)),
                 Ok(s) if s.cluster_status == Some(ClusterStatus::Primary)
             )
+        } else {
+            gvwstate::saved_since(&datadir, started)
+        };
+        in_view
     };
     let server = plan.start((Instant::now() + WATCH).min(end), &mut primary)?;
     st.role = Role::Promoted;
@@ -118,10 +136,32 @@ fn run_plan(
     node.publish_wait(st, None);
     node.save(st)?;
     if let PlanKind::Join { transfer } = plan.kind() {
-        tracing::info!(
-            "join under way (pid {}, {transfer:?}); monitor follows it",
-            server.pid
-        );
+        let view = if in_view {
+            "in the Primary view"
+        } else {
+            "no Primary view seen yet"
+        };
+        tracing::info!("join under way (pid {}, {transfer:?}), {view}", server.pid);
+        let settle_end = (Instant::now() + JOIN_SETTLE).min(end);
+        loop {
+            let last = match client.fetch((Instant::now() + QUERY_CAP).min(settle_end)) {
+                Ok(s) if s.local_state == Some(LocalState::Synced) => {
+                    tracing::info!("joined: {}", s.summary());
+                    break;
+                }
+                Ok(s) => s.summary(),
+                Err(e) => e.to_string(),
+            };
+            if probe(&node.cfg.server)?.phase == Phase::Stopped {
+                return Err(GaleraError::ServerGone(format!("in its join ({last})")));
+            }
+            if Instant::now() + Duration::from_millis(200) >= settle_end {
+                tracing::info!("not Synced yet ({last}); monitor follows the transfer");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        node.invite_next_joiner();
         return Ok(Status::Success);
     }
     // A bootstrap has no transfer: it is Primary within seconds, or it failed.
@@ -140,7 +180,7 @@ fn run_plan(
                 node.publish_health(st, health.value(), &health.to_string());
                 node.save(st)?;
                 tracing::info!("bootstrapped: Primary ({})", s.summary());
-                node.invite_joiners();
+                node.invite_next_joiner();
                 return Ok(Status::Success);
             }
             Ok(s) => last = s.summary(),

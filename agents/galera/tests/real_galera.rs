@@ -289,10 +289,15 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
         Some("1"),
         "health attribute after the bootstrap promote"
     );
-    // The bootstrap invited every node that had reported: no monitor of theirs ran since.
-    for n in [nodes[other], n3] {
-        assert_eq!(fake.score(&n.name), Some(50), "{} invited to join", n.name);
-    }
+    // The bootstrap invited the first node (in configuration order) that had reported, and
+    // only it: joiners enter one at a time. No monitor of theirs ran since.
+    assert_eq!(
+        fake.score(&nodes[other].name),
+        Some(50),
+        "{} invited to join",
+        nodes[other].name
+    );
+    assert_eq!(fake.score(&n3.name), None, "n3 not invited yet");
     expect(
         run(&fake, &c, nodes[best], "monitor", 30),
         8,
@@ -303,16 +308,39 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
         Some("primary")
     );
     for n in [nodes[other], n3] {
+        // n3: invited by the first joiner's promote, once that one was in the Primary view.
+        assert_eq!(fake.score(&n.name), Some(50), "{} invited to join", n.name);
         expect(
             run(&fake, &c, n, "monitor", 30),
             0,
             &format!("{} monitor sees the Primary", n.name),
         );
         assert_eq!(fake.score(&n.name), Some(50), "{} may join", n.name);
-        expect(
+        let gv = n.datadir().join("gvwstate.dat");
+        let m = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        eprintln!(
+            "DEBUG before {:?} now {:?}",
+            m(&gv),
+            std::time::SystemTime::now()
+        );
+        let o = expect(
             run(&fake, &c, n, "promote", 120),
             0,
             &format!("{} promote (join)", n.name),
+        );
+        eprintln!(
+            "DEBUG after {:?} {:?}",
+            m(&gv),
+            std::fs::read_to_string(&gv)
+        );
+        // It saw the Primary view (told by gvwstate.dat before SQL answers), then waited for
+        // Synced (an IST here) before it invited the next joiner.
+        assert!(
+            o.stderr.contains("in the Primary view") && o.stderr.contains("joined: Synced"),
+            "{} join promote:\n{}\nits log:\n{}",
+            n.name,
+            o.stderr,
+            std::fs::read_to_string(n.log()).unwrap_or_default()
         );
     }
     for n in nodes {

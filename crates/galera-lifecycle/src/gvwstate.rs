@@ -5,6 +5,7 @@
 //! (codership/galera#354): [`remove_if_empty`] deletes it, as the RA does.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use crate::grastate::{read_small, DiskError};
 
@@ -67,6 +68,17 @@ impl ViewFile {
     }
 }
 
+/// Whether gvwstate.dat was written at or after `since`. Galera writes it at every Primary
+/// view and never at a non-Primary one (docs/galera-election.md F5), so a file written after
+/// mariadbd's start says this node is in a Primary component, before SQL answers (a joiner
+/// has no SQL until its transfer ends, F9). Always false with `pc.recovery=0`: the caller
+/// then falls back to its timed watch.
+pub fn saved_since(datadir: &Path, since: SystemTime) -> bool {
+    std::fs::metadata(datadir.join(GVWSTATE_FILE))
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= since)
+}
+
 /// Deletes an empty gvwstate.dat; `Ok(true)` when it did.
 pub fn remove_if_empty(datadir: &Path) -> Result<bool, DiskError> {
     if ViewFile::read(datadir)? != ViewFile::Empty {
@@ -99,6 +111,18 @@ mod tests {
         assert_eq!(v.members[1], "93b4d6f8-edd5-11f1-8c7d-3a4b5c6d7e8f");
         assert!(v.view_id.unwrap().starts_with("3 "));
         assert_eq!(ViewFile::parse(" \n"), ViewFile::Empty);
+    }
+
+    #[test]
+    fn only_a_view_saved_since_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = SystemTime::now() - std::time::Duration::from_secs(1);
+        assert!(!saved_since(dir.path(), before), "no file");
+        std::fs::write(dir.path().join(GVWSTATE_FILE), "my_uuid: x\n").unwrap();
+        assert!(saved_since(dir.path(), before));
+        // The view a crash left behind is older than this start.
+        let later = SystemTime::now() + std::time::Duration::from_secs(1);
+        assert!(!saved_since(dir.path(), later));
     }
 
     #[test]
