@@ -13,7 +13,7 @@
 //! (the lab's kill -9 of all: the second joiner in the Primary 6 s after the first; a joiner
 //! started 0.1 s after another's Primary view did the same).
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use galera_lifecycle::{gvwstate, probe, Basis, Decision, NodeState, Phase, PlanKind, StartPlan};
 use galera_status::{classify, ClusterStatus, LocalState};
@@ -114,8 +114,8 @@ fn run_plan(
     let bootstrap = matches!(plan.kind(), PlanKind::Bootstrap { .. });
     // The watch for an early exit ends once the node is in the Primary view, not WATCH later:
     // the next joiner waits for it (invite_next_joiner). A bootstrap shows it by SQL within a
-    // second or so; a joiner has no SQL before its transfer ends, but saves the view to disk.
-    let started = SystemTime::now();
+    // second or so; a joiner has no SQL before its transfer ends, but saves the view to disk
+    // (its plan removed the old one).
     let datadir = node.cfg.server.datadir.clone();
     let mut in_view = false;
     let mut primary = || {
@@ -125,7 +125,7 @@ fn run_plan(
                 Ok(s) if s.cluster_status == Some(ClusterStatus::Primary)
             )
         } else {
-            gvwstate::saved_since(&datadir, started)
+            gvwstate::view_saved(&datadir)
         };
         in_view
     };

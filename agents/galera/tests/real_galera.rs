@@ -390,6 +390,45 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     );
     assert_no_loss(&c, &acked);
 
+    // One node crashes while the others run (scenario j4): it rejoins without restoring the
+    // view its crash left in gvwstate.dat (its plan removes the file), under a fresh gcomm
+    // identity. Restored, the survivors ignored it until they forgot its old one: in the lab,
+    // the Primary 16 s after the start, or later, against 2-4 s (on 127.0.0.1 both are quick).
+    let w = common::Writer::start(n1, 3);
+    w.wait_acked(20);
+    assert!(
+        n3.datadir().join("gvwstate.dat").exists(),
+        "a running node has its view saved"
+    );
+    n3.kill9();
+    n3.wait_gone();
+    acked.extend(w.finish());
+    expect(
+        run(&fake, &c, n3, "monitor", 30),
+        1,
+        "n3 monitor after its kill",
+    );
+    expect(run(&fake, &c, n3, "demote", 120), 0, "n3 demote");
+    expect(run(&fake, &c, n3, "stop", 120), 0, "n3 stop");
+    expect(run(&fake, &c, n3, "start", 120), 0, "n3 start");
+    let log_from = std::fs::metadata(n3.log()).map(|m| m.len()).unwrap_or(0) as usize;
+    let o = expect(run(&fake, &c, n3, "promote", 120), 0, "n3 promote (rejoin)");
+    let log = std::fs::read(n3.log()).unwrap_or_default();
+    let since = String::from_utf8_lossy(&log[log_from.min(log.len())..]);
+    assert!(
+        since.contains("restore pc from disk failed")
+            && !since.contains("restore pc from disk successfully"),
+        "n3 rejoined with the crashed view restored:\n{since}"
+    );
+    assert!(
+        o.stderr.contains("joined: Synced"),
+        "n3 Synced within its promote:\n{}\nits log:\n{}",
+        o.stderr,
+        n3.log_errors()
+    );
+    follow_to_synced(&fake, &c, n3);
+    assert_no_loss(&c, &acked);
+
     // stop: mariadbd gone, attributes removed; a second stop is 0 too.
     for n in nodes {
         expect(

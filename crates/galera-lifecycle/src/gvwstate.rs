@@ -5,7 +5,6 @@
 //! (codership/galera#354): [`remove_if_empty`] deletes it, as the RA does.
 
 use std::path::Path;
-use std::time::SystemTime;
 
 use crate::grastate::{read_small, DiskError};
 
@@ -68,15 +67,27 @@ impl ViewFile {
     }
 }
 
-/// Whether gvwstate.dat was written at or after `since`. Galera writes it at every Primary
-/// view and never at a non-Primary one (docs/galera-election.md F5), so a file written after
-/// mariadbd's start says this node is in a Primary component, before SQL answers (a joiner
-/// has no SQL until its transfer ends, F9). Always false with `pc.recovery=0`: the caller
-/// then falls back to its timed watch.
-pub fn saved_since(datadir: &Path, since: SystemTime) -> bool {
-    std::fs::metadata(datadir.join(GVWSTATE_FILE))
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t >= since)
+/// Whether a view is saved: after [`remove`] before a join's start, it says the node has
+/// entered a Primary view, before SQL answers (a joiner has no SQL until its transfer ends,
+/// F9). Galera saves the file at every Primary view and never at a non-Primary one
+/// (docs/galera-election.md F5); it also rewrites a file it restored at its start, which is
+/// why the file must be gone first. Always false with `pc.recovery=0`.
+pub fn view_saved(datadir: &Path) -> bool {
+    matches!(ViewFile::read(datadir), Ok(ViewFile::View(_)))
+}
+
+/// Deletes gvwstate.dat before a join; `Ok(true)` when there was one. A joiner joins a running
+/// Primary: pc.recovery's re-forming of the saved view is the election's job here, and with
+/// the file restored the node comes back under its old gcomm identity, which the survivors
+/// ignore until they forget it (the lab's crash of one node: Primary 16 s after the start with
+/// the file, 3 s without). A cleanly stopped node never has one (F5): this is its path.
+pub fn remove(datadir: &Path) -> Result<bool, DiskError> {
+    let path = datadir.join(GVWSTATE_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(DiskError::Write { path, source }),
+    }
 }
 
 /// Deletes an empty gvwstate.dat; `Ok(true)` when it did.
@@ -114,15 +125,17 @@ mod tests {
     }
 
     #[test]
-    fn only_a_view_saved_since_counts() {
+    fn a_join_starts_without_a_view_and_a_saved_one_counts() {
         let dir = tempfile::tempdir().unwrap();
-        let before = SystemTime::now() - std::time::Duration::from_secs(1);
-        assert!(!saved_since(dir.path(), before), "no file");
-        std::fs::write(dir.path().join(GVWSTATE_FILE), "my_uuid: x\n").unwrap();
-        assert!(saved_since(dir.path(), before));
-        // The view a crash left behind is older than this start.
-        let later = SystemTime::now() + std::time::Duration::from_secs(1);
-        assert!(!saved_since(dir.path(), later));
+        assert!(!remove(dir.path()).unwrap(), "nothing to remove");
+        let p = dir.path().join(GVWSTATE_FILE);
+        std::fs::write(&p, "my_uuid: x\n#vwbeg\nview_id: 3 x 2\n#vwend\n").unwrap();
+        assert!(view_saved(dir.path()));
+        assert!(remove(dir.path()).unwrap());
+        assert!(!p.exists());
+        assert!(!view_saved(dir.path()));
+        std::fs::write(&p, "").unwrap();
+        assert!(!view_saved(dir.path()), "an empty file is no view");
     }
 
     #[test]

@@ -313,8 +313,12 @@ impl StartPlan {
         if let PlanKind::Bootstrap { position } = &self.kind {
             write_bootstrap_state(&self.datadir, position)?;
         }
-        // An empty gvwstate.dat keeps a node from joining (codership/galera#354).
-        gvwstate::remove_if_empty(&self.datadir)?;
+        if let PlanKind::Join { .. } = &self.kind {
+            gvwstate::remove(&self.datadir)?;
+        } else {
+            // An empty gvwstate.dat keeps a node from joining (codership/galera#354).
+            gvwstate::remove_if_empty(&self.datadir)?;
+        }
         let pid_file = PidFile::new(&self.pid_file);
         if let Found::Stale { .. } | Found::Garbage { .. } =
             find(&pid_file, &self.binary.to_string_lossy())?
