@@ -2,16 +2,17 @@
 //! exists) or Bootstrap (this node was elected) starts mariadbd with the library's StartPlan;
 //! anything else waits, visibly (the wait attribute), until the action's deadline.
 //!
-//! A join returns once mariadbd is Synced, or after JOIN_SETTLE with the join under way: a
-//! state transfer may take longer than any promote timeout, and monitor follows it (a transfer
-//! in progress is progress, not failure). A bootstrap returns once the new component is
-//! Primary.
+//! A join returns once its state transfer is under way (or it is Synced already, or after
+//! JOIN_SETTLE): a transfer may take longer than any promote timeout, and monitor follows it
+//! (a transfer in progress is progress, not failure). A bootstrap returns once the new
+//! component is Primary.
 //!
 //! Joiners enter one at a time: the bootstrap invites one, and each joiner invites the next
-//! once it is Synced (or at JOIN_SETTLE). A node that connects while the membership changes
-//! for another joiner is left out of that view and forgotten, and is only merged some 5 s later
-//! (the lab's kill -9 of all: the second joiner in the Primary 6 s after the first; a joiner
-//! started 0.1 s after another's Primary view did the same).
+//! once the membership has settled around it: in the Primary view, and its transfer requested
+//! (the SST script, a child of mariadbd, runs even for an IST) or no transfer needed. A node
+//! that connects while the membership changes for another joiner is left out of that view,
+//! forgotten, and merged only about 5 s later (the lab's kill -9 of all: the second of two
+//! simultaneous joiners in the Primary 5-6 s after the first).
 
 use std::time::{Duration, Instant};
 
@@ -27,8 +28,8 @@ use crate::state::{now_secs, Role, State};
 
 /// How long a fresh mariadbd is watched for an early exit (a refused join, a bad option).
 const WATCH: Duration = Duration::from_secs(3);
-/// How long a join's promote waits for Synced before it invites the next joiner anyway and
-/// leaves the transfer to monitor: an IST is Synced within seconds, an SST may take hours.
+/// How long a join's promote waits for its transfer to start (or for Synced) before it
+/// invites the next joiner anyway and leaves the rest to monitor.
 const JOIN_SETTLE: Duration = Duration::from_secs(10);
 /// How often a waiting promote reads the peers again.
 const POLL: Duration = Duration::from_secs(1);
@@ -155,8 +156,12 @@ fn run_plan(
             if probe(&node.cfg.server)?.phase == Phase::Stopped {
                 return Err(GaleraError::ServerGone(format!("in its join ({last})")));
             }
+            if in_view && daemon_process::has_children(server.pid) {
+                tracing::info!("state transfer under way; monitor follows it");
+                break;
+            }
             if Instant::now() + Duration::from_millis(200) >= settle_end {
-                tracing::info!("not Synced yet ({last}); monitor follows the transfer");
+                tracing::info!("no transfer seen, not Synced ({last}); monitor follows the join");
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));

@@ -18,7 +18,7 @@ mod spawn;
 mod stop;
 
 pub use pidfile::{PidFile, PidFileContent, Unusable, PID_FILE_MAX};
-pub use proc::{boot_time, comm_of, expected_comm, ProcStat, ProcessState};
+pub use proc::{boot_time, comm_of, expected_comm, has_children, ProcStat, ProcessState};
 pub use spawn::{spawn_detached, spawn_detached_until, DaemonStart, ParentExit};
 pub use stop::{signal, stop, wait_gone, StopOutcome, WhenFrozen};
 

@@ -143,6 +143,17 @@ pub fn comm_of(pid: i32) -> Option<String> {
         .map(|s| s.trim_end_matches('\n').to_string())
 }
 
+/// Whether any thread of `pid` has a live child (`/proc/<pid>/task/*/children`); false when
+/// the process is gone. Threads fork too: a child is listed under the thread that made it.
+pub fn has_children(pid: i32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().any(|t| {
+        std::fs::read_to_string(t.path().join("children")).is_ok_and(|c| !c.trim().is_empty())
+    })
+}
+
 /// What `/proc/<pid>/comm` shows for a process started from `program`: the basename,
 /// truncated to 15 bytes.
 pub fn expected_comm(program: &str) -> String {
@@ -200,6 +211,27 @@ mod tests {
             parse_stat(1, &line.replace(") S", ") Z")).unwrap().state,
             ProcessState::Zombie
         );
+    }
+
+    #[test]
+    fn children_of_any_thread_count() {
+        let mut child = std::thread::spawn(|| {
+            std::process::Command::new("sleep")
+                .arg("30")
+                .spawn()
+                .unwrap()
+        })
+        .join()
+        .unwrap();
+        let pid = i32::try_from(child.id()).unwrap();
+        assert!(
+            has_children(std::process::id() as i32),
+            "forked by a thread that has ended"
+        );
+        assert!(!has_children(pid), "sleep has none");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!has_children(pid), "gone");
     }
 
     #[test]

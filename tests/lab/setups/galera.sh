@@ -5,7 +5,7 @@
 # setups/galera-ra.sh is the same cluster with ocf:heartbeat:galera, the anchor to compare with;
 # the two differ only in the galera primitive (same op intervals and timeouts).
 # Timeouts: promote 60 s is on purpose shorter than a slow state transfer (scenario j6); a
-# joiner's promote returns once Synced or 10 s into its join, and monitor follows the transfer.
+# joiner's promote returns once its transfer is under way, and monitor follows the transfer.
 # lab-needs: galera maxscale vip
 # lab-galera: pacemaker
 # lab-boot: none
