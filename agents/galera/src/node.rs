@@ -299,7 +299,7 @@ impl<'a> Node<'a> {
             .collect()
     }
 
-    /// After a bootstrap, and after each joiner's entry into the Primary view: the first peer
+    /// After a bootstrap, and once each join has settled (promote.rs): the first peer
     /// (in configuration order) that has reported its position (its instance runs Unpromoted)
     /// gets the join score now, as its own next monitor would give it (with a Primary, the
     /// election answers Join for every node), so Pacemaker promotes it in the next transition

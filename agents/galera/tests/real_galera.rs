@@ -308,7 +308,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
         Some("primary")
     );
     for n in [nodes[other], n3] {
-        // n3: invited by the first joiner's promote, once that one was in the Primary view.
+        // n3: invited by the first joiner's promote, once that join had settled.
         assert_eq!(fake.score(&n.name), Some(50), "{} invited to join", n.name);
         expect(
             run(&fake, &c, n, "monitor", 30),
@@ -316,22 +316,10 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
             &format!("{} monitor sees the Primary", n.name),
         );
         assert_eq!(fake.score(&n.name), Some(50), "{} may join", n.name);
-        let gv = n.datadir().join("gvwstate.dat");
-        let m = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        eprintln!(
-            "DEBUG before {:?} now {:?}",
-            m(&gv),
-            std::time::SystemTime::now()
-        );
         let o = expect(
             run(&fake, &c, n, "promote", 120),
             0,
             &format!("{} promote (join)", n.name),
-        );
-        eprintln!(
-            "DEBUG after {:?} {:?}",
-            m(&gv),
-            std::fs::read_to_string(&gv)
         );
         // It saw the Primary view (told by gvwstate.dat before SQL answers), then its state
         // transfer start (an IST here) before it invited the next joiner.

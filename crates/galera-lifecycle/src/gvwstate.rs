@@ -79,8 +79,8 @@ pub fn view_saved(datadir: &Path) -> bool {
 /// Deletes gvwstate.dat before a join; `Ok(true)` when there was one. A joiner joins a running
 /// Primary: pc.recovery's re-forming of the saved view is the election's job here, and with
 /// the file restored the node comes back under its old gcomm identity, which the survivors
-/// ignore until they forget it (the lab's crash of one node: Primary 16 s after the start with
-/// the file, 3 s without). A cleanly stopped node never has one (F5): this is its path.
+/// ignore until they forget it (the lab's crash of one node: Primary 16 s and more after the
+/// start with the file, 2-4 s without). A cleanly stopped node never has one (F5): this is its path.
 pub fn remove(datadir: &Path) -> Result<bool, DiskError> {
     let path = datadir.join(GVWSTATE_FILE);
     match std::fs::remove_file(&path) {
@@ -95,9 +95,7 @@ pub fn remove_if_empty(datadir: &Path) -> Result<bool, DiskError> {
     if ViewFile::read(datadir)? != ViewFile::Empty {
         return Ok(false);
     }
-    let path = datadir.join(GVWSTATE_FILE);
-    std::fs::remove_file(&path).map_err(|source| DiskError::Write { path, source })?;
-    Ok(true)
+    remove(datadir)
 }
 
 #[cfg(test)]
