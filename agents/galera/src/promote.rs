@@ -17,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use galera_lifecycle::{gvwstate, probe, Basis, Decision, NodeState, Phase, PlanKind, StartPlan};
-use galera_status::{classify, ClusterStatus, LocalState};
+use galera_status::{classify, ClusterStatus, LocalState, StatusError, WsrepStatus};
 use ocf::Status;
 
 use crate::cluster::Published;
@@ -144,57 +144,86 @@ fn run_plan(
         };
         tracing::info!("join under way (pid {}, {transfer:?}), {view}", server.pid);
         let settle_end = (Instant::now() + JOIN_SETTLE).min(end);
-        loop {
-            let last = match client.fetch((Instant::now() + QUERY_CAP).min(settle_end)) {
-                Ok(s) if s.local_state == Some(LocalState::Synced) => {
-                    tracing::info!("joined: {}", s.summary());
-                    break;
-                }
-                Ok(s) => s.summary(),
-                Err(e) => e.to_string(),
-            };
-            if probe(&node.cfg.server)?.phase == Phase::Stopped {
-                return Err(GaleraError::ServerGone(format!("in its join ({last})")));
+        let watched = watch(node, &client, settle_end, |fetched| match fetched {
+            Ok(s) if s.local_state == Some(LocalState::Synced) => {
+                Some(format!("joined: {}", s.summary()))
             }
-            if in_view && daemon_process::has_children(server.pid) {
-                tracing::info!("state transfer under way; monitor follows it");
-                break;
+            _ if in_view && daemon_process::has_children(server.pid) => {
+                Some("state transfer under way; monitor follows it".to_string())
             }
-            if Instant::now() + Duration::from_millis(200) >= settle_end {
-                tracing::info!("no transfer seen, not Synced ({last}); monitor follows the join");
-                break;
+            _ => None,
+        })?;
+        match watched {
+            Watched::Done(what) => tracing::info!("{what}"),
+            Watched::Exited(last) => {
+                return Err(GaleraError::ServerGone(format!("in its join ({last})")))
             }
-            std::thread::sleep(Duration::from_millis(200));
+            Watched::TimedOut(last) => {
+                tracing::info!("no transfer seen, not Synced ({last}); monitor follows the join")
+            }
         }
         node.invite_next_joiner();
         return Ok(Status::Success);
     }
     // A bootstrap has no transfer: it is Primary within seconds, or it failed.
-    let mut last = String::from("no answer yet");
-    while Instant::now() < end {
-        let fetched = client.fetch((Instant::now() + QUERY_CAP).min(end));
-        match &fetched {
-            Ok(s) if s.cluster_status == Some(ClusterStatus::Primary) => {
-                st.not_primary_since = None;
-                st.saw_primary();
-                node.publish_state(st, &Published::Primary);
-                node.publish_score(st, Some(SCORE_BOOTSTRAP));
-                // Health now, not a monitor interval later: after a whole-cluster outage the
-                // VIP rule waits for the first healthy node, which is this one.
-                let health = classify(&fetched, node.cfg.health_policy);
-                node.publish_health(st, health.value(), &health.to_string());
-                node.save(st)?;
-                tracing::info!("bootstrapped: Primary ({})", s.summary());
-                node.invite_next_joiner();
-                return Ok(Status::Success);
-            }
-            Ok(s) => last = s.summary(),
-            Err(e) => last = e.to_string(),
+    let watched = watch(node, &client, end, |fetched| match fetched {
+        Ok(s) if s.cluster_status == Some(ClusterStatus::Primary) => Some(s.clone()),
+        _ => None,
+    })?;
+    let primary = match watched {
+        Watched::Done(status) => status,
+        Watched::Exited(last) | Watched::TimedOut(last) => {
+            return Err(GaleraError::BootstrapNotPrimary(last))
         }
+    };
+    st.not_primary_since = None;
+    st.saw_primary();
+    node.publish_state(st, &Published::Primary);
+    node.publish_score(st, Some(SCORE_BOOTSTRAP));
+    // Health now, not a monitor interval later: after a whole-cluster outage the VIP rule
+    // waits for the first healthy node, which is this one.
+    let summary = primary.summary();
+    let health = classify(&Ok(primary), node.cfg.health_policy);
+    node.publish_health(st, health.value(), &health.to_string());
+    node.save(st)?;
+    tracing::info!("bootstrapped: Primary ({summary})");
+    node.invite_next_joiner();
+    Ok(Status::Success)
+}
+
+/// How watching a fresh mariadbd ended.
+enum Watched<T> {
+    /// `done` answered this.
+    Done(T),
+    /// mariadbd exited; the last status read.
+    Exited(String),
+    /// `until` came first; the last status read.
+    TimedOut(String),
+}
+
+/// Reads the local status every 200 ms until `done` answers, mariadbd exits, or `until`.
+fn watch<T>(
+    node: &Node,
+    client: &galera_status::Client,
+    until: Instant,
+    mut done: impl FnMut(&Result<WsrepStatus, StatusError>) -> Option<T>,
+) -> Result<Watched<T>, GaleraError> {
+    const EVERY: Duration = Duration::from_millis(200);
+    loop {
+        let fetched = client.fetch((Instant::now() + QUERY_CAP).min(until));
+        if let Some(what) = done(&fetched) {
+            return Ok(Watched::Done(what));
+        }
+        let last = match &fetched {
+            Ok(s) => s.summary(),
+            Err(e) => e.to_string(),
+        };
         if probe(&node.cfg.server)?.phase == Phase::Stopped {
-            break;
+            return Ok(Watched::Exited(last));
         }
-        std::thread::sleep(Duration::from_millis(200));
+        if Instant::now() + EVERY >= until {
+            return Ok(Watched::TimedOut(last));
+        }
+        std::thread::sleep(EVERY);
     }
-    Err(GaleraError::BootstrapNotPrimary(last))
 }
