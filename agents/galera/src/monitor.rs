@@ -130,7 +130,7 @@ fn unpromoted(node: &Node, st: &mut State) {
         _ => {
             // Not published yet (attrd was down at start): read the disk again; a position
             // that needs --wsrep-recover was stored by start.
-            match node.local_state(st.recovered.as_deref(), node.ctx.deadline.at()) {
+            match node.local_state(st.recovered(), node.ctx.deadline.at()) {
                 Ok(local) => {
                     let r = Node::report(&local);
                     node.publish_state(st, &Published::Stopped(r.clone()));

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use galera_lifecycle::{
-    elect, recover, Decision, Election, Facts, LocalState, NodeState, Position, Recovered, Report,
+    elect, recover, DataStamp, Decision, Election, Facts, LocalState, NodeState, Recovered, Report,
     Reported, Wait,
 };
 use ocf::state::StateFile;
@@ -53,6 +53,8 @@ pub struct Node<'a> {
     file: StateFile,
     /// The state's Primary record, kept across stop and start (two_node_mode).
     primary_file: StateFile,
+    /// The recovered position and its datadir stamp, kept across a stop for the next start.
+    recovered_file: StateFile,
 }
 
 impl<'a> Node<'a> {
@@ -81,6 +83,12 @@ impl<'a> Node<'a> {
                 ctx.info.name,
                 ctx.instance().split(':').next().unwrap_or(ctx.instance()),
                 "primary",
+            ),
+            recovered_file: StateFile::new(
+                &ctx.env,
+                ctx.info.name,
+                ctx.instance().split(':').next().unwrap_or(ctx.instance()),
+                "recovered",
             ),
             ctx,
             cfg,
@@ -124,6 +132,54 @@ impl<'a> Node<'a> {
         }
         if let Err(e) = self.primary_file.write(&st.primary_record()) {
             tracing::warn!("cannot write {}: {e}", self.primary_file.path().display());
+        }
+    }
+
+    /// Keeps `st`'s recovered position for the next start, or drops an older one when `st`
+    /// has none vouched for by a stamp.
+    pub fn keep_recovered(&self, st: Option<&State>) {
+        let record = st.map(State::recovered_record).unwrap_or_default();
+        let done = if record.is_empty() {
+            self.recovered_file.remove()
+        } else {
+            self.recovered_file.write(&record)
+        };
+        if let Err(e) = done {
+            tracing::warn!("{}: {e}", self.recovered_file.path().display());
+        }
+    }
+
+    /// The position a recovery before the last stop gave, if the datadir is unchanged since
+    /// (a server start would have written it). Taken once: the record is removed.
+    pub fn take_kept_recovered(&self) -> Option<Recovered> {
+        let kept = State::parse(&self.recovered_file.read()?);
+        let _ = self.recovered_file.remove();
+        let stamp = kept.recovered_stamp.as_deref().and_then(DataStamp::parse)?;
+        let r = kept.recovered()?;
+        if !stamp.holds(&self.cfg.server) {
+            tracing::info!(
+                "the datadir changed since {} was recovered: recovering again",
+                r.position
+            );
+            return None;
+        }
+        tracing::info!(
+            "{}: the position recovered before the stop (the datadir is unchanged since)",
+            r.position
+        );
+        Some(r)
+    }
+
+    /// The datadir's stamp, vouching for `local`'s recovered position (taken in the action
+    /// that recovered or checked it, before any server may start).
+    pub fn stamp(&self, local: &LocalState) -> Option<String> {
+        local.recovered.as_ref()?;
+        match DataStamp::of(&self.cfg.server) {
+            Ok(s) => Some(s.to_string()),
+            Err(e) => {
+                tracing::warn!("no stamp of {}: {e}", self.cfg.server.datadir.display());
+                None
+            }
         }
     }
 
@@ -225,20 +281,14 @@ impl<'a> Node<'a> {
     // ---- the local position ----
 
     /// What is on disk, with the position `--wsrep-recover` gave earlier (`recovered`, from
-    /// the state file) or gives now (bounded by `deadline`; never on a datadir in use).
+    /// the state file or the record a stop kept) or gives now (bounded by `deadline`; never on a datadir in use).
     pub fn local_state(
         &self,
-        recovered: Option<&str>,
+        recovered: Option<Recovered>,
         deadline: Instant,
     ) -> Result<LocalState, GaleraError> {
         let mut local = LocalState::read(&self.cfg.server)?;
-        if let Some(p) = recovered.and_then(|t| Position::parse(t).ok()) {
-            local.recovered = Some(Recovered {
-                position: p,
-                rolled_back: None,
-                elapsed: Duration::ZERO,
-            });
-        }
+        local.recovered = recovered;
         if local.needs_recovery() {
             tracing::info!(
                 "running --wsrep-recover on {}",

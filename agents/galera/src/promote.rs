@@ -51,8 +51,9 @@ pub fn promote(node: &Node) -> Result<Status, GaleraError> {
         return Ok(Status::Success);
     }
     let end = node.ctx.deadline.reserving(TAIL).at();
-    let local = node.local_state(st.recovered.as_deref(), end)?;
-    st.recovered = local.recovered.as_ref().map(|r| r.position.to_string());
+    let local = node.local_state(st.recovered(), end)?;
+    let stamp = st.recovered_stamp.take();
+    st.set_recovered(&local, stamp);
     let report = Node::report(&local);
     node.publish_state(&mut st, &Published::Stopped(report.clone()));
     loop {

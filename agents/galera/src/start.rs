@@ -25,17 +25,21 @@ pub fn start(node: &Node) -> Result<Status, GaleraError> {
         }
     }
     node.ensure_run_dirs();
-    let local = node.local_state(None, node.ctx.deadline.reserving(RESERVE).at())?;
+    // After demote and stop (Pacemaker's recovery of a failed Promoted instance) the position
+    // demote recovered still holds if the datadir is unchanged: no second --wsrep-recover on
+    // the way to the election.
+    let kept = node.take_kept_recovered();
+    let local = node.local_state(kept, node.ctx.deadline.reserving(RESERVE).at())?;
     let report = Node::report(&local);
-    let kept = node.load_primary_record();
+    let record = node.load_primary_record();
     let mut st = State {
         role: Role::Unpromoted,
         started: now_secs(),
-        recovered: local.recovered.as_ref().map(|r| r.position.to_string()),
-        primary_at: kept.primary_at,
-        left_primary: kept.left_primary,
+        primary_at: record.primary_at,
+        left_primary: record.left_primary,
         ..State::default()
     };
+    st.set_recovered(&local, node.stamp(&local));
     node.publish_state(&mut st, &Published::Stopped(report.clone()));
     node.publish_health(&mut st, 0, "mariadbd stopped");
     crate::monitor::rank(node, &mut st, NodeState::Reported(report.clone()));

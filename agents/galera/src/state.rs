@@ -1,7 +1,9 @@
 //! The instance's state file under HA_RSCTMP: whether it is started (and in which role), and
 //! what it last published, so a steady-state monitor calls no cluster tool.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use galera_lifecycle::{LocalState, Position, Recovered};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Role {
@@ -18,6 +20,11 @@ pub struct State {
     /// The position `--wsrep-recover` gave at start or demote (promote needs it for the
     /// start position and must not run the recovery again).
     pub recovered: Option<String>,
+    /// How many prepared transactions that recovery rolled back (the report says so).
+    pub recovered_rolled_back: Option<u64>,
+    /// The datadir's stamp when that position was last known to be its data's (just after the
+    /// recovery, or a start that found the stamp unchanged): while it holds, the position does.
+    pub recovered_stamp: Option<String>,
     /// The last value of the state attribute.
     pub published: Option<String>,
     pub wait: Option<String>,
@@ -60,6 +67,8 @@ impl State {
                 }
                 "started" => s.started = v.parse().unwrap_or(0),
                 "recovered" => s.recovered = Some(v.to_string()),
+                "recovered_rolled_back" => s.recovered_rolled_back = v.parse().ok(),
+                "recovered_stamp" => s.recovered_stamp = Some(v.to_string()),
                 "published" => s.published = Some(v.to_string()),
                 "wait" => s.wait = Some(v.to_string()),
                 "health" => s.health = v.parse().ok(),
@@ -90,6 +99,11 @@ impl State {
             }
         };
         line("recovered", self.recovered.clone());
+        line(
+            "recovered_rolled_back",
+            self.recovered_rolled_back.map(|n| n.to_string()),
+        );
+        line("recovered_stamp", self.recovered_stamp.clone());
         line("published", self.published.clone());
         line("wait", self.wait.clone());
         line("health", self.health.map(|h| h.to_string()));
@@ -110,6 +124,42 @@ impl State {
     pub fn saw_primary(&mut self) {
         self.primary_at = Some(now_secs());
         self.left_primary = false;
+    }
+
+    /// Records the position `local` holds from `--wsrep-recover` (now or earlier), and the
+    /// datadir's stamp that vouches for it (`None`: none does).
+    pub fn set_recovered(&mut self, local: &LocalState, stamp: Option<String>) {
+        let r = local.recovered.as_ref();
+        self.recovered = r.map(|r| r.position.to_string());
+        self.recovered_rolled_back = r.and_then(|r| r.rolled_back);
+        self.recovered_stamp = stamp.filter(|_| r.is_some());
+    }
+
+    /// The recovered position as the library takes it back.
+    pub fn recovered(&self) -> Option<Recovered> {
+        let position = Position::parse(self.recovered.as_deref()?).ok()?;
+        Some(Recovered {
+            position,
+            rolled_back: self.recovered_rolled_back,
+            elapsed: Duration::ZERO,
+        })
+    }
+
+    /// The part kept across a stop for the next start: the recovered position, while its
+    /// stamp holds (empty without one).
+    pub fn recovered_record(&self) -> String {
+        let mut kept = State::default();
+        if self.recovered_stamp.is_some() {
+            kept.recovered.clone_from(&self.recovered);
+            kept.recovered_rolled_back = self.recovered_rolled_back;
+            kept.recovered_stamp.clone_from(&self.recovered_stamp);
+        }
+        let mut out = String::new();
+        for line in kept.render().lines().filter(|l| l.starts_with("recovered")) {
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
     }
 
     /// The part kept across stop and start: `primary_at`, `left_primary`.
@@ -135,6 +185,8 @@ mod tests {
             role: Role::Promoted,
             started: 17,
             recovered: Some("726d00b4-edd5-11f1-9512-47940ce49375:5".into()),
+            recovered_rolled_back: Some(2),
+            recovered_stamp: Some("1:2:3:4.000000005:6.000000007;-".into()),
             published: Some("primary".into()),
             wait: Some("waiting for n3\nrole=x".into()),
             health: Some(1),
@@ -154,6 +206,21 @@ mod tests {
         assert_eq!(back.score, Some(100));
         assert_eq!(back.granted.as_deref(), Some("n3"));
         assert_eq!(back.recovered, s.recovered);
+        let kept = State::parse(&s.recovered_record());
+        assert_eq!(
+            (
+                kept.recovered,
+                kept.recovered_rolled_back,
+                kept.recovered_stamp
+            ),
+            (s.recovered.clone(), Some(2), s.recovered_stamp.clone())
+        );
+        assert_eq!(back.recovered().unwrap().rolled_back, Some(2));
+        let unvouched = State {
+            recovered_stamp: None,
+            ..s.clone()
+        };
+        assert_eq!(unvouched.recovered_record(), "", "no stamp, nothing kept");
         assert_eq!(State::parse(""), State::default());
     }
 }

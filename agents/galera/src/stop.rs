@@ -55,6 +55,8 @@ pub fn stop(node: &Node) -> Result<Status, GaleraError> {
         note_leave(st, stopped);
         node.keep_primary_record(st);
     }
+    // A server that ran until now makes any recovered position old.
+    node.keep_recovered(st.as_ref().filter(|_| !stopped));
     node.unpublish();
     node.remove_state()?;
     Ok(Status::Success)
@@ -73,7 +75,7 @@ pub fn demote(node: &Node) -> Result<Status, GaleraError> {
     st.started = crate::state::now_secs();
     st.not_primary_since = None;
     let local = node.local_state(None, node.ctx.deadline.reserving(TAIL).at())?;
-    st.recovered = local.recovered.as_ref().map(|r| r.position.to_string());
+    st.set_recovered(&local, node.stamp(&local));
     let report = Node::report(&local);
     node.publish_state(&mut st, &Published::Stopped(report.clone()));
     node.publish_health(&mut st, 0, "demoted: mariadbd stopped");

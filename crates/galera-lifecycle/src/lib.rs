@@ -11,6 +11,8 @@
 //!   (docs/galera-election.md is its table of cases).
 //! - [`server`]: the argument vector of a join or a bootstrap ([`StartPlan`]), finding and
 //!   following the server without its pid file ([`probe`]), stopping it ([`stop_server`]).
+//! - [`stamp`]: whether a datadir is as a recovery left it ([`DataStamp`]: its position
+//!   holds without a second recovery).
 //! - [`checks`]: the server's own view over SQL (crates/galera-status), credentials from a
 //!   file only.
 //!
@@ -27,6 +29,7 @@ pub mod gvwstate;
 pub mod position;
 pub mod recover;
 pub mod server;
+pub mod stamp;
 
 pub use checks::{fetch, position_of, Credentials, PrimaryView};
 pub use config::{ConfigError, ServerConfig, DEFAULT_BINARY};
@@ -43,3 +46,4 @@ pub use server::{
     diagnose_log, find_server, probe, stop_server, LocalState, Phase, PlanKind, Probe, StartError,
     StartFailure, StartPlan, StopReport, Transfer, TransferScript,
 };
+pub use stamp::DataStamp;
