@@ -73,23 +73,14 @@ impl<'a> Node<'a> {
                 nodes: cfg.node_names().join(","),
             });
         }
+        // The records kept across a stop are named by the resource, not the clone instance: an
+        // anonymous clone's instance number on a node may differ after a stop and start.
+        let resource = ctx.instance().split(':').next().unwrap_or(ctx.instance());
         Ok(Node {
             names: Names::for_instance(ctx.instance()),
             file: StateFile::new(&ctx.env, ctx.info.name, ctx.instance(), "state"),
-            // Named by the resource, not the clone instance: an anonymous clone's instance
-            // number on a node may differ after a stop and start.
-            primary_file: StateFile::new(
-                &ctx.env,
-                ctx.info.name,
-                ctx.instance().split(':').next().unwrap_or(ctx.instance()),
-                "primary",
-            ),
-            recovered_file: StateFile::new(
-                &ctx.env,
-                ctx.info.name,
-                ctx.instance().split(':').next().unwrap_or(ctx.instance()),
-                "recovered",
-            ),
+            primary_file: StateFile::new(&ctx.env, ctx.info.name, resource, "primary"),
+            recovered_file: StateFile::new(&ctx.env, ctx.info.name, resource, "recovered"),
             ctx,
             cfg,
             cluster,
@@ -281,7 +272,8 @@ impl<'a> Node<'a> {
     // ---- the local position ----
 
     /// What is on disk, with the position `--wsrep-recover` gave earlier (`recovered`, from
-    /// the state file or the record a stop kept) or gives now (bounded by `deadline`; never on a datadir in use).
+    /// the state file or the record a stop kept) or gives now (bounded by `deadline`; never
+    /// on a datadir in use).
     pub fn local_state(
         &self,
         recovered: Option<Recovered>,

@@ -148,16 +148,13 @@ impl State {
     /// The part kept across a stop for the next start: the recovered position, while its
     /// stamp holds (empty without one).
     pub fn recovered_record(&self) -> String {
-        let mut kept = State::default();
-        if self.recovered_stamp.is_some() {
-            kept.recovered.clone_from(&self.recovered);
-            kept.recovered_rolled_back = self.recovered_rolled_back;
-            kept.recovered_stamp.clone_from(&self.recovered_stamp);
-        }
-        let mut out = String::new();
-        for line in kept.render().lines().filter(|l| l.starts_with("recovered")) {
-            out.push_str(line);
-            out.push('\n');
+        let (Some(position), Some(stamp)) = (&self.recovered, &self.recovered_stamp) else {
+            return String::new();
+        };
+        // Neither holds a newline: a position parses, a stamp is one line (DataStamp).
+        let mut out = format!("recovered={position}\nrecovered_stamp={stamp}\n");
+        if let Some(n) = self.recovered_rolled_back {
+            out.push_str(&format!("recovered_rolled_back={n}\n"));
         }
         out
     }

@@ -80,7 +80,8 @@ pub fn view_saved(datadir: &Path) -> bool {
 /// Primary: pc.recovery's re-forming of the saved view is the election's job here, and with
 /// the file restored the node comes back under its old gcomm identity, which the survivors
 /// ignore until they forget it (the lab's crash of one node: Primary 16 s and more after the
-/// start with the file, 2-4 s without). A cleanly stopped node never has one (F5): this is its path.
+/// start with the file, 2-4 s without). A cleanly stopped node never has one (F5): this is
+/// its path.
 pub fn remove(datadir: &Path) -> Result<bool, DiskError> {
     let path = datadir.join(GVWSTATE_FILE);
     match std::fs::remove_file(&path) {

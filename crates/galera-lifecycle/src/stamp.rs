@@ -2,11 +2,11 @@
 //! used again instead of running the recovery a second time.
 //!
 //! Pacemaker recovers a failed Promoted instance with demote, stop and start. Demote recovers
-//! the position (the election needs it at once), and start would recover it again: about
-//! 0.13-0.16 s each on the lab's idle nodes, 0.45 s on loaded ones, on the critical path of a whole-cluster outage. Any server
-//! start writes the datadir (InnoDB's redo log and system tablespace, Aria's control file,
-//! files created and renamed in the directory), so an unchanged stamp of those files proves
-//! that no server ran since the stamp was taken.
+//! the position (the election needs it at once), and start would recover it again: 0.13-0.16 s
+//! each on the lab's idle nodes, 0.45 s on loaded ones, on the critical path of a
+//! whole-cluster outage. Any server start writes the datadir (InnoDB's redo log and system
+//! tablespace, Aria's control file, files created and renamed in the directory), so an
+//! unchanged stamp of those files proves that no server ran since the stamp was taken.
 
 use std::fmt;
 use std::io;
