@@ -65,20 +65,14 @@ pub fn spawn_detached_until(
 ) -> Result<DaemonStart, Error> {
     let program = cmd.get_program().to_string_lossy().into_owned();
     let started = Instant::now();
-    let capture = capture_file(capture_dir.unwrap_or(&std::env::temp_dir())).map_err(|source| {
-        Error::Capture {
-            program: program.clone(),
-            source,
-        }
-    })?;
-    let out = capture.try_clone().map_err(|source| Error::Capture {
+    let capture_error = |source: io::Error| Error::Capture {
         program: program.clone(),
         source,
-    })?;
-    let err = capture.try_clone().map_err(|source| Error::Capture {
-        program: program.clone(),
-        source,
-    })?;
+    };
+    let capture =
+        capture_file(capture_dir.unwrap_or(&std::env::temp_dir())).map_err(capture_error)?;
+    let out = capture.try_clone().map_err(capture_error)?;
+    let err = capture.try_clone().map_err(capture_error)?;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err));
@@ -215,6 +209,14 @@ mod tests {
         Instant::now() + Duration::from_secs(secs)
     }
 
+    /// The clean-up of a test's daemon (it may be gone already).
+    fn kill9(pid: i32) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+
     #[test]
     fn captures_output_and_exit_code() {
         let r = spawn_detached(
@@ -254,10 +256,7 @@ mod tests {
         assert_ne!(stat.session, me.session);
         assert_ne!(stat.pgrp, me.pgrp);
         assert!(!stat.state.is_gone());
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        kill9(pid);
     }
 
     #[test]
@@ -275,10 +274,7 @@ mod tests {
         };
         let pid = i32::try_from(pid).unwrap();
         assert!(ProcStat::read(pid).unwrap().is_some());
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        kill9(pid);
     }
 
     #[test]
@@ -297,10 +293,7 @@ mod tests {
         };
         let pid = i32::try_from(pid).unwrap();
         assert!(!ProcStat::read(pid).unwrap().unwrap().state.is_gone());
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        kill9(pid);
     }
 
     #[test]

@@ -152,13 +152,19 @@ fn join(rx: mpsc::Receiver<String>, deadline: Instant) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        cmd
+    }
+
+    fn within(ms: u64) -> Instant {
+        Instant::now() + Duration::from_millis(ms)
+    }
+
     #[test]
     fn captures_output() {
-        let out = run_ok(
-            Command::new("sh").args(["-c", "echo out; echo err >&2"]),
-            Instant::now() + Duration::from_secs(5),
-        )
-        .unwrap();
+        let out = run_ok(&mut sh("echo out; echo err >&2"), within(5000)).unwrap();
         assert_eq!(out.stdout, "out\n");
         assert_eq!(out.stderr, "err\n");
     }
@@ -167,8 +173,8 @@ mod tests {
     fn a_flood_is_cut_and_does_not_block() {
         // 64 MiB on stdout: kept to the cap, and the child is not stuck on a full pipe.
         let out = run_ok(
-            Command::new("sh").args(["-c", "head -c 67108864 /dev/zero; echo done >&2"]),
-            Instant::now() + Duration::from_secs(20),
+            &mut sh("head -c 67108864 /dev/zero; echo done >&2"),
+            within(20_000),
         )
         .unwrap();
         assert_eq!(out.stdout.len(), OUTPUT_CAP);
@@ -178,10 +184,7 @@ mod tests {
     #[test]
     fn a_grandchild_holding_the_output_open_does_not_outlast_the_deadline() {
         let t = Instant::now();
-        let e = run_until(
-            Command::new("sh").args(["-c", "sleep 10 & echo started"]),
-            Instant::now() + Duration::from_millis(300),
-        );
+        let e = run_until(&mut sh("sleep 10 & echo started"), within(300));
         assert!(matches!(e, Err(CommandError::TimedOut { .. })), "{e:?}");
         assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     }
@@ -189,19 +192,16 @@ mod tests {
     #[test]
     fn kills_at_the_deadline() {
         let t = Instant::now();
-        let e = run_until(
-            Command::new("sleep").arg("10"),
-            Instant::now() + Duration::from_millis(100),
-        );
+        let e = run_until(Command::new("sleep").arg("10"), within(100));
         assert!(matches!(e, Err(CommandError::TimedOut { .. })), "{e:?}");
         assert!(t.elapsed() < Duration::from_secs(2));
     }
 
     #[test]
     fn failures_and_missing_programs() {
-        let d = Instant::now() + Duration::from_secs(5);
+        let d = within(5000);
         assert!(matches!(
-            run_ok(Command::new("sh").args(["-c", "echo no >&2; exit 3"]), d),
+            run_ok(&mut sh("echo no >&2; exit 3"), d),
             Err(CommandError::Failed { ref stderr, .. }) if stderr == "no"
         ));
         assert!(matches!(

@@ -42,27 +42,35 @@ import time
 NODE_RE = re.compile(r"(?<![A-Za-z0-9])(n[0-9]+)(?![0-9])")
 
 
-def attempt_tcp(host, port, cto, rto):
+def readable(s, until):
+    """True once s has data to read, False when the monotonic deadline `until` came first."""
+    left = until - time.monotonic()
+    return left > 0 and bool(select.select([s], [], [], left)[0])
+
+
+def connect(host, port, cto):
+    """A TCP connection made within cto seconds: (socket, None), or (None, why not)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(cto)
     try:
         s.connect((host, port))
+        return s, None
     except socket.timeout:
         s.close()
-        return False, "connect timeout"
+        return None, "connect timeout"
     except OSError as e:
         s.close()
-        return False, (e.strerror or str(e)).lower()
+        return None, (e.strerror or str(e)).lower()
+
+
+def attempt_tcp(host, port, cto, rto):
+    s, why = connect(host, port, cto)
+    if s is None:
+        return False, why
     data = b""
     deadline = time.monotonic() + rto
     try:
-        while len(data) < 512:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            r, _, _ = select.select([s], [], [], left)
-            if not r:
-                break
+        while len(data) < 512 and readable(s, deadline):
             chunk = s.recv(512)
             if not chunk:
                 break
@@ -87,16 +95,10 @@ def attempt_mysql(host, port, cto, rto):
     sql = ("SELECT @@hostname, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
            "WHERE VARIABLE_NAME='WSREP_LOCAL_STATE_COMMENT'")
     # a quick TCP connect first: the client's own 1 s connect timeout is too coarse
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(cto)
-    try:
-        s.connect((host, port))
-    except socket.timeout:
-        return False, "connect timeout"
-    except OSError as e:
-        return False, (e.strerror or str(e)).lower()
-    finally:
-        s.close()
+    s, why = connect(host, port, cto)
+    if s is None:
+        return False, why
+    s.close()
     try:
         p = subprocess.run(
             ["mariadb", "-h", host, "-P", str(port), "-u", "lab", "-plab", "--connect-timeout=1",
@@ -322,13 +324,7 @@ def arp(args):
         s.send(request)
         seen = []
         until = time.monotonic() + interval
-        while True:
-            left = until - time.monotonic()
-            if left <= 0:
-                break
-            r, _, _ = select.select([s], [], [], left)
-            if not r:
-                continue
+        while readable(s, until):
             frame = s.recv(128)
             if len(frame) < 42 or frame[12:14] != b"\x08\x06":
                 continue
