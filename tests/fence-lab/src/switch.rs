@@ -834,37 +834,39 @@ mod tests {
         Switch::new(Config::parse(&conf).unwrap())
     }
 
+    /// The reply's text of a request the switch must accept.
+    fn ok(sw: &mut Switch, line: &str) -> String {
+        match sw.handle(&Request::parse(line).unwrap()) {
+            Reply::Ok(text) => text,
+            r => panic!("{line}: {r:?}"),
+        }
+    }
+
+    /// The reason of a request the switch must refuse.
+    fn refused(sw: &mut Switch, line: &str) -> String {
+        match sw.handle(&Request::parse(line).unwrap()) {
+            Reply::Err(reason) => reason,
+            r => panic!("{line}: {r:?}"),
+        }
+    }
+
     #[test]
     fn requests_without_hardware() {
         let d = tempfile::tempdir().unwrap();
         let mut sw = switch_in(d.path());
-        let req = |s: &str| Request::parse(s).unwrap();
-        assert_eq!(
-            sw.handle(&req("list by=n1 via=fence_lab")),
-            Reply::Ok("n1".into())
-        );
-        assert!(matches!(sw.handle(&req("monitor")), Reply::Ok(_)));
-        assert_eq!(sw.handle(&req("status n1")), Reply::Ok("on".into()));
-        assert!(matches!(sw.handle(&req("status n9")), Reply::Err(_)));
-        assert!(matches!(sw.handle(&req("off")), Reply::Err(_)));
-        assert!(
-            matches!(sw.handle(&req("explode n1")), Reply::Err(e) if e.contains("unsupported action"))
-        );
+        assert_eq!(ok(&mut sw, "list by=n1 via=fence_lab"), "n1");
+        ok(&mut sw, "monitor");
+        assert_eq!(ok(&mut sw, "status n1"), "on");
+        refused(&mut sw, "status n9");
+        refused(&mut sw, "off");
+        let e = refused(&mut sw, "explode n1");
+        assert!(e.contains("unsupported action"), "{e}");
         // a broken device refuses the fencer's power operations, journalled; the lab's own
         // crash still works (it is not the device acting)
-        assert!(matches!(
-            sw.handle(&req("device fail by=lab")),
-            Reply::Ok(_)
-        ));
-        let r = sw.handle(&req("reboot n1 by=n2 via=fence_lab"));
-        assert!(
-            matches!(r, Reply::Err(ref e) if e.contains("broken")),
-            "{r:?}"
-        );
-        assert!(matches!(
-            sw.handle(&req("monitor by=n2 via=fence_lab")),
-            Reply::Ok(_)
-        ));
+        ok(&mut sw, "device fail by=lab");
+        let e = refused(&mut sw, "reboot n1 by=n2 via=fence_lab");
+        assert!(e.contains("broken"), "{e}");
+        ok(&mut sw, "monitor by=n2 via=fence_lab");
         let j = fs::read_to_string(d.path().join("journal")).unwrap();
         assert!(j.contains("op=device-fail"), "{j}");
         assert!(
@@ -873,16 +875,10 @@ mod tests {
             ),
             "{j}"
         );
-        assert!(matches!(
-            sw.handle(&req("device repair by=lab")),
-            Reply::Ok(_)
-        ));
+        ok(&mut sw, "device repair by=lab");
         // with `ip` failing, an off cannot take the ports down: it fails, and says so
-        let r = sw.handle(&req("off n1 by=n2 via=fence_lab"));
-        assert!(
-            matches!(r, Reply::Err(ref e) if e.contains("off n1 failed")),
-            "{r:?}"
-        );
+        let e = refused(&mut sw, "off n1 by=n2 via=fence_lab");
+        assert!(e.contains("off n1 failed"), "{e}");
         let st = State::parse(&fs::read_to_string(d.path().join("state")).unwrap());
         assert!(!st.nodes["n1"].on, "the switch records the outlet as off");
         assert!(!st.device_failed);
