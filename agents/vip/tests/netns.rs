@@ -32,6 +32,21 @@ fn stop_removes(r: &Res, ns: &str, ip: &str) {
     assert!(!has_ip_anywhere(ns, ip), "stop left {ip} behind");
 }
 
+/// The address is on `other`, not on its nic: the node holds it, so a probe (`probe_reason`),
+/// the recurring monitor and start answer 1 naming `other`.
+#[track_caller]
+fn assert_elsewhere(r: &Res, ns: &str, other: &str, probe_reason: &str) {
+    r.probe(ns)
+        .assert_rc(1, "probe")
+        .assert_reason(probe_reason);
+    r.run(ns, "monitor")
+        .assert_rc(1, "recurring monitor")
+        .assert_reason(other);
+    r.run(ns, "start")
+        .assert_rc(1, "start")
+        .assert_reason(&format!("is on {other}"));
+}
+
 /// Starts `r` in `ns` (exit 0, `what` names the step) and answers the kernel's line for the VIP
 /// `cidr` on `nic`.
 fn start_added(r: &Res, ns: &str, what: &str, nic: &str, cidr: &str) -> String {
@@ -440,15 +455,8 @@ fn the_address_on_another_interface_is_found_and_stop_removes_it() {
         let cidr = format!("{vip}/{prefix}");
         add_addr(&a, "eth1", &cidr);
         let r = fast_on(vip, prefix, "eth0");
-        r.probe(&a)
-            .assert_rc(1, "probe")
-            .assert_reason(&format!("{vip} is on eth1, not on its nic eth0"));
-        r.run(&a, "monitor")
-            .assert_rc(1, "recurring monitor")
-            .assert_reason("eth1");
-        r.run(&a, "start")
-            .assert_rc(1, "start")
-            .assert_reason("is on eth1");
+        let on_eth1 = format!("{vip} is on eth1, not on its nic eth0");
+        assert_elsewhere(&r, &a, "eth1", &on_eth1);
         assert!(addr_line(&a, "eth0", &cidr).is_none(), "no second copy");
         // Not allowed to remove it: stop fails loudly instead of claiming success.
         r.run_unprivileged(&a, "stop")
@@ -480,13 +488,8 @@ fn a_renamed_nic_keeps_the_vip_found() {
     sh(&["ip", "-n", &a, "link", "set", "eth1", "name", "eth9"]);
     link(&a, "eth9", "up");
     assert!(addr_line(&a, "eth9", "10.201.0.50/24").is_some());
-    r.probe(&a)
-        .assert_rc(1, "probe")
-        .assert_reason("10.201.0.50 is on eth9; nic eth1 does not exist on this node");
-    r.run(&a, "monitor").assert_rc(1, "recurring monitor");
-    r.run(&a, "start")
-        .assert_rc(1, "start")
-        .assert_reason("is on eth9");
+    let on_eth9 = "10.201.0.50 is on eth9; nic eth1 does not exist on this node";
+    assert_elsewhere(&r, &a, "eth9", on_eth9);
     stop_removes(&r, &a, VIP4);
     r.run(&a, "stop").assert_rc(0, "second stop");
     r.probe(&a)
