@@ -294,84 +294,54 @@ mod tests {
     #[test]
     fn configuration_errors_are_6_with_a_reason() {
         err6(&[], "required parameter 'ip'");
-        err6(&[("ip", "10.0.0.256")], "IPv4 or IPv6 address");
-        err6(&[("ip", "not-an-ip")], "not 'not-an-ip'");
-        err6(&[("ip", "10.0.0.1/24")], "cidr_netmask");
-        err6(&[("ip", "0.0.0.0")], "unspecified");
-        err6(&[("ip", "224.0.0.1")], "multicast");
-        err6(&[("ip", "255.255.255.255")], "broadcast");
-        err6(&[("ip", "ff02::1")], "multicast");
-        err6(&[("ip", "::ffff:10.0.0.1")], "IPv4-mapped");
-        err6(&[("ip", "fe80::1")], "needs nic");
+        for (ip, needle) in [
+            ("10.0.0.256", "IPv4 or IPv6 address"),
+            ("not-an-ip", "not 'not-an-ip'"),
+            ("10.0.0.1/24", "cidr_netmask"),
+            ("0.0.0.0", "unspecified"),
+            ("224.0.0.1", "multicast"),
+            ("255.255.255.255", "broadcast"),
+            ("ff02::1", "multicast"),
+            ("::ffff:10.0.0.1", "IPv4-mapped"),
+            ("fe80::1", "needs nic"),
+        ] {
+            err6(&[("ip", ip)], needle);
+        }
+        // One other parameter beside a valid address of either family.
+        let (v4, v6) = ("10.0.0.1", "fd00::1");
+        for (ip, name, value, needle) in [
+            (v4, "cidr_netmask", "33", "out of range"),
+            (v4, "cidr_netmask", "0", "out of range"),
+            (v6, "cidr_netmask", "129", "out of range"),
+            (v6, "cidr_netmask", "255.255.255.0", "IPv6"),
+            (v4, "cidr_netmask", "255.0.255.0", "contiguous"),
+            (v4, "cidr_netmask", "24 bits", "'cidr_netmask'"),
+            (v6, "broadcast", "10.0.0.255", "IPv4 addresses only"),
+            (v4, "broadcast", "fd00::ff", "'broadcast'"),
+            (v6, "iflabel", "x", "IPv4 addresses only"),
+            (v4, "iflabel", "fourteen-chars", "15"),
+            (v4, "iflabel", "a b", "printable"),
+            (v4, "nic", "a/b", "interface name"),
+            (v4, "arp_count", "-1", "'arp_count'"),
+            (v4, "arp_count", "1001", "0 to 1000"),
+            (v4, "arp_interval", "x", "'arp_interval'"),
+            (v4, "probe_wait", "10001", "0 to 10000"),
+            (v4, "probe_duplicate", "maybe", "boolean"),
+            (v6, "preferred_lft", "soon", "'preferred_lft'"),
+            (v4, "preferred_lft", "0", "IPv6 addresses only"),
+        ] {
+            err6(&[("ip", ip), (name, value)], needle);
+        }
         err6(
-            &[("ip", "10.0.0.1"), ("cidr_netmask", "33")],
-            "out of range",
-        );
-        err6(&[("ip", "10.0.0.1"), ("cidr_netmask", "0")], "out of range");
-        err6(
-            &[("ip", "fd00::1"), ("cidr_netmask", "129")],
-            "out of range",
-        );
-        err6(
-            &[("ip", "fd00::1"), ("cidr_netmask", "255.255.255.0")],
-            "IPv6",
-        );
-        err6(
-            &[("ip", "10.0.0.1"), ("cidr_netmask", "255.0.255.0")],
-            "contiguous",
-        );
-        err6(
-            &[("ip", "10.0.0.1"), ("cidr_netmask", "24 bits")],
-            "'cidr_netmask'",
-        );
-        err6(
-            &[("ip", "fd00::1"), ("broadcast", "10.0.0.255")],
-            "IPv4 addresses only",
-        );
-        err6(
-            &[("ip", "10.0.0.1"), ("broadcast", "fd00::ff")],
-            "'broadcast'",
-        );
-        err6(
-            &[("ip", "fd00::1"), ("iflabel", "x")],
-            "IPv4 addresses only",
-        );
-        err6(
-            &[
-                ("ip", "10.0.0.1"),
-                ("nic", "eth0"),
-                ("iflabel", "waytoolong1"),
-            ],
+            &[("ip", v4), ("nic", "eth0"), ("iflabel", "waytoolong1")],
             "15",
         );
-        err6(&[("ip", "10.0.0.1"), ("iflabel", "fourteen-chars")], "15");
-        err6(&[("ip", "10.0.0.1"), ("iflabel", "a b")], "printable");
         err6(
-            &[("ip", "10.0.0.1"), ("nic", "eth0:a"), ("iflabel", "b")],
+            &[("ip", v4), ("nic", "eth0:a"), ("iflabel", "b")],
             "both iflabel",
         );
-        err6(&[("ip", "10.0.0.1"), ("nic", "a/b")], "interface name");
-        err6(&[("ip", "10.0.0.1"), ("arp_count", "-1")], "'arp_count'");
-        err6(&[("ip", "10.0.0.1"), ("arp_count", "1001")], "0 to 1000");
-        err6(
-            &[("ip", "10.0.0.1"), ("arp_interval", "x")],
-            "'arp_interval'",
-        );
-        err6(&[("ip", "10.0.0.1"), ("probe_wait", "10001")], "0 to 10000");
-        err6(
-            &[("ip", "10.0.0.1"), ("probe_duplicate", "maybe")],
-            "boolean",
-        );
-        err6(
-            &[("ip", "fd00::1"), ("preferred_lft", "soon")],
-            "'preferred_lft'",
-        );
-        err6(
-            &[("ip", "10.0.0.1"), ("preferred_lft", "0")],
-            "IPv6 addresses only",
-        );
         // forever on IPv4 (the default, or written out) is fine.
-        assert!(cfg(&[("ip", "10.0.0.1"), ("preferred_lft", "forever")]).is_ok());
+        assert!(cfg(&[("ip", v4), ("preferred_lft", "forever")]).is_ok());
     }
 
     #[test]

@@ -20,6 +20,33 @@ fn fast(pairs: &[(&str, &str)]) -> Res {
         .with("arp_count", "3")
 }
 
+/// [`fast`] with the address, its prefix and its nic.
+fn fast_on(ip: &str, prefix: &str, nic: &str) -> Res {
+    fast(&[("ip", ip), ("cidr_netmask", prefix), ("nic", nic)])
+}
+
+/// `stop` answers 0 and leaves `ip` on no interface of `ns`.
+#[track_caller]
+fn stop_removes(r: &Res, ns: &str, ip: &str) {
+    r.run(ns, "stop").assert_rc(0, "stop");
+    assert!(!has_ip_anywhere(ns, ip), "stop left {ip} behind");
+}
+
+/// The address is on `other`, not on its nic: the node holds it, so a probe (`probe_reason`),
+/// the recurring monitor and start answer 1 naming `other`.
+#[track_caller]
+fn assert_elsewhere(r: &Res, ns: &str, other: &str, probe_reason: &str) {
+    r.probe(ns)
+        .assert_rc(1, "probe")
+        .assert_reason(probe_reason);
+    r.run(ns, "monitor")
+        .assert_rc(1, "recurring monitor")
+        .assert_reason(other);
+    r.run(ns, "start")
+        .assert_rc(1, "start")
+        .assert_reason(&format!("is on {other}"));
+}
+
 /// Starts `r` in `ns` (exit 0, `what` names the step) and answers the kernel's line for the VIP
 /// `cidr` on `nic`.
 fn start_added(r: &Res, ns: &str, what: &str, nic: &str, cidr: &str) -> String {
@@ -42,7 +69,7 @@ fn assert_misconfigured(r: &Res, ns: &str, what: &str, needle: &str) {
 fn ipv4_start_monitor_stop_are_idempotent() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    let r = fast_on(VIP4, "24", "eth0");
 
     r.probe(&a).assert_rc(7, "probe before start");
     r.run(&a, "monitor").assert_rc(7, "monitor before start");
@@ -111,8 +138,7 @@ fn ipv4_label_broadcast_and_netmask_forms() {
     assert!(line.contains("brd 10.201.0.99"), "{line}");
     assert!(line.contains("eth0:vip"), "{line}");
     r.run(&a, "monitor").assert_rc(0, "monitor");
-    r.run(&a, "stop").assert_rc(0, "stop");
-    assert!(!has_ip_anywhere(&a, VIP4));
+    stop_removes(&r, &a, VIP4);
 
     // IPaddr2's nic:label form, and broadcast '-' (host bits cleared).
     let r = fast(&[
@@ -127,7 +153,7 @@ fn ipv4_label_broadcast_and_netmask_forms() {
     r.run(&a, "stop").assert_rc(0, "stop");
 
     // A /32 gets no broadcast.
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "32"), ("nic", "eth0")]);
+    let r = fast_on(VIP4, "32", "eth0");
     let line = start_added(&r, &a, "start /32", "eth0", "10.201.0.50/32");
     assert!(!line.contains("brd"), "{line}");
     r.run(&a, "stop").assert_rc(0, "stop");
@@ -138,7 +164,7 @@ fn the_address_with_another_prefix_is_an_error_and_stop_removes_it() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
     add_addr(&a, "eth0", "10.201.0.50/16");
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    let r = fast_on(VIP4, "24", "eth0");
     r.run(&a, "monitor")
         .assert_rc(1, "monitor")
         .assert_reason("prefix /16");
@@ -149,11 +175,7 @@ fn the_address_with_another_prefix_is_an_error_and_stop_removes_it() {
         addr_line(&a, "eth0", "10.201.0.50/24").is_none(),
         "no second copy"
     );
-    r.run(&a, "stop").assert_rc(0, "stop");
-    assert!(
-        !has_ip_anywhere(&a, VIP4),
-        "stop leaves nothing of the address"
-    );
+    stop_removes(&r, &a, VIP4);
     // Without cidr_netmask, any prefix is the address.
     add_addr(&a, "eth0", "10.201.0.50/16");
     let r = fast(&[("ip", VIP4), ("nic", "eth0")]);
@@ -162,15 +184,14 @@ fn the_address_with_another_prefix_is_an_error_and_stop_removes_it() {
     r.run(&a, "start")
         .assert_rc(0, "start without cidr_netmask: already there");
     assert_eq!(addrs(&a, "eth0").matches(" 10.201.0.50/").count(), 1);
-    r.run(&a, "stop").assert_rc(0, "stop");
-    assert!(!has_ip_anywhere(&a, VIP4));
+    stop_removes(&r, &a, VIP4);
 }
 
 #[test]
 fn ipv6_start_monitor_stop_are_idempotent() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
-    let r = fast(&[("ip", VIP6), ("cidr_netmask", "64"), ("nic", "eth0")]);
+    let r = fast_on(VIP6, "64", "eth0");
     r.probe(&a).assert_rc(7, "probe before start");
     let line = start_added(&r, &a, "start", "eth0", "fd00:201::50/64");
     // Our probe replaced the kernel's DAD: nodad, and usable at once.
@@ -215,7 +236,7 @@ fn ipv6_disabled_on_the_nic_is_5() {
         "-w",
         "net.ipv6.conf.eth0.disable_ipv6=1",
     ]);
-    let r = fast(&[("ip", VIP6), ("cidr_netmask", "64"), ("nic", "eth0")]);
+    let r = fast_on(VIP6, "64", "eth0");
     r.run(&a, "start")
         .assert_rc(5, "start")
         .assert_reason("IPv6 is disabled on eth0");
@@ -236,8 +257,7 @@ fn ipv6_without_probe_waits_for_the_kernels_dad() {
     );
     assert!(!line.contains("nodad"), "kernel DAD was used: {line}");
     r.run(&a, "monitor").assert_rc(0, "monitor");
-    r.run(&a, "stop").assert_rc(0, "stop");
-    assert!(!has_ip_anywhere(&a, VIP6));
+    stop_removes(&r, &a, VIP6);
 }
 
 #[test]
@@ -251,8 +271,7 @@ fn nic_is_detected_from_the_subnet() {
     assert!(addr_line(&a, "eth0", "10.201.0.50/24").is_some());
     r.run(&a, "monitor")
         .assert_rc(0, "monitor finds it anywhere");
-    r.run(&a, "stop").assert_rc(0, "stop");
-    assert!(!has_ip_anywhere(&a, VIP4));
+    stop_removes(&r, &a, VIP4);
     // IPv6 (link-local own addresses do not count).
     let r = fast(&[("ip", VIP6)]);
     r.run(&a, "start").assert_rc(0, "start v6");
@@ -279,8 +298,7 @@ fn no_candidate_nic_is_5_naming_none() {
         .assert_rc(0, "validate-all level 0");
     r.probe(&a).assert_rc(7, "probe");
     r.run(&a, "monitor").assert_rc(7, "monitor");
-    r.run(&a, "stop").assert_rc(0, "stop");
-    assert!(!has_ip_anywhere(&a, "10.202.0.50"));
+    stop_removes(&r, &a, "10.202.0.50");
     // nic given, but no own address in a subnet containing the VIP and no cidr_netmask.
     let r = fast(&[("ip", "10.202.0.50"), ("nic", "eth0")]);
     r.run(&a, "start")
@@ -399,7 +417,7 @@ fn network_and_broadcast_addresses_are_6() {
 fn a_node_without_the_nic() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "bond7")]);
+    let r = fast_on(VIP4, "24", "bond7");
     r.probe(&a)
         .assert_rc(7, "probe")
         .assert_reason("nic bond7 does not exist");
@@ -413,7 +431,7 @@ fn a_node_without_the_nic() {
     r.run(&a, "stop").assert_rc(0, "stop");
 
     // The nic vanishing under a running VIP: monitor says 7, stop says 0.
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth1")]);
+    let r = fast_on(VIP4, "24", "eth1");
     let c = lab.netns("c");
     lab.veth(&a, "eth1", &c, "eth1");
     r.run(&a, "start").assert_rc(0, "start on eth1");
@@ -436,24 +454,16 @@ fn the_address_on_another_interface_is_found_and_stop_removes_it() {
         lab.veth(&a, "eth1", &c, "eth1");
         let cidr = format!("{vip}/{prefix}");
         add_addr(&a, "eth1", &cidr);
-        let r = fast(&[("ip", vip), ("cidr_netmask", prefix), ("nic", "eth0")]);
-        r.probe(&a)
-            .assert_rc(1, "probe")
-            .assert_reason(&format!("{vip} is on eth1, not on its nic eth0"));
-        r.run(&a, "monitor")
-            .assert_rc(1, "recurring monitor")
-            .assert_reason("eth1");
-        r.run(&a, "start")
-            .assert_rc(1, "start")
-            .assert_reason("is on eth1");
+        let r = fast_on(vip, prefix, "eth0");
+        let on_eth1 = format!("{vip} is on eth1, not on its nic eth0");
+        assert_elsewhere(&r, &a, "eth1", &on_eth1);
         assert!(addr_line(&a, "eth0", &cidr).is_none(), "no second copy");
         // Not allowed to remove it: stop fails loudly instead of claiming success.
         r.run_unprivileged(&a, "stop")
             .assert_rc(4, "stop as nobody")
             .assert_reason("permission denied");
         assert!(addr_line(&a, "eth1", &cidr).is_some());
-        r.run(&a, "stop").assert_rc(0, "stop");
-        assert!(!has_ip_anywhere(&a, vip), "stop removed it from eth1");
+        stop_removes(&r, &a, vip);
         r.run(&a, "stop").assert_rc(0, "second stop");
         r.probe(&a).assert_rc(7, "probe after stop");
         // On its nic and, stray, on another one too: running; stop removes both.
@@ -461,8 +471,7 @@ fn the_address_on_another_interface_is_found_and_stop_removes_it() {
         add_addr(&a, "eth1", &cidr);
         r.run(&a, "monitor")
             .assert_rc(0, "monitor with a stray copy");
-        r.run(&a, "stop").assert_rc(0, "stop");
-        assert!(!has_ip_anywhere(&a, vip), "both copies removed");
+        stop_removes(&r, &a, vip);
     }
 }
 
@@ -473,21 +482,15 @@ fn a_renamed_nic_keeps_the_vip_found() {
     let (a, _b) = lab.pair();
     let c = lab.netns("c");
     lab.veth(&a, "eth1", &c, "eth1");
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth1")]);
+    let r = fast_on(VIP4, "24", "eth1");
     r.run(&a, "start").assert_rc(0, "start on eth1");
     link(&a, "eth1", "down");
     sh(&["ip", "-n", &a, "link", "set", "eth1", "name", "eth9"]);
     link(&a, "eth9", "up");
     assert!(addr_line(&a, "eth9", "10.201.0.50/24").is_some());
-    r.probe(&a)
-        .assert_rc(1, "probe")
-        .assert_reason("10.201.0.50 is on eth9; nic eth1 does not exist on this node");
-    r.run(&a, "monitor").assert_rc(1, "recurring monitor");
-    r.run(&a, "start")
-        .assert_rc(1, "start")
-        .assert_reason("is on eth9");
-    r.run(&a, "stop").assert_rc(0, "stop");
-    assert!(!has_ip_anywhere(&a, VIP4), "stop removed it from eth9");
+    let on_eth9 = "10.201.0.50 is on eth9; nic eth1 does not exist on this node";
+    assert_elsewhere(&r, &a, "eth9", on_eth9);
+    stop_removes(&r, &a, VIP4);
     r.run(&a, "stop").assert_rc(0, "second stop");
     r.probe(&a)
         .assert_rc(7, "probe after stop")
@@ -500,8 +503,7 @@ fn a_renamed_nic_keeps_the_vip_found() {
     assert!(addr_line(&a, "eth9", "10.201.0.50/24").is_some());
     r.run(&a, "monitor")
         .assert_rc(0, "monitor through the altname");
-    r.run(&a, "stop").assert_rc(0, "stop");
-    assert!(!has_ip_anywhere(&a, VIP4));
+    stop_removes(&r, &a, VIP4);
 }
 
 /// reload-agent (OCF 1.1): the reloadable parameters are read only by a later start, so it
@@ -510,7 +512,7 @@ fn a_renamed_nic_keeps_the_vip_found() {
 fn reload_agent_validates_and_keeps_the_address() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    let r = fast_on(VIP4, "24", "eth0");
     let before = start_added(&r, &a, "start", "eth0", "10.201.0.50/24");
     let changed = r
         .with("arp_count", "1")
@@ -538,7 +540,7 @@ fn reload_agent_validates_and_keeps_the_address() {
 fn link_down_is_7_with_a_reason() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, b) = lab.pair();
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    let r = fast_on(VIP4, "24", "eth0");
     r.run(&a, "start").assert_rc(0, "start");
 
     link(&a, "eth0", "down");
@@ -589,7 +591,7 @@ fn takeover(vip: &str) {
     let h = lab.switch(3);
     let (h1, h2, h3) = (&h[0], &h[1], &h[2]);
     let prefix = if vip.contains(':') { "64" } else { "24" };
-    let r = fast(&[("ip", vip), ("cidr_netmask", prefix), ("nic", "eth0")]);
+    let r = fast_on(vip, prefix, "eth0");
     let (mac1, mac3) = (mac(h1, "eth0"), mac(h3, "eth0"));
 
     r.run(h1, "start").assert_rc(0, "start on h1");
@@ -640,7 +642,7 @@ fn duplicate(vip: &str, prefix: &str) {
     let cidr = format!("{vip}/{prefix}");
     add_addr(&b, "eth0", &cidr); // another host already holds it
     let holder = mac(&b, "eth0");
-    let r = fast(&[("ip", vip), ("cidr_netmask", prefix), ("nic", "eth0")]);
+    let r = fast_on(vip, prefix, "eth0");
 
     let run = r.run(&a, "start");
     run.assert_rc(1, "start")
@@ -671,7 +673,7 @@ fn duplicate(vip: &str, prefix: &str) {
 fn without_privileges_start_is_4() {
     let Some(mut lab) = Lab::new() else { return };
     let (a, _b) = lab.pair();
-    let r = fast(&[("ip", VIP4), ("cidr_netmask", "24"), ("nic", "eth0")]);
+    let r = fast_on(VIP4, "24", "eth0");
     r.run_unprivileged(&a, "start")
         .assert_rc(4, "start as nobody")
         .assert_reason("CAP_NET_ADMIN");
@@ -735,7 +737,7 @@ fn no_child_processes() {
     let (a, _b) = lab.pair();
     let dir = tempfile::tempdir().expect("temp dir");
     for (v, p) in [(VIP4, "24"), (VIP6, "64")] {
-        let r = fast(&[("ip", v), ("cidr_netmask", p), ("nic", "eth0")]);
+        let r = fast_on(v, p, "eth0");
         for action in ["start", "monitor", "stop", "validate-all"] {
             let trace = dir.path().join(format!("{action}.trace"));
             let trace = trace.to_str().unwrap_or_default();

@@ -191,6 +191,11 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// [`select_nic`] among lo, eth0 and eth1.
+    fn select(addrs: &[Address], vip: &str, prefix: Option<u8>) -> Result<NicChoice, NicError> {
+        select_nic(&links(), addrs, ip(vip), prefix)
+    }
+
     #[test]
     fn single_candidate_gives_its_prefix() {
         let addrs = [
@@ -198,23 +203,23 @@ mod tests {
             addr(2, "10.201.0.1/24"),
             addr(3, "192.168.7.1/24"),
         ];
-        let c = select_nic(&links(), &addrs, ip("10.201.0.50"), None).unwrap();
+        let c = select(&addrs, "10.201.0.50", None).unwrap();
         assert_eq!((c.nic.as_str(), c.prefix, c.ifindex), ("eth0", 24, 2));
         // A configured netmask wins over the own address's prefix.
-        let c = select_nic(&links(), &addrs, ip("10.201.0.50"), Some(16)).unwrap();
+        let c = select(&addrs, "10.201.0.50", Some(16)).unwrap();
         assert_eq!((c.nic.as_str(), c.prefix), ("eth0", 16));
         // With the configured netmask, the VIP's subnet must contain the own address.
-        let e = select_nic(&links(), &addrs, ip("10.201.0.50"), Some(30)).unwrap_err();
+        let e = select(&addrs, "10.201.0.50", Some(30)).unwrap_err();
         assert!(matches!(e, NicError::NoCandidate { .. }), "{e}");
         // Loopback VIPs land on lo.
-        let c = select_nic(&links(), &addrs, ip("127.0.0.50"), None).unwrap();
+        let c = select(&addrs, "127.0.0.50", None).unwrap();
         assert_eq!(c.nic, "lo");
     }
 
     #[test]
     fn none_and_several_are_errors_naming_what_was_found() {
         let addrs = [addr(2, "10.201.0.1/24"), addr(3, "10.201.0.2/24")];
-        let e = select_nic(&links(), &addrs, ip("10.201.0.50"), None).unwrap_err();
+        let e = select(&addrs, "10.201.0.50", None).unwrap_err();
         let text = e.to_string();
         assert!(
             matches!(e, NicError::AmbiguousNic { ref candidates, .. } if candidates.len() == 2)
@@ -224,7 +229,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("set nic"), "{text}");
-        let e = select_nic(&links(), &addrs, ip("10.9.9.9"), None).unwrap_err();
+        let e = select(&addrs, "10.9.9.9", None).unwrap_err();
         assert!(matches!(e, NicError::NoCandidate { .. }));
         assert!(e.to_string().contains("no interface"), "{e}");
         assert!(e.to_string().contains("10.9.9.9"), "{e}");
@@ -238,9 +243,9 @@ mod tests {
             addr(3, "10.201.0.50/24"),
             addr(3, "fd00:201::1/64"),
         ];
-        let c = select_nic(&links(), &addrs, ip("10.201.0.50"), None).unwrap();
+        let c = select(&addrs, "10.201.0.50", None).unwrap();
         assert_eq!(c.nic, "eth0");
-        let e = select_nic(&links(), &addrs[..2], ip("fd00:201::50"), None).unwrap_err();
+        let e = select(&addrs[..2], "fd00:201::50", None).unwrap_err();
         assert!(matches!(e, NicError::NoCandidate { .. }));
     }
 
@@ -251,10 +256,10 @@ mod tests {
             addr(3, "fe80::2/64"),
             addr(3, "fd00:201::1/64"),
         ];
-        let c = select_nic(&links(), &addrs, ip("fd00:201::50"), None).unwrap();
+        let c = select(&addrs, "fd00:201::50", None).unwrap();
         assert_eq!((c.nic.as_str(), c.prefix), ("eth1", 64));
         // A link-local VIP matches link-local own addresses only (and there are two here).
-        let e = select_nic(&links(), &addrs, ip("fe80::50"), None).unwrap_err();
+        let e = select(&addrs, "fe80::50", None).unwrap_err();
         assert!(matches!(e, NicError::AmbiguousNic { .. }));
     }
 
@@ -263,7 +268,7 @@ mod tests {
         let mut failed = addr(3, "10.201.0.3/24");
         failed.flags = AddrFlags(AddrFlags::DADFAILED);
         let addrs = [addr(2, "10.201.0.1/16"), addr(2, "10.201.0.2/24"), failed];
-        let c = select_nic(&links(), &addrs, ip("10.201.0.50"), None).unwrap();
+        let c = select(&addrs, "10.201.0.50", None).unwrap();
         assert_eq!(
             (c.nic.as_str(), c.prefix),
             ("eth0", 24),

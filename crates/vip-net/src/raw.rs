@@ -59,14 +59,14 @@ pub fn announce(
             let fd = packet_socket(op, 0)?;
             let arp = Arp::announcement(mac, v4).encode();
             let dst = sockaddr_ll(link.index, ETH_P_ARP, MacAddr::BROADCAST);
-            Box::new(move || send_ll(op, &fd, &dst, &arp))
+            Box::new(move || send_to(op, &fd, &dst, &arp))
         }
         IpAddr::V6(v6) => {
             let op = "send unsolicited neighbour advertisement";
             let fd = icmp6_socket(op, link.index, v6)?;
             let na = packet::unsolicited_na(mac, v6);
             let dst = sockaddr_in6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1), link.index);
-            Box::new(move || send_in6(op, &fd, &dst, &na))
+            Box::new(move || send_to(op, &fd, &dst, &na))
         }
     };
     for i in 0..count {
@@ -119,7 +119,7 @@ pub fn probe_duplicate(
             (pkt.to_vec(), sockaddr_ll(link.index, ETH_P_IPV6, dmac))
         }
     };
-    send_ll(op, &fd, &dst, &frame)?;
+    send_to(op, &fd, &dst, &frame)?;
     let mut resend = Some(start + (end - start) / 2);
     let mut buf = [0u8; 2048];
     loop {
@@ -129,7 +129,7 @@ pub fn probe_duplicate(
         }
         if let Some(at) = resend {
             if now >= at {
-                send_ll(op, &fd, &dst, &frame)?;
+                send_to(op, &fd, &dst, &frame)?;
                 resend = None;
             }
         }
@@ -213,7 +213,16 @@ fn bind_ll(op: &'static str, fd: &OwnedFd, ifindex: u32, proto: u16) -> Result<(
     Ok(())
 }
 
-fn send_ll(op: &'static str, fd: &OwnedFd, dst: &libc::sockaddr_ll, payload: &[u8]) -> Result<()> {
+/// A socket address struct that sendto(2) reads as a `struct sockaddr` of its own size.
+///
+/// # Safety
+/// Only for the C `sockaddr_*` structs, whose layout begins with the address family.
+unsafe trait SockAddr {}
+// SAFETY: both are the kernel's own socket address structs.
+unsafe impl SockAddr for libc::sockaddr_ll {}
+unsafe impl SockAddr for libc::sockaddr_in6 {}
+
+fn send_to<A: SockAddr>(op: &'static str, fd: &OwnedFd, dst: &A, payload: &[u8]) -> Result<()> {
     // SAFETY: `payload` and `dst` are valid for reads of the lengths passed, for the call.
     let rc = unsafe {
         libc::sendto(
@@ -221,8 +230,8 @@ fn send_ll(op: &'static str, fd: &OwnedFd, dst: &libc::sockaddr_ll, payload: &[u
             payload.as_ptr().cast::<libc::c_void>(),
             payload.len(),
             0,
-            (dst as *const libc::sockaddr_ll).cast::<libc::sockaddr>(),
-            size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            (dst as *const A).cast::<libc::sockaddr>(),
+            size_of::<A>() as libc::socklen_t,
         )
     };
     if rc < 0 {
@@ -327,27 +336,4 @@ fn icmp6_socket(op: &'static str, ifindex: u32, source: Ipv6Addr) -> Result<Owne
     // Not fatal: unbound, the kernel picks the link-local source, which receivers accept too.
     let _ = rc;
     Ok(fd)
-}
-
-fn send_in6(
-    op: &'static str,
-    fd: &OwnedFd,
-    dst: &libc::sockaddr_in6,
-    payload: &[u8],
-) -> Result<()> {
-    // SAFETY: `payload` and `dst` are valid for reads of the lengths passed, for the call.
-    let rc = unsafe {
-        libc::sendto(
-            fd.as_raw_fd(),
-            payload.as_ptr().cast::<libc::c_void>(),
-            payload.len(),
-            0,
-            (dst as *const libc::sockaddr_in6).cast::<libc::sockaddr>(),
-            size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-        )
-    };
-    if rc < 0 {
-        return Err(Error::from_io(op, io::Error::last_os_error()));
-    }
-    Ok(())
 }

@@ -74,6 +74,25 @@ impl Res {
         self.row(ns, what, "monitor")
             .env("OCF_RESKEY_CRM_meta_interval", "0")
     }
+    /// Rows named "<what>, <when>", each run as the action its `what` begins with ("probe": a
+    /// probe): (what, the exit code expected, a text the reason must contain).
+    fn steps(&self, ns: Option<&str>, when: &str, steps: &[(&str, i32, Option<&str>)]) -> Vec<Row> {
+        steps
+            .iter()
+            .map(|&(what, rc, needle)| {
+                let name = format!("{what}, {when}");
+                let row = match what.split(' ').next().unwrap_or(what) {
+                    "probe" => self.probe(ns, &name),
+                    action => self.row(ns, &name, action),
+                }
+                .expect(&[rc]);
+                match needle {
+                    Some(needle) => row.reason(needle),
+                    None => row,
+                }
+            })
+            .collect()
+    }
 }
 
 /// Runs rows now (the scenario changes state between them) and collects what broke.
@@ -226,27 +245,18 @@ fn vip_interfaces_renamed_missing_down_and_the_address_elsewhere() {
     let missing = on_d1.with("nic", "nosuch0");
     check(
         &mut broken,
-        [
-            missing
-                .probe(n, "probe, nic missing")
-                .expect(&[7])
-                .reason("nic nosuch0 does not exist"),
-            missing
-                .row(n, "monitor, nic missing", "monitor")
-                .expect(&[7])
-                .reason("nosuch0"),
-            missing
-                .row(n, "start, nic missing", "start")
-                .expect(&[5])
-                .reason("interface 'nosuch0' does not exist"),
-            missing
-                .row(n, "validate-all, nic missing", "validate-all")
-                .expect(&[5]),
-            missing.row(n, "stop, nic missing", "stop").expect(&[0]),
-            missing
-                .row(n, "stop again, nic missing", "stop")
-                .expect(&[0]),
-        ],
+        missing.steps(
+            n,
+            "nic missing",
+            &[
+                ("probe", 7, Some("nic nosuch0 does not exist")),
+                ("monitor", 7, Some("nosuch0")),
+                ("start", 5, Some("interface 'nosuch0' does not exist")),
+                ("validate-all", 5, None),
+                ("stop", 0, None),
+                ("stop again", 0, None),
+            ],
+        ),
     );
     ns.expect_nowhere(&mut broken, "10.201.0.50", "nic missing");
 
@@ -259,19 +269,17 @@ fn vip_interfaces_renamed_missing_down_and_the_address_elsewhere() {
     ns.ip(&["link", "set", "d1", "down"]);
     check(
         &mut broken,
-        [
-            on_d1
-                .row(n, "monitor, d1 down", "monitor")
-                .expect(&[7])
-                .reason("administratively down"),
-            on_d1.probe(n, "probe, d1 down").expect(&[7]),
-            on_d1
-                .row(n, "start, d1 down", "start")
-                .expect(&[1])
-                .reason("administratively down"),
-            on_d1.row(n, "stop, d1 down", "stop").expect(&[0]),
-            on_d1.row(n, "stop again, d1 down", "stop").expect(&[0]),
-        ],
+        on_d1.steps(
+            n,
+            "d1 down",
+            &[
+                ("monitor", 7, Some("administratively down")),
+                ("probe", 7, None),
+                ("start", 1, Some("administratively down")),
+                ("stop", 0, None),
+                ("stop again", 0, None),
+            ],
+        ),
     );
     ns.expect_nowhere(&mut broken, "10.201.0.50", "stop on a down link");
     ns.ip(&["link", "set", "d1", "up"]);
@@ -280,14 +288,15 @@ fn vip_interfaces_renamed_missing_down_and_the_address_elsewhere() {
     let on_v0 = quick(&[("ip", "10.201.2.50"), ("cidr_netmask", "24"), ("nic", "v0")]);
     check(
         &mut broken,
-        [
-            on_v0
-                .row(n, "start, no carrier", "start")
-                .expect(&[1])
-                .reason("cannot start 10.201.2.50 on v0"),
-            on_v0.probe(n, "probe, no carrier").expect(&[7]),
-            on_v0.row(n, "stop, no carrier", "stop").expect(&[0]),
-        ],
+        on_v0.steps(
+            n,
+            "no carrier",
+            &[
+                ("start", 1, Some("cannot start 10.201.2.50 on v0")),
+                ("probe", 7, None),
+                ("stop", 0, None),
+            ],
+        ),
     );
     ns.expect_nowhere(&mut broken, "10.201.2.50", "no carrier");
 
@@ -303,23 +312,22 @@ fn vip_interfaces_renamed_missing_down_and_the_address_elsewhere() {
     ns.expect_on(&mut broken, "d9", "10.201.3.50/24", "renamed");
     check(
         &mut broken,
-        [
-            on_d3
-                .probe(n, "probe, nic renamed")
-                .expect(&[1])
-                .reason("10.201.3.50 is on d9; nic d3 does not exist"),
-            on_d3
-                .row(n, "monitor, nic renamed", "monitor")
-                .expect(&[1])
-                .reason("is on d9"),
-            on_d3
-                .row(n, "start, nic renamed", "start")
-                .expect(&[1])
-                .reason("is on d9"),
-            on_d3.row(n, "stop, nic renamed", "stop").expect(&[0]),
-            on_d3.row(n, "stop again, nic renamed", "stop").expect(&[0]),
-            on_d3.probe(n, "probe after stop, nic renamed").expect(&[7]),
-        ],
+        on_d3.steps(
+            n,
+            "nic renamed",
+            &[
+                (
+                    "probe",
+                    1,
+                    Some("10.201.3.50 is on d9; nic d3 does not exist"),
+                ),
+                ("monitor", 1, Some("is on d9")),
+                ("start", 1, Some("is on d9")),
+                ("stop", 0, None),
+                ("stop again", 0, None),
+                ("probe after stop", 7, None),
+            ],
+        ),
     );
     ns.expect_nowhere(&mut broken, "10.201.3.50", "stop after the rename");
 
@@ -339,27 +347,25 @@ fn vip_interfaces_renamed_missing_down_and_the_address_elsewhere() {
         let ip = cidr.split('/').next().unwrap_or_default();
         ns.add(other, cidr);
         let elsewhere = format!("{ip} is on {other}, not on its nic d1");
+        let elsewhere = Some(elsewhere.as_str());
         check(
             &mut broken,
-            [
-                res.probe(n, &format!("probe, {ip} on {other}"))
-                    .expect(&[1])
-                    .reason(&elsewhere),
-                res.row(n, &format!("monitor, {ip} on {other}"), "monitor")
-                    .expect(&[1])
-                    .reason(&elsewhere),
-                res.row(n, &format!("start, {ip} on {other}"), "start")
-                    .expect(&[1])
-                    .reason(&elsewhere),
-                res.row(n, &format!("validate-all, {ip} on {other}"), "validate-all")
-                    .expect(&[0]),
-                res.row(n, &format!("stop, {ip} on {other}"), "stop")
-                    .expect(&[0]),
-                res.row(n, &format!("stop again, {ip} on {other}"), "stop")
-                    .expect(&[0]),
-                res.probe(n, &format!("probe after stop, {ip}"))
-                    .expect(&[7]),
-            ],
+            res.steps(
+                n,
+                &format!("{ip} on {other}"),
+                &[
+                    ("probe", 1, elsewhere),
+                    ("monitor", 1, elsewhere),
+                    ("start", 1, elsewhere),
+                    ("validate-all", 0, None),
+                    ("stop", 0, None),
+                    ("stop again", 0, None),
+                ],
+            ),
+        );
+        check(
+            &mut broken,
+            res.steps(n, ip, &[("probe after stop", 7, None)]),
         );
         ns.expect_nowhere(&mut broken, ip, "stop of an address on another interface");
     }
@@ -381,16 +387,16 @@ fn vip_interfaces_renamed_missing_down_and_the_address_elsewhere() {
     ] {
         check(
             &mut broken,
-            [
-                res.row(n, "validate-all, subnet address", "validate-all")
-                    .expect(&[6])
-                    .reason(needle),
-                res.row(n, "start, subnet address", "start")
-                    .expect(&[6])
-                    .reason(needle),
-                res.probe(n, "probe, subnet address").expect(&[7]),
-                res.row(n, "stop, subnet address", "stop").expect(&[0]),
-            ],
+            res.steps(
+                n,
+                "subnet address",
+                &[
+                    ("validate-all", 6, Some(needle)),
+                    ("start", 6, Some(needle)),
+                    ("probe", 7, None),
+                    ("stop", 0, None),
+                ],
+            ),
         );
     }
     ns.expect_nowhere(&mut broken, "10.201.0.255", "subnet addresses");
