@@ -147,9 +147,6 @@ impl ParamType for VipIp {
             .map(VipIp)
             .map_err(|_| "an IPv4 or IPv6 address".into())
     }
-    fn from_default(default: VipIp) -> Self {
-        default
-    }
     fn default_text(default: VipIp) -> String {
         default.0.to_string()
     }
@@ -166,9 +163,6 @@ impl ParamType for CidrNetmask {
         Netmask::parse(text)
             .map(CidrNetmask)
             .ok_or_else(|| "a prefix length or a dotted-quad netmask".into())
-    }
-    fn from_default(default: CidrNetmask) -> Self {
-        default
     }
     fn default_text(default: CidrNetmask) -> String {
         match default.0 {
@@ -197,6 +191,15 @@ impl Nic {
     }
 }
 
+impl From<&'static str> for Nic {
+    fn from(name: &'static str) -> Self {
+        Nic {
+            name: name.to_string(),
+            label: None,
+        }
+    }
+}
+
 impl ParamType for Nic {
     const KIND: Kind = Kind::String;
     type Default = &'static str;
@@ -216,12 +219,6 @@ impl ParamType for Nic {
             name: name.to_string(),
             label: label.map(str::to_string),
         })
-    }
-    fn from_default(default: &'static str) -> Self {
-        Nic {
-            name: default.to_string(),
-            label: None,
-        }
     }
     fn default_text(default: &'static str) -> String {
         default.to_string()
@@ -251,9 +248,6 @@ impl ParamType for Broadcast {
                 .map_err(|_| "an IPv4 address, '+' or '-'".into()),
         }
     }
-    fn from_default(default: Broadcast) -> Self {
-        default
-    }
     fn default_text(default: Broadcast) -> String {
         match default {
             Broadcast::Plus => "+".into(),
@@ -277,15 +271,18 @@ impl Label {
     }
 }
 
+impl From<&'static str> for Label {
+    fn from(label: &'static str) -> Self {
+        Label(label.to_string())
+    }
+}
+
 impl ParamType for Label {
     const KIND: Kind = Kind::String;
     type Default = &'static str;
     fn parse(text: &str) -> Result<Self, String> {
         let l = text.trim();
         Label::check(l).map(|()| Label(l.to_string()))
-    }
-    fn from_default(default: &'static str) -> Self {
-        Label(default.to_string())
     }
     fn default_text(default: &'static str) -> String {
         default.to_string()
@@ -304,9 +301,6 @@ impl ParamType for PreferredLft {
             .map(PreferredLft)
             .ok_or_else(|| "'forever' or seconds".into())
     }
-    fn from_default(default: PreferredLft) -> Self {
-        default
-    }
     fn default_text(default: PreferredLft) -> String {
         default.0.to_string()
     }
@@ -324,9 +318,6 @@ impl<const MAX: u32> ParamType for Count<MAX> {
             Ok(n) if n <= MAX => Ok(Count(n)),
             _ => Err(format!("an integer from 0 to {MAX}")),
         }
-    }
-    fn from_default(default: Count<MAX>) -> Self {
-        default
     }
     fn default_text(default: Count<MAX>) -> String {
         default.0.to_string()
@@ -351,9 +342,6 @@ impl<const MAX: u32> ParamType for Millis<MAX> {
             Ok(n) if n <= MAX => Ok(Millis::new(n)),
             _ => Err(format!("an integer from 0 to {MAX} (milliseconds)")),
         }
-    }
-    fn from_default(default: Millis<MAX>) -> Self {
-        default
     }
     fn default_text(default: Millis<MAX>) -> String {
         default.0.as_millis().to_string()

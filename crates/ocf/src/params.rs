@@ -34,11 +34,11 @@ impl Kind {
 pub trait ParamType: Sized {
     /// The meta-data content type.
     const KIND: Kind;
-    /// What a `const` declaration holds as the default (`&'static str` for text).
-    type Default: Copy + Send + Sync + 'static;
+    /// What a `const` declaration holds as the default (`&'static str` for text); the value
+    /// is made from it by `Into`.
+    type Default: Copy + Send + Sync + 'static + Into<Self>;
     /// The value, or what was expected ("an integer from 0 to 10").
     fn parse(text: &str) -> Result<Self, String>;
-    fn from_default(default: Self::Default) -> Self;
     /// The default as the meta-data and the man page show it.
     fn default_text(default: Self::Default) -> String;
 }
@@ -48,9 +48,6 @@ impl ParamType for String {
     type Default = &'static str;
     fn parse(text: &str) -> Result<Self, String> {
         Ok(text.to_string())
-    }
-    fn from_default(default: &'static str) -> Self {
-        default.to_string()
     }
     fn default_text(default: &'static str) -> String {
         default.to_string()
@@ -63,9 +60,6 @@ impl ParamType for PathBuf {
     fn parse(text: &str) -> Result<Self, String> {
         Ok(PathBuf::from(text))
     }
-    fn from_default(default: &'static str) -> Self {
-        PathBuf::from(default)
-    }
     fn default_text(default: &'static str) -> String {
         default.to_string()
     }
@@ -76,9 +70,6 @@ impl ParamType for bool {
     type Default = bool;
     fn parse(text: &str) -> Result<Self, String> {
         parse_bool(text).ok_or_else(|| "a boolean (true/false, yes/no, 1/0, on/off)".to_string())
-    }
-    fn from_default(default: bool) -> Self {
-        default
     }
     fn default_text(default: bool) -> String {
         default.to_string()
@@ -98,9 +89,6 @@ macro_rules! integer_param {
                         format!("an integer from {} to {}", <$t>::MIN, <$t>::MAX)
                     }
                 })
-            }
-            fn from_default(default: $t) -> Self {
-                default
             }
             fn default_text(default: $t) -> String {
                 default.to_string()
@@ -149,9 +137,6 @@ impl ParamType for TimeSpan {
             .map(TimeSpan)
             .ok_or_else(|| "a time such as 5s, 500ms or 2m (seconds without a unit)".to_string())
     }
-    fn from_default(default: TimeSpan) -> Self {
-        default
-    }
     fn default_text(default: TimeSpan) -> String {
         let ms = default.0.as_millis();
         if ms % 1000 == 0 {
@@ -174,9 +159,6 @@ impl ParamType for Port {
             Ok(p) if p > 0 => Ok(Port(p)),
             _ => Err("a port number (1-65535)".to_string()),
         }
-    }
-    fn from_default(default: Port) -> Self {
-        default
     }
     fn default_text(default: Port) -> String {
         default.0.to_string()
@@ -246,7 +228,7 @@ impl<T: ParamType> ParamSpec<T> {
 
     /// The typed default, when the declaration has one.
     pub fn default_value(&self) -> Option<T> {
-        self.default.map(T::from_default)
+        self.default.map(Into::into)
     }
 }
 
