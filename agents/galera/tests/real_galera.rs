@@ -58,9 +58,16 @@ struct Outcome {
     took: Duration,
 }
 
-/// Runs one action of the agent binary for `node` as Pacemaker would.
+/// Runs one action of the agent binary for `node` as Pacemaker would, with the timeouts of
+/// the harness: monitor 30 s, the other actions 120 s.
+fn run(fake: &Fake, c: &common::Cluster, node: &common::Node, action: &str) -> Outcome {
+    let timeout_s = if action == "monitor" { 30 } else { 120 };
+    run_within(fake, c, node, action, timeout_s)
+}
+
+/// Runs one action of the agent binary for `node` as Pacemaker would, with this timeout.
 #[allow(clippy::disallowed_methods)] // the harness may read PATH
-fn run(
+fn run_within(
     fake: &Fake,
     c: &common::Cluster,
     node: &common::Node,
@@ -134,6 +141,22 @@ fn expect(o: Outcome, rc: i32, what: &str) -> Outcome {
     o
 }
 
+/// `run`, then `expect`, with the node's name before `what`.
+fn act(
+    fake: &Fake,
+    c: &common::Cluster,
+    node: &common::Node,
+    action: &str,
+    rc: i32,
+    what: &str,
+) -> Outcome {
+    expect(
+        run(fake, c, node, action),
+        rc,
+        &format!("{} {what}", node.name),
+    )
+}
+
 fn published(fake: &Fake, node: &str) -> Report {
     let text = fake.attr(node, "galera-state").expect("state published");
     text.parse()
@@ -152,7 +175,7 @@ fn trusted(r: &Report) -> Position {
 fn follow_to_synced(fake: &Fake, c: &common::Cluster, node: &common::Node) {
     let until = Instant::now() + common::SYNC_TIMEOUT;
     loop {
-        let o = run(fake, c, node, "monitor", 30);
+        let o = run(fake, c, node, "monitor");
         assert_eq!(o.rc, 8, "{} monitor during join: {}", node.name, o.stderr);
         if node.is_synced() && fake.attr(&node.name, "galera-sync").as_deref() == Some("1") {
             return;
@@ -214,16 +237,8 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
 
     // Every node's start publishes its position; mariadbd stays stopped.
     for n in nodes {
-        expect(
-            run(&fake, &c, n, "start", 120),
-            0,
-            &format!("{} start", n.name),
-        );
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            0,
-            &format!("{} monitor unpromoted", n.name),
-        );
+        act(&fake, &c, n, "start", 0, "start");
+        act(&fake, &c, n, "monitor", 0, "monitor unpromoted");
         assert!(galera_lifecycle::find_server(&n.cfg()).unwrap().is_none());
     }
     let pos: Vec<Position> = nodes
@@ -251,11 +266,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     );
     // Monitors of the others ran before the last start: refresh their view.
     for n in nodes {
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            0,
-            &format!("{} monitor", n.name),
-        );
+        act(&fake, &c, n, "monitor", 0, "monitor");
     }
     assert_eq!(
         fake.score(&nodes[best].name),
@@ -271,7 +282,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
 
     // promote on the stale node does not bootstrap: it waits, visibly, until its deadline.
     let o = expect(
-        run(&fake, &c, n3, "promote", 6),
+        run_within(&fake, &c, n3, "promote", 6),
         1,
         "n3 promote before a Primary exists",
     );
@@ -279,7 +290,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     assert!(galera_lifecycle::find_server(&n3.cfg()).unwrap().is_none());
 
     expect(
-        run(&fake, &c, nodes[best], "promote", 120),
+        run(&fake, &c, nodes[best], "promote"),
         0,
         "elected node promote (bootstrap)",
     );
@@ -299,7 +310,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     );
     assert_eq!(fake.score(&n3.name), None, "n3 not invited yet");
     expect(
-        run(&fake, &c, nodes[best], "monitor", 30),
+        run(&fake, &c, nodes[best], "monitor"),
         8,
         "bootstrapped node monitor",
     );
@@ -310,17 +321,9 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     for n in [nodes[other], n3] {
         // n3: invited by the first joiner's promote, once that join had settled.
         assert_eq!(fake.score(&n.name), Some(50), "{} invited to join", n.name);
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            0,
-            &format!("{} monitor sees the Primary", n.name),
-        );
+        act(&fake, &c, n, "monitor", 0, "monitor sees the Primary");
         assert_eq!(fake.score(&n.name), Some(50), "{} may join", n.name);
-        let o = expect(
-            run(&fake, &c, n, "promote", 120),
-            0,
-            &format!("{} promote (join)", n.name),
-        );
+        let o = act(&fake, &c, n, "promote", 0, "promote (join)");
         // It saw the Primary view (told by gvwstate.dat before SQL answers), then its state
         // transfer start (an IST here) before it invited the next joiner.
         assert!(
@@ -347,21 +350,13 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     acked.extend(w.finish());
     for n in nodes {
         // Pacemaker: the failed monitor, then demote (publishes the recovered position).
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            1,
-            &format!("{} monitor after kill", n.name),
-        );
-        expect(
-            run(&fake, &c, n, "demote", 120),
-            0,
-            &format!("{} demote", n.name),
-        );
+        act(&fake, &c, n, "monitor", 1, "monitor after kill");
+        act(&fake, &c, n, "demote", 0, "demote");
     }
     std::thread::scope(|s| {
         let handles: Vec<_> = nodes
             .iter()
-            .map(|n| s.spawn(|| run(&fake, &c, n, "promote", 120)))
+            .map(|n| s.spawn(|| run(&fake, &c, n, "promote")))
             .collect();
         for (h, n) in handles.into_iter().zip(nodes) {
             expect(
@@ -393,22 +388,18 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     n3.kill9();
     n3.wait_gone();
     acked.extend(w.finish());
-    expect(
-        run(&fake, &c, n3, "monitor", 30),
-        1,
-        "n3 monitor after its kill",
-    );
-    let demoted = expect(run(&fake, &c, n3, "demote", 120), 0, "n3 demote");
+    act(&fake, &c, n3, "monitor", 1, "monitor after its kill");
+    let demoted = act(&fake, &c, n3, "demote", 0, "demote");
     assert!(
         demoted.stderr.contains("running --wsrep-recover"),
         "n3's demote recovers the position:\n{}",
         demoted.stderr
     );
     let after_demote = published(&fake, &n3.name);
-    expect(run(&fake, &c, n3, "stop", 120), 0, "n3 stop");
+    act(&fake, &c, n3, "stop", 0, "stop");
     // Pacemaker's recovery goes on with start: the position demote recovered still holds
     // (nothing ran on the datadir since), so no second recovery.
-    let started = expect(run(&fake, &c, n3, "start", 120), 0, "n3 start");
+    let started = act(&fake, &c, n3, "start", 0, "start");
     assert!(
         !started.stderr.contains("running --wsrep-recover")
             && started.stderr.contains("the datadir is unchanged since"),
@@ -417,7 +408,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     );
     assert_eq!(published(&fake, &n3.name), after_demote, "n3's report");
     let log_from = std::fs::metadata(n3.log()).map(|m| m.len()).unwrap_or(0) as usize;
-    expect(run(&fake, &c, n3, "promote", 120), 0, "n3 promote (rejoin)");
+    act(&fake, &c, n3, "promote", 0, "promote (rejoin)");
     let log = std::fs::read(n3.log()).unwrap_or_default();
     let since = String::from_utf8_lossy(&log[log_from.min(log.len())..]);
     assert!(
@@ -430,21 +421,9 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
 
     // stop: mariadbd gone, attributes removed; a second stop is 0 too.
     for n in nodes {
-        expect(
-            run(&fake, &c, n, "stop", 120),
-            0,
-            &format!("{} stop", n.name),
-        );
-        expect(
-            run(&fake, &c, n, "stop", 120),
-            0,
-            &format!("{} stop again", n.name),
-        );
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            7,
-            &format!("{} monitor stopped", n.name),
-        );
+        act(&fake, &c, n, "stop", 0, "stop");
+        act(&fake, &c, n, "stop", 0, "stop again");
+        act(&fake, &c, n, "monitor", 7, "monitor stopped");
         assert!(fake.attr(&n.name, "galera-state").is_none());
     }
 }
