@@ -220,4 +220,31 @@ mod tests {
         assert_eq!(unvouched.recovered_record(), "", "no stamp, nothing kept");
         assert_eq!(State::parse(""), State::default());
     }
+
+    /// The file format, both ways: state files and kept records written by earlier versions
+    /// read back the same.
+    #[test]
+    fn the_file_format_is_kept() {
+        const FILE: &str = "role=promoted\nstarted=17\n\
+                            recovered=726d00b4-edd5-11f1-9512-47940ce49375:5\n\
+                            recovered_rolled_back=2\n\
+                            recovered_stamp=1:2:3:4.000000005:6.000000007;-\n\
+                            published=primary\nwait=waiting for n3\nhealth=1\nscore=100\n\
+                            not_primary_since=3\nprimary_at=40\ngranted=n3\nleft_primary=1\n";
+        const RECORD: &str = "recovered=726d00b4-edd5-11f1-9512-47940ce49375:5\n\
+                              recovered_stamp=1:2:3:4.000000005:6.000000007;-\n\
+                              recovered_rolled_back=2\n";
+        let s = State::parse(FILE);
+        assert_eq!(s.render(), FILE);
+        assert_eq!(s.recovered_record(), RECORD);
+        let r = s.recovered().unwrap();
+        assert_eq!(
+            r.position.to_string(),
+            "726d00b4-edd5-11f1-9512-47940ce49375:5"
+        );
+        assert_eq!(r.rolled_back, Some(2));
+        let kept = State::parse(RECORD);
+        assert_eq!(kept.recovered, s.recovered);
+        assert_eq!(kept.recovered_record(), RECORD);
+    }
 }
