@@ -337,43 +337,39 @@ mod tests {
 
     #[test]
     fn the_newest_completed_action_decides() {
-        // A failure after the success: the cluster tried again (the node came back and left).
-        let x = history(&format!(
-            "{}{}",
-            ev("failed", "reboot", "n2", Some(T2)),
-            ev("success", "reboot", "n2", Some(T1))
-        ));
-        assert_eq!(
-            from_history(&x, "n2"),
-            Ok(Fencing::NotFenced(NotFenced::Failed))
-        );
-        // A failed attempt that a later one made good.
-        let x = history(&format!(
-            "{}{}",
-            ev("success", "reboot", "n2", Some(T2)),
-            ev("failed", "reboot", "n2", Some(T1))
-        ));
-        assert!(from_history(&x, "n2").unwrap().is_fenced());
-        // Unfenced (turned on) since.
-        let x = history(&format!(
-            "{}{}",
-            ev("success", "on", "n2", Some(T2)),
-            ev("success", "off", "n2", Some(T1))
-        ));
-        assert_eq!(
-            from_history(&x, "n2"),
-            Ok(Fencing::NotFenced(NotFenced::Unfenced))
-        );
-        // A pending action, whatever came before.
-        let x = history(&format!(
-            "{}{}",
-            ev("pending", "reboot", "n2", None),
-            ev("success", "reboot", "n2", Some(T1))
-        ));
-        assert_eq!(
-            from_history(&x, "n2"),
-            Ok(Fencing::NotFenced(NotFenced::Pending))
-        );
+        // (the newer event, the older one, what n2 is then)
+        let cases = [
+            // A failure after the success: the cluster tried again (the node came back and left).
+            (
+                ev("failed", "reboot", "n2", Some(T2)),
+                ev("success", "reboot", "n2", Some(T1)),
+                Fencing::NotFenced(NotFenced::Failed),
+            ),
+            // A failed attempt that a later one made good.
+            (
+                ev("success", "reboot", "n2", Some(T2)),
+                ev("failed", "reboot", "n2", Some(T1)),
+                Fencing::Fenced {
+                    at: parse_time(T2).unwrap(),
+                },
+            ),
+            // Unfenced (turned on) since.
+            (
+                ev("success", "on", "n2", Some(T2)),
+                ev("success", "off", "n2", Some(T1)),
+                Fencing::NotFenced(NotFenced::Unfenced),
+            ),
+            // A pending action, whatever came before.
+            (
+                ev("pending", "reboot", "n2", None),
+                ev("success", "reboot", "n2", Some(T1)),
+                Fencing::NotFenced(NotFenced::Pending),
+            ),
+        ];
+        for (newer, older, want) in cases {
+            let x = history(&format!("{newer}{older}"));
+            assert_eq!(from_history(&x, "n2"), Ok(want), "{x}");
+        }
     }
 
     #[test]

@@ -246,6 +246,20 @@ mod tests {
             .insert((node.to_string(), name.to_string()), v.to_string());
     }
 
+    /// `node` has published a trusted position (from grastate.dat) of history `uuid`.
+    fn reported(c: &Memory, node: &str, uuid: &str, seqno: i64) {
+        set(
+            c,
+            node,
+            "db-state",
+            &format!("trusted {uuid}:{seqno} grastate"),
+        );
+    }
+
+    fn score(c: &Memory, node: &str) -> Option<i64> {
+        c.scores.borrow().get(node).copied()
+    }
+
     #[test]
     fn start_publishes_the_position_and_stop_removes_everything() {
         let s = Setup::new(12);
@@ -278,15 +292,15 @@ mod tests {
     fn the_most_advanced_node_gets_the_bootstrap_score_a_behind_one_none() {
         let s = Setup::new(12);
         let c = memory();
-        set(&c, "n2", "db-state", &format!("trusted {U}:10 grastate"));
-        set(&c, "n3", "db-state", &format!("trusted {U}:11 grastate"));
+        reported(&c, "n2", U, 10);
+        reported(&c, "n3", U, 11);
         s.act(Action::Start, &c, 5000).unwrap();
-        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_BOOTSTRAP));
+        assert_eq!(score(&c, "n1"), Some(monitor::SCORE_BOOTSTRAP));
         assert_eq!(attr(&c, "n1", "db-wait"), None);
         // n3 turns out ahead (a stale n1 must not be elected).
-        set(&c, "n3", "db-state", &format!("trusted {U}:13 grastate"));
+        reported(&c, "n3", U, 13);
         s.act(Action::Monitor, &c, 5000).unwrap();
-        assert_eq!(c.scores.borrow().get("n1"), None);
+        assert_eq!(score(&c, "n1"), None);
         assert_eq!(
             attr(&c, "n1", "db-wait").as_deref(),
             Some("waiting for n3 to bootstrap")
@@ -294,7 +308,7 @@ mod tests {
         // Once n3 is Primary, n1 may join.
         set(&c, "n3", "db-state", "primary");
         s.act(Action::Monitor, &c, 5000).unwrap();
-        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_JOIN));
+        assert_eq!(score(&c, "n1"), Some(monitor::SCORE_JOIN));
     }
 
     /// The node whose report completes the election gives the winner its score (once), so
@@ -304,24 +318,24 @@ mod tests {
     fn the_last_report_gives_the_elected_peer_its_score_once() {
         let s = Setup::new(12);
         let c = memory();
-        set(&c, "n2", "db-state", &format!("trusted {U}:10 grastate"));
-        set(&c, "n3", "db-state", &format!("trusted {U}:13 grastate"));
+        reported(&c, "n2", U, 10);
+        reported(&c, "n3", U, 13);
         s.act(Action::Start, &c, 5000).unwrap();
-        assert_eq!(c.scores.borrow().get("n3"), Some(&monitor::SCORE_BOOTSTRAP));
-        assert_eq!(c.scores.borrow().get("n1"), None);
+        assert_eq!(score(&c, "n3"), Some(monitor::SCORE_BOOTSTRAP));
+        assert_eq!(score(&c, "n1"), None);
         // Given once: n3's own runs own it from here.
         c.scores.borrow_mut().clear();
         s.act(Action::Monitor, &c, 5000).unwrap();
-        assert_eq!(c.scores.borrow().get("n3"), None);
+        assert_eq!(score(&c, "n3"), None);
         // n3 leaves (its instance stopped): the grant is forgotten, and given again when the
         // election names n3 once more.
         c.attrs
             .borrow_mut()
             .remove(&("n3".to_string(), "db-state".to_string()));
         s.act(Action::Monitor, &c, 5000).unwrap();
-        set(&c, "n3", "db-state", &format!("trusted {U}:13 grastate"));
+        reported(&c, "n3", U, 13);
         s.act(Action::Monitor, &c, 5000).unwrap();
-        assert_eq!(c.scores.borrow().get("n3"), Some(&monitor::SCORE_BOOTSTRAP));
+        assert_eq!(score(&c, "n3"), Some(monitor::SCORE_BOOTSTRAP));
         // An operator override is decided on the overridden node alone.
         c.scores.borrow_mut().clear();
         let mut env = s.env(5000);
@@ -339,16 +353,12 @@ mod tests {
         set(&c, "n2", "db-state", "primary");
         set(&c, "n3", "db-state", "primary");
         s.act(Action::Start, &c, 5000).unwrap();
-        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_JOIN));
+        assert_eq!(score(&c, "n1"), Some(monitor::SCORE_JOIN));
         c.silent_hosts
             .borrow_mut()
             .extend(["h2".to_string(), "h3".to_string()]);
         s.act(Action::Monitor, &c, 5000).unwrap();
-        assert_eq!(
-            c.scores.borrow().get("n1"),
-            None,
-            "no score to join a gone Primary"
-        );
+        assert_eq!(score(&c, "n1"), None, "no score to join a gone Primary");
         match s.act(Action::Promote, &c, 4000) {
             Err(GaleraError::Waiting(why)) => assert!(why.contains("n2"), "{why}"),
             other => panic!("{other:?}"),
@@ -360,7 +370,7 @@ mod tests {
         // One of them answers again: a real Primary, joined.
         c.silent_hosts.borrow_mut().remove("h3");
         s.act(Action::Monitor, &c, 5000).unwrap();
-        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_JOIN));
+        assert_eq!(score(&c, "n1"), Some(monitor::SCORE_JOIN));
     }
 
     #[test]
@@ -388,7 +398,7 @@ mod tests {
     fn promote_waits_visibly_and_fails_at_its_deadline() {
         let s = Setup::new(12);
         let c = memory();
-        set(&c, "n2", "db-state", &format!("trusted {U}:10 grastate"));
+        reported(&c, "n2", U, 10);
         s.act(Action::Start, &c, 5000).unwrap();
         let t = std::time::Instant::now();
         match s.act(Action::Promote, &c, 4000) {
@@ -404,8 +414,8 @@ mod tests {
     fn two_histories_block_promote_at_once_without_starting() {
         let s = Setup::new(12);
         let c = memory();
-        set(&c, "n2", "db-state", &format!("trusted {U2}:50 grastate"));
-        set(&c, "n3", "db-state", &format!("trusted {U}:11 grastate"));
+        reported(&c, "n2", U2, 50);
+        reported(&c, "n3", U, 11);
         s.act(Action::Start, &c, 5000).unwrap();
         match s.act(Action::Promote, &c, 20_000) {
             Err(e @ GaleraError::Blocked(_)) => {
@@ -420,8 +430,8 @@ mod tests {
     fn no_quorum_waits() {
         let s = Setup::new(12);
         let c = Memory::default();
-        set(&c, "n2", "db-state", &format!("trusted {U}:10 grastate"));
-        set(&c, "n3", "db-state", &format!("trusted {U}:11 grastate"));
+        reported(&c, "n2", U, 10);
+        reported(&c, "n3", U, 11);
         s.act(Action::Start, &c, 5000).unwrap();
         assert!(c.scores.borrow().is_empty());
         assert!(attr(&c, "n1", "db-wait").is_some());
@@ -497,7 +507,7 @@ mod tests {
     fn two_node_mode_a_fenced_missing_peer_lets_the_survivor_bootstrap() {
         let fenced = Fencing::Fenced { at: FENCED_AT };
         let (s, c) = two_node_case(true, Some(fenced), Some((FENCED_AT - 30, false)));
-        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_BOOTSTRAP));
+        assert_eq!(score(&c, "n1"), Some(monitor::SCORE_BOOTSTRAP));
         assert_eq!(attr(&c, "n1", "db-wait"), None);
         // The election itself: a grant for n1, on the fenced peer.
         let ctx = Context::new(
@@ -529,7 +539,7 @@ mod tests {
             Some(Fencing::Fenced { at: FENCED_AT }),
             Some((FENCED_AT + node::FENCE_VIEW_SLACK, false)),
         );
-        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_BOOTSTRAP));
+        assert_eq!(score(&c, "n1"), Some(monitor::SCORE_BOOTSTRAP));
     }
 
     #[test]
@@ -572,7 +582,7 @@ mod tests {
         ];
         for (fencing, record, why) in cases {
             let (_, c) = two_node_case(true, fencing, record);
-            assert_eq!(c.scores.borrow().get("n1"), None, "{why}");
+            assert_eq!(score(&c, "n1"), None, "{why}");
             let wait = attr(&c, "n1", "db-wait").unwrap();
             assert_eq!(
                 wait,
@@ -587,7 +597,7 @@ mod tests {
     fn without_two_node_mode_the_fencing_is_not_asked() {
         let fenced = Fencing::Fenced { at: FENCED_AT };
         let (_, c) = two_node_case(false, Some(fenced.clone()), Some((FENCED_AT - 30, false)));
-        assert_eq!(c.scores.borrow().get("n1"), None);
+        assert_eq!(score(&c, "n1"), None);
         assert_eq!(
             attr(&c, "n1", "db-wait").as_deref(),
             Some("waiting for n2's position: 1 of 2 reported")
@@ -597,7 +607,7 @@ mod tests {
         let s = Setup::new(12);
         let c = memory();
         c.fencing.borrow_mut().insert("n2".into(), fenced);
-        set(&c, "n2", "db-state", &format!("trusted {U}:13 grastate"));
+        reported(&c, "n2", U, 13);
         let env = s.two_node_env(true);
         s.act_env(Action::Start, &c, env, 5000).unwrap();
         assert_eq!(c.fencing_queries.get(), 0);
@@ -630,7 +640,7 @@ mod tests {
         let path = s.dir.path().join("rsctmp/galera-db_1.state");
         let st = state::State::parse(&std::fs::read_to_string(&path).unwrap());
         assert_eq!(st.primary_at, Some(FENCED_AT - 30));
-        assert_eq!(c.scores.borrow().get("n1"), Some(&monitor::SCORE_BOOTSTRAP));
+        assert_eq!(score(&c, "n1"), Some(monitor::SCORE_BOOTSTRAP));
     }
 
     #[test]

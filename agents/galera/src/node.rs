@@ -145,7 +145,8 @@ impl<'a> Node<'a> {
     pub fn take_kept_recovered(&self) -> Option<Recovered> {
         let kept = State::parse(&self.recovered_file.read()?);
         let _ = self.recovered_file.remove();
-        let stamp = kept.recovered_stamp.as_deref().and_then(DataStamp::parse)?;
+        let record = kept.recovered.as_ref()?;
+        let stamp = record.stamp.as_deref().and_then(DataStamp::parse)?;
         let r = kept.recovered()?;
         if !stamp.holds(&self.cfg.server) {
             tracing::info!(

@@ -52,7 +52,7 @@ pub fn promote(node: &Node) -> Result<Status, GaleraError> {
     }
     let end = node.ctx.deadline.reserving(TAIL).at();
     let local = node.local_state(st.recovered(), end)?;
-    let stamp = st.recovered_stamp.take();
+    let stamp = st.recovered.take().and_then(|r| r.stamp);
     st.set_recovered(&local, stamp);
     let report = Node::report(&local);
     node.publish_state(&mut st, &Published::Stopped(report.clone()));

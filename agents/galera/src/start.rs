@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use galera_lifecycle::{probe, NodeState, Phase};
+use galera_lifecycle::{probe, LocalState, NodeState, Phase, Report};
 use ocf::Status;
 
 use crate::cluster::Published;
@@ -30,7 +30,6 @@ pub fn start(node: &Node) -> Result<Status, GaleraError> {
     // the way to the election.
     let kept = node.take_kept_recovered();
     let local = node.local_state(kept, node.ctx.deadline.reserving(RESERVE).at())?;
-    let report = Node::report(&local);
     let record = node.load_primary_record();
     let mut st = State {
         role: Role::Unpromoted,
@@ -39,11 +38,25 @@ pub fn start(node: &Node) -> Result<Status, GaleraError> {
         left_primary: record.left_primary,
         ..State::default()
     };
-    st.set_recovered(&local, node.stamp(&local));
-    node.publish_state(&mut st, &Published::Stopped(report.clone()));
-    node.publish_health(&mut st, 0, "mariadbd stopped");
-    crate::monitor::rank(node, &mut st, NodeState::Reported(report.clone()));
-    node.save(&st)?;
+    let report = publish_stopped(node, &mut st, &local, "mariadbd stopped")?;
     tracing::info!("started (unpromoted): {report}");
     Ok(Status::Success)
+}
+
+/// The Unpromoted role of start and demote, mariadbd stopped: `local`'s recovered position
+/// kept in `st`, its report published with health 0 (`why`), the election's score given,
+/// the state file saved.
+pub fn publish_stopped(
+    node: &Node,
+    st: &mut State,
+    local: &LocalState,
+    why: &str,
+) -> Result<Report, GaleraError> {
+    st.set_recovered(local, node.stamp(local));
+    let report = Node::report(local);
+    node.publish_state(st, &Published::Stopped(report.clone()));
+    node.publish_health(st, 0, why);
+    crate::monitor::rank(node, st, NodeState::Reported(report.clone()));
+    node.save(st)?;
+    Ok(report)
 }

@@ -17,14 +17,9 @@ pub struct State {
     pub role: Role,
     /// When start ran (unix seconds): the election's waiting time counts from here.
     pub started: u64,
-    /// The position `--wsrep-recover` gave at start or demote (promote needs it for the
-    /// start position and must not run the recovery again).
-    pub recovered: Option<String>,
-    /// How many prepared transactions that recovery rolled back (the report says so).
-    pub recovered_rolled_back: Option<u64>,
-    /// The datadir's stamp when that position was last known to be its data's (just after the
-    /// recovery, or a start that found the stamp unchanged): while it holds, the position does.
-    pub recovered_stamp: Option<String>,
+    /// What `--wsrep-recover` gave at start or demote (promote needs it for the start
+    /// position and must not run the recovery again).
+    pub recovered: Option<RecoveredRecord>,
     /// The last value of the state attribute.
     pub published: Option<String>,
     pub wait: Option<String>,
@@ -43,6 +38,19 @@ pub struct State {
     pub granted: Option<String>,
 }
 
+/// A recovered position as the state file keeps it (the lines `recovered`,
+/// `recovered_rolled_back`, `recovered_stamp`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveredRecord {
+    /// The position, as written (parsed when it is used).
+    pub position: String,
+    /// How many prepared transactions that recovery rolled back (the report says so).
+    pub rolled_back: Option<u64>,
+    /// The datadir's stamp when that position was last known to be its data's (just after the
+    /// recovery, or a start that found the stamp unchanged): while it holds, the position does.
+    pub stamp: Option<String>,
+}
+
 pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -52,6 +60,7 @@ pub fn now_secs() -> u64 {
 impl State {
     pub fn parse(text: &str) -> State {
         let mut s = State::default();
+        let (mut position, mut rolled_back, mut stamp) = (None, None, None);
         for line in text.lines() {
             let Some((k, v)) = line.split_once('=') else {
                 continue;
@@ -66,9 +75,9 @@ impl State {
                     }
                 }
                 "started" => s.started = v.parse().unwrap_or(0),
-                "recovered" => s.recovered = Some(v.to_string()),
-                "recovered_rolled_back" => s.recovered_rolled_back = v.parse().ok(),
-                "recovered_stamp" => s.recovered_stamp = Some(v.to_string()),
+                "recovered" => position = Some(v.to_string()),
+                "recovered_rolled_back" => rolled_back = v.parse().ok(),
+                "recovered_stamp" => stamp = Some(v.to_string()),
                 "published" => s.published = Some(v.to_string()),
                 "wait" => s.wait = Some(v.to_string()),
                 "health" => s.health = v.parse().ok(),
@@ -80,6 +89,12 @@ impl State {
                 _ => {}
             }
         }
+        // The other two lines are only ever written with a position.
+        s.recovered = position.map(|position| RecoveredRecord {
+            position,
+            rolled_back,
+            stamp,
+        });
         s
     }
 
@@ -98,12 +113,13 @@ impl State {
                 out.push_str(&format!("{k}={}\n", v.replace(['\n', '\r'], " ")));
             }
         };
-        line("recovered", self.recovered.clone());
+        let r = self.recovered.as_ref();
+        line("recovered", r.map(|r| r.position.clone()));
         line(
             "recovered_rolled_back",
-            self.recovered_rolled_back.map(|n| n.to_string()),
+            r.and_then(|r| r.rolled_back).map(|n| n.to_string()),
         );
-        line("recovered_stamp", self.recovered_stamp.clone());
+        line("recovered_stamp", r.and_then(|r| r.stamp.clone()));
         line("published", self.published.clone());
         line("wait", self.wait.clone());
         line("health", self.health.map(|h| h.to_string()));
@@ -129,18 +145,20 @@ impl State {
     /// Records the position `local` holds from `--wsrep-recover` (now or earlier), and the
     /// datadir's stamp that vouches for it (`None`: none does).
     pub fn set_recovered(&mut self, local: &LocalState, stamp: Option<String>) {
-        let r = local.recovered.as_ref();
-        self.recovered = r.map(|r| r.position.to_string());
-        self.recovered_rolled_back = r.and_then(|r| r.rolled_back);
-        self.recovered_stamp = stamp.filter(|_| r.is_some());
+        self.recovered = local.recovered.as_ref().map(|r| RecoveredRecord {
+            position: r.position.to_string(),
+            rolled_back: r.rolled_back,
+            stamp,
+        });
     }
 
     /// The recovered position as the library takes it back.
     pub fn recovered(&self) -> Option<Recovered> {
-        let position = Position::parse(self.recovered.as_deref()?).ok()?;
+        let r = self.recovered.as_ref()?;
+        let position = Position::parse(&r.position).ok()?;
         Some(Recovered {
             position,
-            rolled_back: self.recovered_rolled_back,
+            rolled_back: r.rolled_back,
             elapsed: Duration::ZERO,
         })
     }
@@ -148,12 +166,17 @@ impl State {
     /// The part kept across a stop for the next start: the recovered position, while its
     /// stamp holds (empty without one).
     pub fn recovered_record(&self) -> String {
-        let (Some(position), Some(stamp)) = (&self.recovered, &self.recovered_stamp) else {
+        let Some(RecoveredRecord {
+            position,
+            rolled_back,
+            stamp: Some(stamp),
+        }) = &self.recovered
+        else {
             return String::new();
         };
         // Neither holds a newline: a position parses, a stamp is one line (DataStamp).
         let mut out = format!("recovered={position}\nrecovered_stamp={stamp}\n");
-        if let Some(n) = self.recovered_rolled_back {
+        if let Some(n) = rolled_back {
             out.push_str(&format!("recovered_rolled_back={n}\n"));
         }
         out
@@ -181,9 +204,11 @@ mod tests {
         let s = State {
             role: Role::Promoted,
             started: 17,
-            recovered: Some("726d00b4-edd5-11f1-9512-47940ce49375:5".into()),
-            recovered_rolled_back: Some(2),
-            recovered_stamp: Some("1:2:3:4.000000005:6.000000007;-".into()),
+            recovered: Some(RecoveredRecord {
+                position: "726d00b4-edd5-11f1-9512-47940ce49375:5".into(),
+                rolled_back: Some(2),
+                stamp: Some("1:2:3:4.000000005:6.000000007;-".into()),
+            }),
             published: Some("primary".into()),
             wait: Some("waiting for n3\nrole=x".into()),
             health: Some(1),
@@ -204,20 +229,39 @@ mod tests {
         assert_eq!(back.granted.as_deref(), Some("n3"));
         assert_eq!(back.recovered, s.recovered);
         let kept = State::parse(&s.recovered_record());
-        assert_eq!(
-            (
-                kept.recovered,
-                kept.recovered_rolled_back,
-                kept.recovered_stamp
-            ),
-            (s.recovered.clone(), Some(2), s.recovered_stamp.clone())
-        );
+        assert_eq!(kept.recovered, s.recovered);
+        assert_eq!(kept.recovered.unwrap().rolled_back, Some(2));
         assert_eq!(back.recovered().unwrap().rolled_back, Some(2));
-        let unvouched = State {
-            recovered_stamp: None,
-            ..s.clone()
-        };
+        let mut unvouched = s.clone();
+        unvouched.recovered.as_mut().unwrap().stamp = None;
         assert_eq!(unvouched.recovered_record(), "", "no stamp, nothing kept");
         assert_eq!(State::parse(""), State::default());
+    }
+
+    /// The file format, both ways: state files and kept records written by earlier versions
+    /// read back the same.
+    #[test]
+    fn the_file_format_is_kept() {
+        const FILE: &str = "role=promoted\nstarted=17\n\
+                            recovered=726d00b4-edd5-11f1-9512-47940ce49375:5\n\
+                            recovered_rolled_back=2\n\
+                            recovered_stamp=1:2:3:4.000000005:6.000000007;-\n\
+                            published=primary\nwait=waiting for n3\nhealth=1\nscore=100\n\
+                            not_primary_since=3\nprimary_at=40\ngranted=n3\nleft_primary=1\n";
+        const RECORD: &str = "recovered=726d00b4-edd5-11f1-9512-47940ce49375:5\n\
+                              recovered_stamp=1:2:3:4.000000005:6.000000007;-\n\
+                              recovered_rolled_back=2\n";
+        let s = State::parse(FILE);
+        assert_eq!(s.render(), FILE);
+        assert_eq!(s.recovered_record(), RECORD);
+        let r = s.recovered().unwrap();
+        assert_eq!(
+            r.position.to_string(),
+            "726d00b4-edd5-11f1-9512-47940ce49375:5"
+        );
+        assert_eq!(r.rolled_back, Some(2));
+        let kept = State::parse(RECORD);
+        assert_eq!(kept.recovered, s.recovered);
+        assert_eq!(kept.recovered_record(), RECORD);
     }
 }

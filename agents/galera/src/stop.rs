@@ -3,10 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use galera_lifecycle::{probe, stop_server, NodeState};
+use galera_lifecycle::{probe, stop_server};
 use ocf::Status;
 
-use crate::cluster::Published;
 use crate::error::GaleraError;
 use crate::node::Node;
 use crate::state::{Role, State};
@@ -75,12 +74,7 @@ pub fn demote(node: &Node) -> Result<Status, GaleraError> {
     st.started = crate::state::now_secs();
     st.not_primary_since = None;
     let local = node.local_state(None, node.ctx.deadline.reserving(TAIL).at())?;
-    st.set_recovered(&local, node.stamp(&local));
-    let report = Node::report(&local);
-    node.publish_state(&mut st, &Published::Stopped(report.clone()));
-    node.publish_health(&mut st, 0, "demoted: mariadbd stopped");
-    crate::monitor::rank(node, &mut st, NodeState::Reported(report.clone()));
-    node.save(&st)?;
+    let report = crate::start::publish_stopped(node, &mut st, &local, "demoted: mariadbd stopped")?;
     tracing::info!("demoted: {report}");
     Ok(Status::Success)
 }

@@ -58,69 +58,106 @@ struct Outcome {
     took: Duration,
 }
 
-/// Runs one action of the agent binary for `node` as Pacemaker would.
-#[allow(clippy::disallowed_methods)] // the harness may read PATH
-fn run(
-    fake: &Fake,
-    c: &common::Cluster,
-    node: &common::Node,
-    action: &str,
-    timeout_s: u64,
-) -> Outcome {
-    let address = format!(
-        "gcomm://{}",
-        c.nodes
+/// The stand-ins and the cluster the agent runs against: every run needs both.
+#[derive(Clone, Copy)]
+struct Rig<'a> {
+    fake: &'a Fake,
+    c: &'a common::Cluster,
+}
+
+impl Rig<'_> {
+    /// Runs one action of the agent binary for `node` as Pacemaker would, with the timeouts
+    /// of the harness: monitor 30 s, the other actions 120 s.
+    fn run(self, node: &common::Node, action: &str) -> Outcome {
+        let timeout_s = if action == "monitor" { 30 } else { 120 };
+        self.run_within(node, action, timeout_s)
+    }
+
+    /// Runs one action of the agent binary for `node` as Pacemaker would, with this timeout.
+    #[allow(clippy::disallowed_methods)] // the harness may read PATH
+    fn run_within(self, node: &common::Node, action: &str, timeout_s: u64) -> Outcome {
+        let Rig { fake, c } = self;
+        let address = format!(
+            "gcomm://{}",
+            c.nodes
+                .iter()
+                .map(|n| format!("127.0.0.1:{}", n.gmcast))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let map = c
+            .nodes
             .iter()
-            .map(|n| format!("127.0.0.1:{}", n.gmcast))
+            .map(|n| format!("{}:127.0.0.1:{}", n.name, n.gmcast))
             .collect::<Vec<_>>()
-            .join(",")
-    );
-    let map = c
-        .nodes
-        .iter()
-        .map(|n| format!("{}:127.0.0.1:{}", n.name, n.gmcast))
-        .collect::<Vec<_>>()
-        .join(";");
-    let rsctmp = node.dir.join("rsctmp");
-    std::fs::create_dir_all(&rsctmp).unwrap();
-    let path = format!(
-        "{}:{}",
-        fake.dir.path().join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let p = |x: PathBuf| x.to_string_lossy().into_owned();
-    let t = Instant::now();
-    let out = Command::new(AGENT)
-        .arg(action)
-        .env_clear()
-        .env("PATH", path)
-        .env("FAKE_PCMK_DIR", fake.dir.path())
-        .env("HA_RSCTMP", &rsctmp)
-        .env("OCF_ROOT", "/usr/lib/ocf")
-        .env("OCF_RESOURCE_INSTANCE", "galera:0")
-        .env("OCF_RESKEY_CRM_meta_on_node", &node.name)
-        .env(
-            "OCF_RESKEY_CRM_meta_timeout",
-            (timeout_s * 1000).to_string(),
-        )
-        .env(
-            "OCF_RESKEY_CRM_meta_interval",
-            if action == "monitor" { "10000" } else { "0" },
-        )
-        .env("OCF_RESKEY_wsrep_cluster_address", &address)
-        .env("OCF_RESKEY_cluster_host_map", &map)
-        .env("OCF_RESKEY_config", p(node.cnf()))
-        .env("OCF_RESKEY_datadir", p(node.datadir()))
-        .env("OCF_RESKEY_socket", p(node.socket()))
-        .env("OCF_RESKEY_pid", p(node.dir.join("mysqld.pid")))
-        .env("OCF_RESKEY_log", p(node.log()))
-        .env("OCF_RESKEY_non_primary_grace", "600s")
-        .output()
-        .unwrap();
-    Outcome {
-        rc: out.status.code().unwrap_or(-1),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        took: t.elapsed(),
+            .join(";");
+        let rsctmp = node.dir.join("rsctmp");
+        std::fs::create_dir_all(&rsctmp).unwrap();
+        let path = format!(
+            "{}:{}",
+            fake.dir.path().join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let p = |x: PathBuf| x.to_string_lossy().into_owned();
+        let t = Instant::now();
+        let out = Command::new(AGENT)
+            .arg(action)
+            .env_clear()
+            .env("PATH", path)
+            .env("FAKE_PCMK_DIR", fake.dir.path())
+            .env("HA_RSCTMP", &rsctmp)
+            .env("OCF_ROOT", "/usr/lib/ocf")
+            .env("OCF_RESOURCE_INSTANCE", "galera:0")
+            .env("OCF_RESKEY_CRM_meta_on_node", &node.name)
+            .env(
+                "OCF_RESKEY_CRM_meta_timeout",
+                (timeout_s * 1000).to_string(),
+            )
+            .env(
+                "OCF_RESKEY_CRM_meta_interval",
+                if action == "monitor" { "10000" } else { "0" },
+            )
+            .env("OCF_RESKEY_wsrep_cluster_address", &address)
+            .env("OCF_RESKEY_cluster_host_map", &map)
+            .env("OCF_RESKEY_config", p(node.cnf()))
+            .env("OCF_RESKEY_datadir", p(node.datadir()))
+            .env("OCF_RESKEY_socket", p(node.socket()))
+            .env("OCF_RESKEY_pid", p(node.dir.join("mysqld.pid")))
+            .env("OCF_RESKEY_log", p(node.log()))
+            .env("OCF_RESKEY_non_primary_grace", "600s")
+            .output()
+            .unwrap();
+        Outcome {
+            rc: out.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            took: t.elapsed(),
+        }
+    }
+
+    /// `run`, then `expect`, with the node's name before `what`.
+    fn act(self, node: &common::Node, action: &str, rc: i32, what: &str) -> Outcome {
+        expect(self.run(node, action), rc, &format!("{} {what}", node.name))
+    }
+
+    /// Monitor until it answers 8 and the node is Synced (a joiner's transfer is followed here,
+    /// not in promote).
+    fn follow_to_synced(self, node: &common::Node) {
+        let until = Instant::now() + common::SYNC_TIMEOUT;
+        loop {
+            let o = self.run(node, "monitor");
+            assert_eq!(o.rc, 8, "{} monitor during join: {}", node.name, o.stderr);
+            if node.is_synced() && self.fake.attr(&node.name, "galera-sync").as_deref() == Some("1")
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < until,
+                "{} not Synced: {}",
+                node.name,
+                node.log_errors()
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 }
 
@@ -147,26 +184,6 @@ fn trusted(r: &Report) -> Position {
     }
 }
 
-/// Monitor until it answers 8 and the node is Synced (a joiner's transfer is followed here,
-/// not in promote).
-fn follow_to_synced(fake: &Fake, c: &common::Cluster, node: &common::Node) {
-    let until = Instant::now() + common::SYNC_TIMEOUT;
-    loop {
-        let o = run(fake, c, node, "monitor", 30);
-        assert_eq!(o.rc, 8, "{} monitor during join: {}", node.name, o.stderr);
-        if node.is_synced() && fake.attr(&node.name, "galera-sync").as_deref() == Some("1") {
-            return;
-        }
-        assert!(
-            Instant::now() < until,
-            "{} not Synced: {}",
-            node.name,
-            node.log_errors()
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
-
 fn assert_no_loss(c: &common::Cluster, acked: &[u64]) {
     for n in &c.nodes {
         let have = common::ids(n);
@@ -190,6 +207,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     need_galera!();
     let fake = Fake::new();
     let c = common::Cluster::up(3);
+    let rig = Rig { fake: &fake, c: &c };
     let (n1, n2, n3) = (c.node(1), c.node(2), c.node(3));
     let nodes = [n1, n2, n3];
     // As with ocf:heartbeat:galera, the address comes from the agent, not the option file
@@ -214,16 +232,8 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
 
     // Every node's start publishes its position; mariadbd stays stopped.
     for n in nodes {
-        expect(
-            run(&fake, &c, n, "start", 120),
-            0,
-            &format!("{} start", n.name),
-        );
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            0,
-            &format!("{} monitor unpromoted", n.name),
-        );
+        rig.act(n, "start", 0, "start");
+        rig.act(n, "monitor", 0, "monitor unpromoted");
         assert!(galera_lifecycle::find_server(&n.cfg()).unwrap().is_none());
     }
     let pos: Vec<Position> = nodes
@@ -251,11 +261,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     );
     // Monitors of the others ran before the last start: refresh their view.
     for n in nodes {
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            0,
-            &format!("{} monitor", n.name),
-        );
+        rig.act(n, "monitor", 0, "monitor");
     }
     assert_eq!(
         fake.score(&nodes[best].name),
@@ -271,7 +277,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
 
     // promote on the stale node does not bootstrap: it waits, visibly, until its deadline.
     let o = expect(
-        run(&fake, &c, n3, "promote", 6),
+        rig.run_within(n3, "promote", 6),
         1,
         "n3 promote before a Primary exists",
     );
@@ -279,7 +285,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     assert!(galera_lifecycle::find_server(&n3.cfg()).unwrap().is_none());
 
     expect(
-        run(&fake, &c, nodes[best], "promote", 120),
+        rig.run(nodes[best], "promote"),
         0,
         "elected node promote (bootstrap)",
     );
@@ -299,7 +305,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     );
     assert_eq!(fake.score(&n3.name), None, "n3 not invited yet");
     expect(
-        run(&fake, &c, nodes[best], "monitor", 30),
+        rig.run(nodes[best], "monitor"),
         8,
         "bootstrapped node monitor",
     );
@@ -310,17 +316,9 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     for n in [nodes[other], n3] {
         // n3: invited by the first joiner's promote, once that join had settled.
         assert_eq!(fake.score(&n.name), Some(50), "{} invited to join", n.name);
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            0,
-            &format!("{} monitor sees the Primary", n.name),
-        );
+        rig.act(n, "monitor", 0, "monitor sees the Primary");
         assert_eq!(fake.score(&n.name), Some(50), "{} may join", n.name);
-        let o = expect(
-            run(&fake, &c, n, "promote", 120),
-            0,
-            &format!("{} promote (join)", n.name),
-        );
+        let o = rig.act(n, "promote", 0, "promote (join)");
         // It saw the Primary view (told by gvwstate.dat before SQL answers), then its state
         // transfer start (an IST here) before it invited the next joiner.
         assert!(
@@ -334,7 +332,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
         );
     }
     for n in nodes {
-        follow_to_synced(&fake, &c, n);
+        rig.follow_to_synced(n);
     }
     eprintln!("kill -9 to three Synced nodes: {:?}", t_kill.elapsed());
     assert_no_loss(&c, &acked);
@@ -347,21 +345,13 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     acked.extend(w.finish());
     for n in nodes {
         // Pacemaker: the failed monitor, then demote (publishes the recovered position).
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            1,
-            &format!("{} monitor after kill", n.name),
-        );
-        expect(
-            run(&fake, &c, n, "demote", 120),
-            0,
-            &format!("{} demote", n.name),
-        );
+        rig.act(n, "monitor", 1, "monitor after kill");
+        rig.act(n, "demote", 0, "demote");
     }
     std::thread::scope(|s| {
         let handles: Vec<_> = nodes
             .iter()
-            .map(|n| s.spawn(|| run(&fake, &c, n, "promote", 120)))
+            .map(|n| s.spawn(|| rig.run(n, "promote")))
             .collect();
         for (h, n) in handles.into_iter().zip(nodes) {
             expect(
@@ -372,7 +362,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
         }
     });
     for n in nodes {
-        follow_to_synced(&fake, &c, n);
+        rig.follow_to_synced(n);
     }
     eprintln!(
         "second kill -9 to three Synced nodes: {:?}",
@@ -393,22 +383,18 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     n3.kill9();
     n3.wait_gone();
     acked.extend(w.finish());
-    expect(
-        run(&fake, &c, n3, "monitor", 30),
-        1,
-        "n3 monitor after its kill",
-    );
-    let demoted = expect(run(&fake, &c, n3, "demote", 120), 0, "n3 demote");
+    rig.act(n3, "monitor", 1, "monitor after its kill");
+    let demoted = rig.act(n3, "demote", 0, "demote");
     assert!(
         demoted.stderr.contains("running --wsrep-recover"),
         "n3's demote recovers the position:\n{}",
         demoted.stderr
     );
     let after_demote = published(&fake, &n3.name);
-    expect(run(&fake, &c, n3, "stop", 120), 0, "n3 stop");
+    rig.act(n3, "stop", 0, "stop");
     // Pacemaker's recovery goes on with start: the position demote recovered still holds
     // (nothing ran on the datadir since), so no second recovery.
-    let started = expect(run(&fake, &c, n3, "start", 120), 0, "n3 start");
+    let started = rig.act(n3, "start", 0, "start");
     assert!(
         !started.stderr.contains("running --wsrep-recover")
             && started.stderr.contains("the datadir is unchanged since"),
@@ -417,7 +403,7 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
     );
     assert_eq!(published(&fake, &n3.name), after_demote, "n3's report");
     let log_from = std::fs::metadata(n3.log()).map(|m| m.len()).unwrap_or(0) as usize;
-    expect(run(&fake, &c, n3, "promote", 120), 0, "n3 promote (rejoin)");
+    rig.act(n3, "promote", 0, "promote (rejoin)");
     let log = std::fs::read(n3.log()).unwrap_or_default();
     let since = String::from_utf8_lossy(&log[log_from.min(log.len())..]);
     assert!(
@@ -425,26 +411,14 @@ fn whole_cluster_kill_then_election_bootstrap_and_joins() {
             && !since.contains("restore pc from disk successfully"),
         "n3 rejoined with the crashed view restored:\n{since}"
     );
-    follow_to_synced(&fake, &c, n3);
+    rig.follow_to_synced(n3);
     assert_no_loss(&c, &acked);
 
     // stop: mariadbd gone, attributes removed; a second stop is 0 too.
     for n in nodes {
-        expect(
-            run(&fake, &c, n, "stop", 120),
-            0,
-            &format!("{} stop", n.name),
-        );
-        expect(
-            run(&fake, &c, n, "stop", 120),
-            0,
-            &format!("{} stop again", n.name),
-        );
-        expect(
-            run(&fake, &c, n, "monitor", 30),
-            7,
-            &format!("{} monitor stopped", n.name),
-        );
+        rig.act(n, "stop", 0, "stop");
+        rig.act(n, "stop", 0, "stop again");
+        rig.act(n, "monitor", 7, "monitor stopped");
         assert!(fake.attr(&n.name, "galera-state").is_none());
     }
 }

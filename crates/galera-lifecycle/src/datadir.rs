@@ -283,6 +283,25 @@ mod tests {
         assert!(datadir_users(dir.path(), &[]).unwrap().is_empty());
     }
 
+    /// `program 30`, running in `dir`.
+    fn sleep_30_in(program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> std::process::Child {
+        Command::new(program)
+            .arg("30")
+            .current_dir(dir)
+            .spawn()
+            .unwrap()
+    }
+
+    /// The users of `data` as soon as there are any; none if there are none by `until`.
+    fn users_once_seen(data: &Path, until: std::time::Instant) -> Vec<DatadirUser> {
+        let mut users = Vec::new();
+        while users.is_empty() && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            users = datadir_users(data, &[]).unwrap();
+        }
+        users
+    }
+
     /// A child process that holds a POSIX write lock on `path` until killed.
     fn fork_locker(path: &Path) -> nix::unistd::Pid {
         let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
@@ -322,29 +341,17 @@ mod tests {
         std::os::unix::fs::symlink("/bin/sleep", &fake).unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir(&data).unwrap();
-        let mut child = Command::new(&fake)
-            .arg("30")
-            .current_dir(&data)
-            .spawn()
-            .unwrap();
+        let mut child = sleep_30_in(&fake, &data);
         let pid = i32::try_from(child.id()).unwrap();
-        let mut users = Vec::new();
         let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while users.is_empty() && std::time::Instant::now() < until {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            users = datadir_users(&data, &[]).unwrap();
-        }
+        let users = users_once_seen(&data, until);
         assert_eq!(users.len(), 1, "{users:?}");
         assert_eq!(users[0].pid, pid);
         assert_eq!(users[0].comm, "mysqld");
         assert!(matches!(users[0].evidence, Evidence::WorkingDirectory(_)));
         assert!(users[0].to_string().contains("runs in"), "{}", users[0]);
         // A shell in the datadir does not count.
-        let mut sh = Command::new("sleep")
-            .arg("30")
-            .current_dir(&data)
-            .spawn()
-            .unwrap();
+        let mut sh = sleep_30_in("sleep", &data);
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(datadir_users(&data, &[]).unwrap().is_empty());
@@ -386,17 +393,9 @@ mod tests {
         assert_eq!(works_in(pid, &data), None);
         assert!(datadir_users(&data, &[]).unwrap().is_empty());
         // The same program in our own namespace is found.
-        let mut mine = Command::new(&fake)
-            .arg("30")
-            .current_dir(&data)
-            .spawn()
-            .unwrap();
+        let mut mine = sleep_30_in(&fake, &data);
         let mine_pid = i32::try_from(mine.id()).unwrap();
-        let mut users = Vec::new();
-        while users.is_empty() && std::time::Instant::now() < until {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            users = datadir_users(&data, &[]).unwrap();
-        }
+        let users = users_once_seen(&data, until);
         assert_eq!(users.iter().map(|u| u.pid).collect::<Vec<_>>(), [mine_pid]);
         for c in [&mut other, &mut mine] {
             c.kill().unwrap();

@@ -620,6 +620,14 @@ fn list(names: &[NodeName]) -> String {
     names.join(", ")
 }
 
+/// The end of a wait's text when a timeout counts: `, N s to the timeout`.
+fn write_timeout_in(f: &mut fmt::Formatter<'_>, timeout_in: &Option<Duration>) -> fmt::Result {
+    match timeout_in {
+        Some(t) => write!(f, ", {} s to the timeout", t.as_secs()),
+        None => Ok(()),
+    }
+}
+
 /// Short texts for node attributes and exit reasons (Pacemaker keeps 128 characters):
 /// the essentials first.
 impl fmt::Display for Wait {
@@ -641,10 +649,7 @@ impl fmt::Display for Wait {
                     f,
                     "waiting for {whose}: {reported} of {configured} reported"
                 )?;
-                if let Some(t) = timeout_in {
-                    write!(f, ", {} s to the timeout", t.as_secs())?;
-                }
-                Ok(())
+                write_timeout_in(f, timeout_in)
             }
             Wait::RunningNotPrimary { nodes } => write!(
                 f,
@@ -656,10 +661,7 @@ impl fmt::Display for Wait {
                     f,
                     "waiting for {peer}'s position or fencing: not reported, not fenced"
                 )?;
-                if let Some(t) = timeout_in {
-                    write!(f, ", {} s to the timeout", t.as_secs())?;
-                }
-                Ok(())
+                write_timeout_in(f, timeout_in)
             }
         }
     }

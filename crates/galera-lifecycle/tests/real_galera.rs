@@ -51,7 +51,6 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
     let t0 = Instant::now();
     let c = common::Cluster::up(3);
     let (n1, n2, n3) = (c.node(1), c.node(2), c.node(3));
-    eprintln!("cluster up in {:?}", t0.elapsed());
 
     // Recovery against a datadir in use: refused at once, naming the server.
     let t = Instant::now();
@@ -270,7 +269,6 @@ fn kill_all_while_committing_with_a_stale_node() {
     let t0 = Instant::now();
     let c = common::Cluster::up(3);
     let (n1, n2, n3) = (c.node(1), c.node(2), c.node(3));
-    eprintln!("cluster up in {:?}", t0.elapsed());
     common::insert_rows(n1, 3);
     n3.stop();
     let Trust::Clean {

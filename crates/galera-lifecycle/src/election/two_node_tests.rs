@@ -32,6 +32,11 @@ fn facts(fenced: &[&str]) -> Facts {
     }
 }
 
+/// The election while n1 has reported (seqno 9) and its peer n2 has not.
+fn peer_missing(facts: &Facts, policy: &Policy) -> Election {
+    elect(&two(reported(9), NodeState::Missing), facts, policy)
+}
+
 fn policy(two_node_mode: bool, wait: WaitRule) -> Policy {
     Policy {
         wait,
@@ -41,11 +46,7 @@ fn policy(two_node_mode: bool, wait: WaitRule) -> Policy {
 
 #[test]
 fn a_missing_unfenced_peer_is_named_as_not_fenced() {
-    let e = elect(
-        &two(reported(9), NodeState::Missing),
-        &facts(&[]),
-        &policy(true, WaitRule::All),
-    );
+    let e = peer_missing(&facts(&[]), &policy(true, WaitRule::All));
     assert_eq!(
         e.decision,
         Decision::Wait(Wait::PeerNotFenced {
@@ -63,11 +64,7 @@ fn a_missing_unfenced_peer_is_named_as_not_fenced() {
 
 #[test]
 fn the_fenced_peer_lets_the_survivor_bootstrap() {
-    let e = elect(
-        &two(reported(9), NodeState::Missing),
-        &facts(&["n2"]),
-        &policy(true, WaitRule::All),
-    );
+    let e = peer_missing(&facts(&["n2"]), &policy(true, WaitRule::All));
     let Decision::Bootstrap(g) = &e.decision else {
         panic!("{:?}", e.decision)
     };
@@ -77,11 +74,7 @@ fn the_fenced_peer_lets_the_survivor_bootstrap() {
 
 #[test]
 fn without_two_node_mode_the_wait_is_for_the_position_only() {
-    let e = elect(
-        &two(reported(9), NodeState::Missing),
-        &facts(&["n2"]),
-        &policy(false, WaitRule::All),
-    );
+    let e = peer_missing(&facts(&["n2"]), &policy(false, WaitRule::All));
     assert!(
         matches!(e.decision, Decision::Wait(Wait::Reports { .. })),
         "{:?}",
@@ -112,23 +105,16 @@ fn the_report_timeout_still_counts_and_is_shown() {
         reports: 1,
         after: Duration::from_secs(300),
     };
-    let mut f = facts(&[]);
-    f.waited = Duration::from_secs(100);
-    let e = elect(
-        &two(reported(9), NodeState::Missing),
-        &f,
-        &policy(true, rule),
-    );
+    let after = |waited: u64| {
+        let mut f = facts(&[]);
+        f.waited = Duration::from_secs(waited);
+        peer_missing(&f, &policy(true, rule))
+    };
     assert_eq!(
-        e.decision.to_string(),
+        after(100).decision.to_string(),
         "waiting for n2's position or fencing: not reported, not fenced, 200 s to the timeout"
     );
-    f.waited = Duration::from_secs(300);
-    let e = elect(
-        &two(reported(9), NodeState::Missing),
-        &f,
-        &policy(true, rule),
-    );
+    let e = after(300);
     assert!(
         matches!(
             &e.decision,
