@@ -194,14 +194,7 @@ fn cli_dirs(opts: &Options, profile: &Profile) -> cli::CliDirs {
     if profile.mxs5009() {
         cli::mxs5009_dirs(&opts.dir_args)
     } else {
-        cli::CliDirs {
-            configdir: opts.configdir.clone(),
-            piddir: opts.piddir.clone(),
-            logdir: opts.logdir.clone(),
-            datadir: opts.datadir.clone(),
-            cachedir: opts.cachedir.clone(),
-            persistdir: opts.persistdir.clone(),
-        }
+        opts.dirs.clone()
     }
 }
 
@@ -359,7 +352,7 @@ fn start(
     let _ = std::fs::create_dir_all(&dirs.persistdir);
     let _ = std::fs::create_dir_all(&dirs.datadir);
     let _ = std::fs::create_dir_all(&dirs.cachedir);
-    if profile.mxs5009() && cli.piddir.is_some() && cli.piddir != opts.piddir {
+    if profile.mxs5009() && cli.piddir.is_some() && cli.piddir != opts.dirs.piddir {
         let _ = std::fs::create_dir_all(&dirs.piddir);
     }
     let dirs_ok = check_dir(&dirs.logdir, false)
