@@ -87,6 +87,16 @@ pub fn wrap(data: Value, self_link: String) -> Value {
     json!({"data": data, "links": {"self": self_link}})
 }
 
+/// A collection (`<base><path>/`) of the resources `data`.
+fn collection(base: &str, path: &str, data: impl IntoIterator<Item = Value>) -> Value {
+    wrap(data.into_iter().collect(), format!("{base}{path}/"))
+}
+
+/// One resource of a collection, linked as `<base><path>/<id>/`.
+fn member(base: &str, path: &str, id: &str, resource: Value) -> Value {
+    wrap(resource, format!("{base}{path}/{id}/"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // /maxscale
 
@@ -326,14 +336,12 @@ fn thread(base: &str, id: usize) -> Value {
 }
 
 pub fn threads(sim: &Sim, base: &str) -> Value {
-    let data: Vec<Value> = (0..sim.cfg.global.threads)
-        .map(|i| thread(base, i))
-        .collect();
-    wrap(Value::Array(data), format!("{base}maxscale/threads/"))
+    let data = (0..sim.cfg.global.threads).map(|i| thread(base, i));
+    collection(base, "maxscale/threads", data)
 }
 
 pub fn one_thread(base: &str, id: usize) -> Value {
-    wrap(thread(base, id), format!("{base}maxscale/threads/{id}/"))
+    member(base, "maxscale/threads", &id.to_string(), thread(base, id))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,19 +479,12 @@ fn server_resource(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
 }
 
 pub fn servers(sim: &Sim, rt: &Runtime, base: &str) -> Value {
-    let data: Vec<Value> = rt
-        .servers
-        .iter()
-        .map(|s| server_resource(sim, rt, s, base))
-        .collect();
-    wrap(Value::Array(data), format!("{base}servers/"))
+    let data = rt.servers.iter().map(|s| server_resource(sim, rt, s, base));
+    collection(base, "servers", data)
 }
 
 pub fn server(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
-    wrap(
-        server_resource(sim, rt, s, base),
-        format!("{base}servers/{}/", s.name),
-    )
+    member(base, "servers", &s.name, server_resource(sim, rt, s, base))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,18 +642,19 @@ fn monitor_resource(sim: &Sim, rt: &Runtime, m: &MonitorRt, base: &str) -> Value
 }
 
 pub fn monitors(sim: &Sim, rt: &Runtime, base: &str) -> Value {
-    let data: Vec<Value> = rt
+    let data = rt
         .monitors
         .iter()
-        .map(|m| monitor_resource(sim, rt, m, base))
-        .collect();
-    wrap(Value::Array(data), format!("{base}monitors/"))
+        .map(|m| monitor_resource(sim, rt, m, base));
+    collection(base, "monitors", data)
 }
 
 pub fn monitor(sim: &Sim, rt: &Runtime, m: &MonitorRt, base: &str) -> Value {
-    wrap(
+    member(
+        base,
+        "monitors",
+        &m.name,
         monitor_resource(sim, rt, m, base),
-        format!("{base}monitors/{}/", m.name),
     )
 }
 
@@ -715,17 +717,16 @@ fn listener_resource(sim: &Sim, l: &ListenerRt, base: &str) -> Value {
 }
 
 pub fn listeners(sim: &Sim, rt: &Runtime, base: &str, service: Option<&str>) -> Value {
-    let data: Vec<Value> = rt
+    let data = rt
         .listeners
         .iter()
         .filter(|l| service.is_none_or(|s| l.service == s))
-        .map(|l| listener_resource(sim, l, base))
-        .collect();
-    let link = match service {
-        Some(s) => format!("{base}services/{s}/listeners/"),
-        None => format!("{base}listeners/"),
+        .map(|l| listener_resource(sim, l, base));
+    let path = match service {
+        Some(s) => format!("services/{s}/listeners"),
+        None => "listeners".to_string(),
     };
-    wrap(Value::Array(data), link)
+    collection(base, &path, data)
 }
 
 pub fn listener(sim: &Sim, l: &ListenerRt, base: &str, link: String) -> Value {
@@ -827,18 +828,19 @@ fn service_resource(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value
 }
 
 pub fn services(sim: &Sim, rt: &Runtime, base: &str) -> Value {
-    let data: Vec<Value> = rt
+    let data = rt
         .services
         .iter()
-        .map(|s| service_resource(sim, rt, s, base))
-        .collect();
-    wrap(Value::Array(data), format!("{base}services/"))
+        .map(|s| service_resource(sim, rt, s, base));
+    collection(base, "services", data)
 }
 
 pub fn service(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value {
-    wrap(
+    member(
+        base,
+        "services",
+        &s.name,
         service_resource(sim, rt, s, base),
-        format!("{base}services/{}/", s.name),
     )
 }
 
@@ -855,24 +857,19 @@ fn filter_resource(name: &str, module: &str, base: &str) -> Value {
 }
 
 pub fn filters(sim: &Sim, base: &str) -> Value {
-    let data: Vec<Value> = sim
-        .cfg
-        .filters
+    let filters = &sim.cfg.filters;
+    let data = filters
         .iter()
-        .map(|f| filter_resource(&f.name, &f.module, base))
-        .collect();
-    wrap(Value::Array(data), format!("{base}filters/"))
+        .map(|f| filter_resource(&f.name, &f.module, base));
+    collection(base, "filters", data)
 }
 
 pub fn filter(name: &str, module: &str, base: &str) -> Value {
-    wrap(
-        filter_resource(name, module, base),
-        format!("{base}filters/{name}/"),
-    )
+    member(base, "filters", name, filter_resource(name, module, base))
 }
 
 pub fn sessions(base: &str) -> Value {
-    wrap(json!([]), format!("{base}sessions/"))
+    collection(base, "sessions", [])
 }
 
 // ---------------------------------------------------------------------------------------------
