@@ -97,6 +97,17 @@ pub struct HealthRules {
     pub require_master: bool,
 }
 
+/// Where and how the agent reaches MaxScale's REST API (the `admin_*` parameters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminApi {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password_file: Option<PathBuf>,
+    pub tls: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub binary: PathBuf,
@@ -109,12 +120,7 @@ pub struct Config {
     pub persistdir: Option<PathBuf>,
     pub extra_options: Vec<String>,
     pub manage_process: bool,
-    pub admin_host: String,
-    pub admin_port: u16,
-    pub admin_user: String,
-    pub admin_password_file: Option<PathBuf>,
-    pub admin_tls: bool,
-    pub admin_ca_file: Option<PathBuf>,
+    pub admin: AdminApi,
     pub health: HealthRules,
 }
 
@@ -214,12 +220,14 @@ impl Config {
             persistdir: optional(p, &PERSISTDIR, mode)?,
             extra_options,
             manage_process: value(p, &MANAGE_PROCESS, mode)?,
-            admin_host,
-            admin_port,
-            admin_user: value(p, &ADMIN_USER, mode)?,
-            admin_password_file: optional(p, &ADMIN_PASSWORD_FILE, mode)?,
-            admin_tls,
-            admin_ca_file: optional(p, &ADMIN_CA_FILE, mode)?,
+            admin: AdminApi {
+                host: admin_host,
+                port: admin_port,
+                user: value(p, &ADMIN_USER, mode)?,
+                password_file: optional(p, &ADMIN_PASSWORD_FILE, mode)?,
+                tls: admin_tls,
+                ca_file: optional(p, &ADMIN_CA_FILE, mode)?,
+            },
             health: HealthRules {
                 servers,
                 require_master: value(p, &REQUIRE_MASTER, mode)?,
@@ -313,10 +321,10 @@ mod tests {
         assert_eq!(c.pid_file().path(), d(&PIDDIR).join("maxscale.pid"));
         assert_eq!(Some(c.user.clone()), USER.default_value());
         assert_eq!(Some(c.manage_process), MANAGE_PROCESS.default_value());
-        assert_eq!(Some(c.admin_host.clone()), ADMIN_HOST.default_value());
-        assert_eq!(c.admin_port, maxscale_rest::DEFAULT_PORT);
-        assert_eq!(c.admin_user, maxscale_rest::DEFAULT_USER);
-        assert!(!c.admin_tls && c.health == HealthRules::default());
+        assert_eq!(Some(c.admin.host.clone()), ADMIN_HOST.default_value());
+        assert_eq!(c.admin.port, maxscale_rest::DEFAULT_PORT);
+        assert_eq!(c.admin.user, maxscale_rest::DEFAULT_USER);
+        assert!(!c.admin.tls && c.health == HealthRules::default());
         assert_eq!(
             c.arguments(false, true),
             [
@@ -458,7 +466,7 @@ mod tests {
             ("manage_process", "?"),
             ("extra_options", "--nodaemon"),
         ]));
-        assert_eq!(c.admin_port, maxscale_rest::DEFAULT_PORT);
+        assert_eq!(c.admin.port, maxscale_rest::DEFAULT_PORT);
         assert!(c.manage_process);
     }
 }
