@@ -578,9 +578,7 @@ fn launch_services(sim: &Arc<Sim>, stop: &Arc<AtomicBool>) -> bool {
             log::notice(&format!("Service '{}' started ({}/{n})", svc.name, i + 1));
         } else {
             log::error(&format!("Failed to start service '{}'.", svc.name));
-            if let Some(s) = sim.lock().services.iter_mut().find(|s| s.name == svc.name) {
-                s.state = ServiceState::Failed;
-            }
+            sim.lock().services[i].state = ServiceState::Failed;
             if g.listener_failure_fatal {
                 ok = false;
             }
