@@ -418,11 +418,7 @@ fn not_found_shapes() {
 fn patch_passive_is_persisted_and_survives_restart() {
     let sim = Sim::started();
     assert!(!sim.passive());
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
-    );
+    let r = sim.patch_passive("true");
     assert_eq!(r.status, 204);
     assert!(r.body.is_empty());
     let warning = r.header("Mxs-Warning").expect("Mxs-Warning");
@@ -434,11 +430,7 @@ fn patch_passive_is_persisted_and_survives_restart() {
     let persisted = std::fs::read_to_string(sim.persisted()).unwrap();
     assert!(persisted.starts_with("[maxscale]\n") && persisted.contains("passive=true"));
     // Same value again: still 204.
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
-    );
+    let r = sim.patch_passive("true");
     assert_eq!(r.status, 204);
     // Sparse fieldset.
     let doc = sim
@@ -453,11 +445,7 @@ fn patch_passive_is_persisted_and_survives_restart() {
     assert_rc(&sim.start(), 0);
     assert!(sim.passive(), "persisted value overrides the static config");
     assert!(sim.listener_line().ends_with(" passive=true\n"));
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":false}}}}"#),
-    );
+    let r = sim.patch_passive("false");
     assert_eq!(r.status, 204);
     assert!(
         !sim.persisted().exists(),
@@ -748,11 +736,7 @@ fn listener_names_the_node() {
         sim.listener_line(),
         "maxscale-sim node-a RW-Split-Listener passive=false\n"
     );
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
-    );
+    let r = sim.patch_passive("true");
     assert_eq!(r.status, 204);
     assert_eq!(
         sim.listener_line(),
@@ -768,11 +752,7 @@ fn listener_names_the_node() {
 fn older_versions_differ_where_maxscale_did() {
     // 6.x: a failed PATCH /v1/maxscale is a 403; `system` is absent, `config_sync` present.
     let sim = Sim::started_with(|s| s.global_extra = "sim_version=6.4.15".into());
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":"true"}}}}"#),
-    );
+    let r = sim.patch_passive(r#""true""#);
     assert_eq!(r.status, 403);
     let doc = sim.get("/v1/maxscale").json();
     assert_eq!(doc["data"]["attributes"]["version"], "6.4.15");
@@ -782,11 +762,7 @@ fn older_versions_differ_where_maxscale_did() {
 
     // 2.4: passive could be set with a string, there is no top-level /v1/listeners.
     let sim = Sim::started_with(|s| s.global_extra = "sim_version=2.4.19".into());
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":"true"}}}}"#),
-    );
+    let r = sim.patch_passive(r#""true""#);
     assert_eq!(r.status, 204);
     assert!(sim.passive());
     assert_eq!(sim.get("/v1/listeners").status, 404);
@@ -812,7 +788,7 @@ fn read_only_account() {
         sim.admin_port,
         "PATCH",
         "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
+        Some(&passive_body("true")),
         viewer,
         to,
     )
@@ -823,9 +799,6 @@ fn read_only_account() {
 }
 
 // --- version profiles ----------------------------------------------------------------------------
-
-const PASSIVE_TRUE: &str = r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#;
-const PASSIVE_FALSE: &str = r#"{"data":{"attributes":{"parameters":{"passive":false}}}}"#;
 
 fn stdout_of(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).output().unwrap();
@@ -906,10 +879,7 @@ fn mxs5009_on_6_4_glues_the_directory_options() {
     assert!(logdir.join("maxscale.log").exists());
     assert!(!sim.logfile().exists(), "nothing where the options said");
     // A runtime change lands in the glued persistdir, consistently across restarts.
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("true").status, 204);
     assert!(!sim.persisted().exists());
     sim.stop();
     assert_rc(&sim.start_with(&["--profile", "6.4"]), 0);
@@ -992,10 +962,7 @@ fn mxs5009_the_maxscale_section_works_and_the_command_line_wins() {
     };
     assert_rc(&run(&[]), 0);
     assert!(sim.pidfile().exists() && sim.logfile().exists());
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("true").status, 204);
     assert!(sim.persisted().exists());
     sim.stop();
     // A command-line --logdir wins over the file (glued behind --piddir, as 6.4 does).
@@ -1153,14 +1120,8 @@ fn passive_flag_holds_from_the_first_answer() {
     assert_rc(&sim.start(), 0);
     assert!(!sim.passive());
     // true then false again: the persisted state is passive=false (no line, no file).
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
-        204
-    );
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("true").status, 204);
+    assert_eq!(sim.patch_passive("false").status, 204);
     assert!(!sim.persisted().exists());
     sim.stop();
     assert_rc(&sim.start_with(&["--passive"]), 0);
@@ -1185,7 +1146,7 @@ fn passive_flag_holds_from_the_first_answer() {
     // file holds what differs from MaxScale's defaults, as seen on 24.02.3.
     let sim = journaled("admin_gui=false\nadmin_secure_gui=false");
     assert_rc(&sim.start(), 0);
-    let r = sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE));
+    let r = sim.patch_passive("true");
     assert!(r.header("Mxs-Warning").is_some());
     assert_eq!(
         std::fs::read_to_string(sim.persisted()).unwrap(),
@@ -1199,10 +1160,7 @@ fn passive_flag_holds_from_the_first_answer() {
     );
     // Back to false: the line goes, and with nothing left that differs from the static
     // configuration, the file goes too.
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("false").status, 204);
     assert!(!sim.persisted().exists());
     sim.stop();
     let e = events(&sim);
@@ -1215,7 +1173,7 @@ fn a_patch_to_the_current_value_persists_nothing() {
     // without the flag is active.
     let sim = journaled("");
     assert_rc(&sim.start_with(&["--passive"]), 0);
-    let r = sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE));
+    let r = sim.patch_passive("true");
     assert_eq!(r.status, 204);
     assert_eq!(r.header("Mxs-Warning"), None);
     assert!(!sim.persisted().exists());
@@ -1268,14 +1226,8 @@ fn the_journal_records_every_change_and_a_sigkill() {
     );
     let pid = sim.pid().unwrap();
     assert!(!sim.passive());
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
-        204
-    );
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("true").status, 204);
+    assert_eq!(sim.patch_passive("false").status, 204);
     let before_kill = maxscale_sim::journal::now_ns();
     kill(pid, Signal::SIGKILL);
     assert!(wait_for(Duration::from_secs(5), || events(&sim)
@@ -1451,6 +1403,7 @@ fn fault_trickle_sends_the_body_a_byte_at_a_time() {
 #[test]
 fn fault_hostile_error_details() {
     let sim = Sim::started();
+    let patch = passive_body("true");
     for (kind, needle) in [
         ("esc", "\u{1b}[31m"),
         ("nul", "before NUL\u{0}after"),
@@ -1462,7 +1415,7 @@ fn fault_hostile_error_details() {
             (format!("detail:{kind}:400"), 400),
         ] {
             assert_eq!(sim.put_sim("/sim/fault", &fault).status, 204);
-            for (m, body) in [("GET", None), ("PATCH", Some(PASSIVE_TRUE))] {
+            for (m, body) in [("GET", None), ("PATCH", Some(patch.as_str()))] {
                 let r = sim.req(m, "/v1/maxscale", body);
                 assert_eq!(r.status, status, "{fault} {m}");
                 let detail = r.json()["errors"][0]["detail"]
