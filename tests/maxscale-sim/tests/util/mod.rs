@@ -203,6 +203,11 @@ impl Sim {
         self.req("PUT", path, Some(body))
     }
 
+    /// `data.attributes` of the document at `path`.
+    pub fn attributes(&self, path: &str) -> serde_json::Value {
+        self.get(path).json()["data"]["attributes"].take()
+    }
+
     pub fn passive(&self) -> bool {
         self.get("/v1/maxscale")
             .json()
