@@ -608,7 +608,7 @@ enum Saved {
 /// Save the runtime `[maxscale]` values after a PATCH that changed something: the persisted file
 /// is rewritten, or removed when nothing differs from the static configuration any more.
 fn persist(sim: &Sim, rt: &Runtime) -> Result<Saved, String> {
-    let path = sim.paths.persistdir.join("maxscale.cnf");
+    let path = sim.paths.dirs.persistdir.join("maxscale.cnf");
     let now = docs::parameters(sim, &rt.overrides, rt.passive);
     let static_cfg = docs::parameters(sim, &Default::default(), sim.cfg.global.passive);
     let existed = path.exists();
@@ -628,7 +628,7 @@ fn persist(sim: &Sim, rt: &Runtime) -> Result<Saved, String> {
         return Err("parameters are not an object".into());
     };
     let text = persisted_text(&now, &docs::builtin_defaults(sim));
-    let tmp = sim.paths.persistdir.join(".maxscale.cnf.tmp");
+    let tmp = sim.paths.dirs.persistdir.join(".maxscale.cnf.tmp");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, &path))
         .map_err(|e| {
@@ -719,7 +719,7 @@ fn patch_maxscale(sim: &Sim, rt: &mut Runtime, body: Option<&Value>) -> Response
                 let msg = format!(
                     "Saving runtime modifications to 'maxscale' in '{}'. The modified values \
                      will override the values found in the static configuration files.",
-                    sim.paths.persistdir.join("maxscale.cnf").display()
+                    sim.paths.dirs.persistdir.join("maxscale.cnf").display()
                 );
                 // runtime_save_config: the warning goes with every save, the log line only
                 // when the file is new.

@@ -104,7 +104,7 @@ fn member(base: &str, path: &str, id: &str, resource: Value) -> Value {
 /// defaults (`builtin`), or with the settings the simulator derives from its configuration
 /// (admin host and port, GUI, auth, threads) filled in. Only those the version has.
 fn global_defaults(sim: &Sim, builtin: bool) -> Value {
-    let p = &sim.paths;
+    let p = &sim.paths.dirs;
     let g = &sim.cfg.global;
     let d = crate::config::Global::default();
     let g_or_default = if builtin { &d } else { g };

@@ -44,7 +44,7 @@ use serde_json::Value;
 use crate::cli::{Action, LogTarget, Options};
 use crate::process::{exit, StartupPipe};
 use crate::profile::Profile;
-use crate::state::{ListenerState, ServiceState, Sim};
+use crate::state::{Dirs, ListenerState, ServiceState, Sim};
 
 /// `strerror` text of an I/O error ("No such file or directory"), without Rust's suffix.
 pub fn errno_text(e: &std::io::Error) -> String {
@@ -179,14 +179,6 @@ fn pre_log_error(profile: &Profile, dirs: &cli::CliDirs, msg: &str) {
 fn bad_profile(prog: &str, text: &str) -> i32 {
     eprintln!("{prog}: unknown --profile '{text}' (a MaxScale version such as 6.4 or 24.02.3)");
     exit::BAD_ARG
-}
-
-struct Dirs {
-    logdir: PathBuf,
-    piddir: PathBuf,
-    datadir: PathBuf,
-    cachedir: PathBuf,
-    persistdir: PathBuf,
 }
 
 /// The directories the command line sets; with MXS-5009 as that version gets them wrong.
@@ -455,11 +447,7 @@ fn start(
     let sim = Arc::new(Sim {
         paths: state::Paths {
             config: cfg_path.clone(),
-            piddir: dirs.piddir.clone(),
-            logdir: dirs.logdir.clone(),
-            datadir: dirs.datadir.clone(),
-            cachedir: dirs.cachedir.clone(),
-            persistdir: dirs.persistdir.clone(),
+            dirs,
             process_datadir,
         },
         pid: std::process::id(),

@@ -347,15 +347,22 @@ impl Runtime {
     }
 }
 
+/// MaxScale's directories: the command line's, else the `[maxscale]` section's, else the
+/// defaults.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub logdir: PathBuf,
+    pub piddir: PathBuf,
+    pub datadir: PathBuf,
+    pub cachedir: PathBuf,
+    pub persistdir: PathBuf,
+}
+
 /// Directories the process uses (after command line/config resolution).
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub config: PathBuf,
-    pub piddir: PathBuf,
-    pub logdir: PathBuf,
-    pub datadir: PathBuf,
-    pub cachedir: PathBuf,
-    pub persistdir: PathBuf,
+    pub dirs: Dirs,
     pub process_datadir: PathBuf,
 }
 
