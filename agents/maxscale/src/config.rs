@@ -97,6 +97,40 @@ pub struct HealthRules {
     pub require_master: bool,
 }
 
+/// MaxScale's optional directories: the agent's parameters, or the settings of the
+/// configuration's `[maxscale]` section (launch.rs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dirs {
+    pub logdir: Option<PathBuf>,
+    pub datadir: Option<PathBuf>,
+    pub cachedir: Option<PathBuf>,
+    pub persistdir: Option<PathBuf>,
+}
+
+impl Dirs {
+    /// Each directory by its name, which is MaxScale's option and `[maxscale]` key, in the
+    /// order they go on the command line.
+    pub fn by_name(&self) -> [(&'static str, &Option<PathBuf>); 4] {
+        [
+            ("logdir", &self.logdir),
+            ("datadir", &self.datadir),
+            ("cachedir", &self.cachedir),
+            ("persistdir", &self.persistdir),
+        ]
+    }
+
+    /// The directory called `name`, when it is one of them.
+    pub fn named_mut(&mut self, name: &str) -> Option<&mut Option<PathBuf>> {
+        match name {
+            "logdir" => Some(&mut self.logdir),
+            "datadir" => Some(&mut self.datadir),
+            "cachedir" => Some(&mut self.cachedir),
+            "persistdir" => Some(&mut self.persistdir),
+            _ => None,
+        }
+    }
+}
+
 /// Where and how the agent reaches MaxScale's REST API (the `admin_*` parameters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminApi {
@@ -114,10 +148,7 @@ pub struct Config {
     pub config: PathBuf,
     pub user: String,
     pub piddir: PathBuf,
-    pub logdir: Option<PathBuf>,
-    pub datadir: Option<PathBuf>,
-    pub cachedir: Option<PathBuf>,
-    pub persistdir: Option<PathBuf>,
+    pub dirs: Dirs,
     pub extra_options: Vec<String>,
     pub manage_process: bool,
     pub admin: AdminApi,
@@ -214,10 +245,12 @@ impl Config {
             config: value(p, &CONFIG, mode)?,
             user: value(p, &USER, mode)?,
             piddir,
-            logdir: optional(p, &LOGDIR, mode)?,
-            datadir: optional(p, &DATADIR, mode)?,
-            cachedir: optional(p, &CACHEDIR, mode)?,
-            persistdir: optional(p, &PERSISTDIR, mode)?,
+            dirs: Dirs {
+                logdir: optional(p, &LOGDIR, mode)?,
+                datadir: optional(p, &DATADIR, mode)?,
+                cachedir: optional(p, &CACHEDIR, mode)?,
+                persistdir: optional(p, &PERSISTDIR, mode)?,
+            },
             extra_options,
             manage_process: value(p, &MANAGE_PROCESS, mode)?,
             admin: AdminApi {
@@ -253,14 +286,9 @@ impl Config {
             format!("--user={}", self.user).into(),
             join("--piddir=", &self.piddir),
         ];
-        for (flag, dir) in [
-            ("--logdir=", &self.logdir),
-            ("--datadir=", &self.datadir),
-            ("--cachedir=", &self.cachedir),
-            ("--persistdir=", &self.persistdir),
-        ] {
+        for (name, dir) in self.dirs.by_name() {
             if let Some(d) = dir.as_ref().filter(|_| dirs) {
-                args.push(join(flag, d));
+                args.push(join(&format!("--{name}="), d));
             }
         }
         if passive {
