@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use maxscale_rest::{Client, Secret, Tls};
 use ocf::Context;
 
-use crate::config::Config;
+use crate::config::{AdminApi, Config};
 use crate::error::MaxScaleError;
 
 /// Connection set-up never takes longer than this.
@@ -21,21 +21,27 @@ pub fn request_deadline(ctx: &Context) -> Instant {
 
 /// The REST client. Reading the password file can fail only on this node (2).
 pub fn client(ctx: &Context, c: &Config) -> Result<Client, MaxScaleError> {
-    let password = match &c.admin_password_file {
-        None => Secret::new(maxscale_rest::DEFAULT_PASSWORD),
-        Some(f) => read_password(f)?,
-    };
+    let a = &c.admin;
     let config = maxscale_rest::Config {
-        host: c.admin_host.clone(),
-        port: c.admin_port,
-        user: c.admin_user.clone(),
-        password,
-        tls: c.admin_tls.then(|| Tls {
-            ca_file: c.admin_ca_file.clone(),
+        host: a.host.clone(),
+        port: a.port,
+        user: a.user.clone(),
+        password: password(a)?,
+        tls: a.tls.then(|| Tls {
+            ca_file: a.ca_file.clone(),
         }),
         connect_timeout: ctx.deadline.budget(CONNECT_CAP),
     };
     Client::new(&config).map_err(|e| MaxScaleError::rest("REST API client", e))
+}
+
+/// The admin password: from admin_password_file, MaxScale's default without one. Reading the
+/// file can fail only on this node (2).
+pub fn password(a: &AdminApi) -> Result<Secret, MaxScaleError> {
+    match &a.password_file {
+        None => Ok(Secret::new(maxscale_rest::DEFAULT_PASSWORD)),
+        Some(f) => read_password(f),
+    }
 }
 
 /// The password; the error names the file, never its content.

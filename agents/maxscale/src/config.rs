@@ -97,24 +97,61 @@ pub struct HealthRules {
     pub require_master: bool,
 }
 
+/// MaxScale's optional directories: the agent's parameters, or the settings of the
+/// configuration's `[maxscale]` section (launch.rs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dirs {
+    pub logdir: Option<PathBuf>,
+    pub datadir: Option<PathBuf>,
+    pub cachedir: Option<PathBuf>,
+    pub persistdir: Option<PathBuf>,
+}
+
+impl Dirs {
+    /// Each directory by its name, which is MaxScale's option and `[maxscale]` key, in the
+    /// order they go on the command line.
+    pub fn by_name(&self) -> [(&'static str, &Option<PathBuf>); 4] {
+        [
+            ("logdir", &self.logdir),
+            ("datadir", &self.datadir),
+            ("cachedir", &self.cachedir),
+            ("persistdir", &self.persistdir),
+        ]
+    }
+
+    /// The directory called `name`, when it is one of them.
+    pub fn named_mut(&mut self, name: &str) -> Option<&mut Option<PathBuf>> {
+        match name {
+            "logdir" => Some(&mut self.logdir),
+            "datadir" => Some(&mut self.datadir),
+            "cachedir" => Some(&mut self.cachedir),
+            "persistdir" => Some(&mut self.persistdir),
+            _ => None,
+        }
+    }
+}
+
+/// Where and how the agent reaches MaxScale's REST API (the `admin_*` parameters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminApi {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password_file: Option<PathBuf>,
+    pub tls: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub binary: PathBuf,
     pub config: PathBuf,
     pub user: String,
     pub piddir: PathBuf,
-    pub logdir: Option<PathBuf>,
-    pub datadir: Option<PathBuf>,
-    pub cachedir: Option<PathBuf>,
-    pub persistdir: Option<PathBuf>,
+    pub dirs: Dirs,
     pub extra_options: Vec<String>,
     pub manage_process: bool,
-    pub admin_host: String,
-    pub admin_port: u16,
-    pub admin_user: String,
-    pub admin_password_file: Option<PathBuf>,
-    pub admin_tls: bool,
-    pub admin_ca_file: Option<PathBuf>,
+    pub admin: AdminApi,
     pub health: HealthRules,
 }
 
@@ -208,18 +245,22 @@ impl Config {
             config: value(p, &CONFIG, mode)?,
             user: value(p, &USER, mode)?,
             piddir,
-            logdir: optional(p, &LOGDIR, mode)?,
-            datadir: optional(p, &DATADIR, mode)?,
-            cachedir: optional(p, &CACHEDIR, mode)?,
-            persistdir: optional(p, &PERSISTDIR, mode)?,
+            dirs: Dirs {
+                logdir: optional(p, &LOGDIR, mode)?,
+                datadir: optional(p, &DATADIR, mode)?,
+                cachedir: optional(p, &CACHEDIR, mode)?,
+                persistdir: optional(p, &PERSISTDIR, mode)?,
+            },
             extra_options,
             manage_process: value(p, &MANAGE_PROCESS, mode)?,
-            admin_host,
-            admin_port,
-            admin_user: value(p, &ADMIN_USER, mode)?,
-            admin_password_file: optional(p, &ADMIN_PASSWORD_FILE, mode)?,
-            admin_tls,
-            admin_ca_file: optional(p, &ADMIN_CA_FILE, mode)?,
+            admin: AdminApi {
+                host: admin_host,
+                port: admin_port,
+                user: value(p, &ADMIN_USER, mode)?,
+                password_file: optional(p, &ADMIN_PASSWORD_FILE, mode)?,
+                tls: admin_tls,
+                ca_file: optional(p, &ADMIN_CA_FILE, mode)?,
+            },
             health: HealthRules {
                 servers,
                 require_master: value(p, &REQUIRE_MASTER, mode)?,
@@ -245,14 +286,9 @@ impl Config {
             format!("--user={}", self.user).into(),
             join("--piddir=", &self.piddir),
         ];
-        for (flag, dir) in [
-            ("--logdir=", &self.logdir),
-            ("--datadir=", &self.datadir),
-            ("--cachedir=", &self.cachedir),
-            ("--persistdir=", &self.persistdir),
-        ] {
+        for (name, dir) in self.dirs.by_name() {
             if let Some(d) = dir.as_ref().filter(|_| dirs) {
-                args.push(join(flag, d));
+                args.push(join(&format!("--{name}="), d));
             }
         }
         if passive {
@@ -313,10 +349,10 @@ mod tests {
         assert_eq!(c.pid_file().path(), d(&PIDDIR).join("maxscale.pid"));
         assert_eq!(Some(c.user.clone()), USER.default_value());
         assert_eq!(Some(c.manage_process), MANAGE_PROCESS.default_value());
-        assert_eq!(Some(c.admin_host.clone()), ADMIN_HOST.default_value());
-        assert_eq!(c.admin_port, maxscale_rest::DEFAULT_PORT);
-        assert_eq!(c.admin_user, maxscale_rest::DEFAULT_USER);
-        assert!(!c.admin_tls && c.health == HealthRules::default());
+        assert_eq!(Some(c.admin.host.clone()), ADMIN_HOST.default_value());
+        assert_eq!(c.admin.port, maxscale_rest::DEFAULT_PORT);
+        assert_eq!(c.admin.user, maxscale_rest::DEFAULT_USER);
+        assert!(!c.admin.tls && c.health == HealthRules::default());
         assert_eq!(
             c.arguments(false, true),
             [
@@ -458,7 +494,7 @@ mod tests {
             ("manage_process", "?"),
             ("extra_options", "--nodaemon"),
         ]));
-        assert_eq!(c.admin_port, maxscale_rest::DEFAULT_PORT);
+        assert_eq!(c.admin.port, maxscale_rest::DEFAULT_PORT);
         assert!(c.manage_process);
     }
 }

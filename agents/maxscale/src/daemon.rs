@@ -10,7 +10,7 @@ use std::time::Duration;
 use daemon_process::{Found, ParentExit, Process, StopOutcome, WhenFrozen};
 use ocf::Context;
 
-use crate::config::Config;
+use crate::config::{AdminApi, Config};
 use crate::error::MaxScaleError;
 use crate::launch::Launch;
 
@@ -83,14 +83,14 @@ pub fn runs_without_passive(s: &Config) -> Option<i32> {
 
 /// Whether something accepts TCP connections on the admin address (only for an IP literal;
 /// a name is not resolved, so that a slow resolver cannot stall a monitor).
-pub fn admin_port_open(s: &Config, timeout: Duration) -> bool {
-    let Ok(ip) = s.admin_host.parse::<IpAddr>() else {
+pub fn admin_port_open(a: &AdminApi, timeout: Duration) -> bool {
+    let Ok(ip) = a.host.parse::<IpAddr>() else {
         return false;
     };
     if timeout.is_zero() {
         return false;
     }
-    TcpStream::connect_timeout(&SocketAddr::new(ip, s.admin_port), timeout).is_ok()
+    TcpStream::connect_timeout(&SocketAddr::new(ip, a.port), timeout).is_ok()
 }
 
 /// Creates piddir (0755) owned by `user`: it lives on tmpfs and is gone after a boot.

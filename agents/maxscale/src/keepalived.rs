@@ -34,7 +34,7 @@ use clap::Parser;
 use ocf::action::Action;
 use ocf::cli::{Command, CommonArgs};
 use ocf::log::OcfLog;
-use ocf::{AgentInfo, Env};
+use ocf::{AgentInfo, Context, Env};
 
 use crate::config::Config;
 use crate::promotion;
@@ -84,15 +84,28 @@ struct NotifyArgs {
     priority: Option<String>,
 }
 
+/// Parses `cmd`'s arguments, arms its time limit and reads `--params` into the run's context;
+/// `Err` is the exit code (help, a usage error).
+fn begin<A: Parser>(
+    cmd: &Command,
+    info: &'static AgentInfo,
+    args: &[OsString],
+    env: Env,
+    common: fn(&A) -> &CommonArgs,
+) -> Result<(A, Context), i32> {
+    let a: A = cmd.parse(args)?;
+    let c = common(&a);
+    let limit = cmd.guard(c.timeout);
+    let ctx = cmd
+        .context(info, env, c.params.as_deref(), limit)
+        .map_err(|e| cmd.usage_error(&e))?;
+    Ok((a, ctx))
+}
+
 pub fn check(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
-    let a: CheckArgs = match CHECK.parse(args) {
-        Ok(a) => a,
+    let ctx = match begin(&CHECK, info, args, env, |a: &CheckArgs| &a.common) {
+        Ok((_, ctx)) => ctx,
         Err(code) => return code,
-    };
-    let limit = CHECK.guard(a.common.timeout);
-    let ctx = match CHECK.context(info, env, a.common.params.as_deref(), limit) {
-        Ok(c) => c,
-        Err(e) => return CHECK.usage_error(&e),
     };
     let verdict = Config::from_params(&ctx.params).and_then(|c| verdict::depth_20(&ctx, &c));
     match verdict {
@@ -118,14 +131,9 @@ pub fn passive_for(state: &str) -> Option<bool> {
 }
 
 pub fn notify(info: &'static AgentInfo, args: &[OsString], env: Env) -> i32 {
-    let a: NotifyArgs = match NOTIFY.parse(args) {
-        Ok(a) => a,
+    let (a, ctx) = match begin(&NOTIFY, info, args, env, |a: &NotifyArgs| &a.common) {
+        Ok(r) => r,
         Err(code) => return code,
-    };
-    let limit = NOTIFY.guard(a.common.timeout);
-    let ctx = match NOTIFY.context(info, env, a.common.params.as_deref(), limit) {
-        Ok(c) => c,
-        Err(e) => return NOTIFY.usage_error(&e),
     };
     let mut log_env = ctx.env.clone();
     if log_env.log_facility().is_none() {

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use ocf::Context;
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, Dirs};
 use crate::error::MaxScaleError;
 
 /// MaxScale's own log directory when neither `--logdir` nor `[maxscale] logdir` says otherwise.
@@ -85,15 +85,6 @@ pub struct Launch {
     pub log_file: PathBuf,
 }
 
-/// The directory settings of the configuration's `[maxscale]` section.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SectionDirs {
-    pub logdir: Option<PathBuf>,
-    pub datadir: Option<PathBuf>,
-    pub cachedir: Option<PathBuf>,
-    pub persistdir: Option<PathBuf>,
-}
-
 /// The version (bounded by the operation's deadline), the checks MXS-5009 asks for, and the log
 /// file. Called by validate-all and start, after the node's files were checked.
 pub fn plan(ctx: &Context, c: &Config) -> Result<Launch, MaxScaleError> {
@@ -108,6 +99,7 @@ pub fn plan(ctx: &Context, c: &Config) -> Result<Launch, MaxScaleError> {
         check_mxs5009(c, &section, v)?;
     }
     let logdir = c
+        .dirs
         .logdir
         .clone()
         .or_else(|| section.logdir.clone())
@@ -146,19 +138,14 @@ pub fn detect(ctx: &Context, binary: &Path) -> Option<Version> {
     }
 }
 
-fn check_mxs5009(c: &Config, section: &SectionDirs, v: &Version) -> Result<(), MaxScaleError> {
+fn check_mxs5009(c: &Config, section: &Dirs, v: &Version) -> Result<(), MaxScaleError> {
     if let Some(opt) = c.extra_options.iter().find(|o| config::directory_option(o)) {
         return Err(MaxScaleError::Mxs5009Option {
             version: v.to_string(),
             option: opt.clone(),
         });
     }
-    for (name, param, file) in [
-        ("logdir", &c.logdir, &section.logdir),
-        ("datadir", &c.datadir, &section.datadir),
-        ("cachedir", &c.cachedir, &section.cachedir),
-        ("persistdir", &c.persistdir, &section.persistdir),
-    ] {
+    for ((name, param), (_, file)) in c.dirs.by_name().into_iter().zip(section.by_name()) {
         let Some(want) = param else { continue };
         if file.as_deref().map(normal) != Some(normal(want)) {
             return Err(MaxScaleError::Mxs5009Dir {
@@ -178,27 +165,27 @@ fn normal(p: &Path) -> PathBuf {
 
 /// The `[maxscale]` directories of MaxScale's configuration file (bounded, non-blocking; an
 /// unreadable file gives none: validate reports that on its own).
-pub fn read_section(path: &Path) -> SectionDirs {
+pub fn read_section(path: &Path) -> Dirs {
     let Ok(f) = std::fs::File::options()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
     else {
-        return SectionDirs::default();
+        return Dirs::default();
     };
     if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return SectionDirs::default();
+        return Dirs::default();
     }
     let mut buf = Vec::new();
     if f.take(CONFIG_MAX).read_to_end(&mut buf).is_err() {
-        return SectionDirs::default();
+        return Dirs::default();
     }
     parse_section(&String::from_utf8_lossy(&buf))
 }
 
 /// MaxScale's INI: `[name]` headers, `key=value` lines, `#` and `;` comments.
-pub fn parse_section(text: &str) -> SectionDirs {
-    let mut dirs = SectionDirs::default();
+pub fn parse_section(text: &str) -> Dirs {
+    let mut dirs = Dirs::default();
     let mut in_maxscale = false;
     for line in text.lines() {
         let line = line.trim();
@@ -215,13 +202,8 @@ pub fn parse_section(text: &str) -> SectionDirs {
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
-        let value = Some(PathBuf::from(value.trim()));
-        match key.trim() {
-            "logdir" => dirs.logdir = value,
-            "datadir" => dirs.datadir = value,
-            "cachedir" => dirs.cachedir = value,
-            "persistdir" => dirs.persistdir = value,
-            _ => {}
+        if let Some(dir) = dirs.named_mut(key.trim()) {
+            *dir = Some(PathBuf::from(value.trim()));
         }
     }
     dirs

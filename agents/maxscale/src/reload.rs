@@ -24,9 +24,7 @@ use crate::verdict::{self, Observed};
 
 pub fn reload_agent(ctx: &Context) -> Result<Status, MaxScaleError> {
     let c = Config::from_params(&ctx.params)?;
-    if let Some(f) = &c.admin_password_file {
-        api::read_password(f)?;
-    }
+    api::password(&c.admin)?;
     if !ctx.env.is_promotable() {
         return Ok(Status::Success);
     }

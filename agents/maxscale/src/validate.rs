@@ -35,14 +35,12 @@ pub fn check_node(c: &Config) -> Result<(), MaxScaleError> {
         }
         check_piddir(c)?;
     }
-    if let Some(f) = &c.admin_password_file {
-        api::read_password(f)?;
-    }
-    if c.admin_tls {
-        if let Some(ca) = &c.admin_ca_file {
+    api::password(&c.admin)?;
+    if c.admin.tls {
+        if let Some(ca) = &c.admin.ca_file {
             maxscale_rest::load_ca_file(ca).map_err(|why| MaxScaleError::CaFile { why })?;
         }
-    } else if c.admin_ca_file.is_some() {
+    } else if c.admin.ca_file.is_some() {
         tracing::warn!("admin_ca_file is set but admin_tls is false: it is not used");
     }
     Ok(())

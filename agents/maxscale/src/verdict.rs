@@ -28,11 +28,11 @@ pub fn observe(ctx: &Context, c: &Config, need_api: bool) -> Result<Observed, Ma
     if c.manage_process {
         match daemon::find(c)? {
             absent @ (Proc::Absent { .. } | Proc::Impossible { .. }) => {
-                if daemon::admin_port_open(c, ctx.deadline.budget(FOREIGN_PROBE)) {
+                if daemon::admin_port_open(&c.admin, ctx.deadline.budget(FOREIGN_PROBE)) {
                     return Err(MaxScaleError::Foreign {
                         pid_file: c.pid_file().path().to_path_buf(),
-                        host: c.admin_host.clone(),
-                        port: c.admin_port,
+                        host: c.admin.host.clone(),
+                        port: c.admin.port,
                     });
                 }
                 match absent {

@@ -332,7 +332,7 @@ fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
         }
 
         ("GET", ["monitors"]) => get_doc(req, rt, docs::monitors(sim, rt, &base)),
-        ("GET", ["monitors", name]) => match rt.monitors.iter().find(|m| m.name == *name) {
+        ("GET", ["monitors", name]) => match rt.monitors.iter().find(|m| m.cfg.name == *name) {
             Some(m) => get_doc(req, rt, docs::monitor(sim, rt, m, &base)),
             None => not_a(name, "monitor"),
         },
@@ -350,24 +350,24 @@ fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
         },
 
         ("GET", ["services"]) => get_doc(req, rt, docs::services(sim, rt, &base)),
-        ("GET", ["services", name]) => match rt.services.iter().find(|s| s.name == *name) {
+        ("GET", ["services", name]) => match rt.services.iter().find(|s| s.cfg.name == *name) {
             Some(s) => get_doc(req, rt, docs::service(sim, rt, s, &base)),
             None => not_a(name, "service"),
         },
         ("GET", ["services", name, "listeners"]) => {
-            if rt.services.iter().any(|s| s.name == *name) {
+            if rt.services.iter().any(|s| s.cfg.name == *name) {
                 get_doc(req, rt, docs::listeners(sim, rt, &base, Some(name)))
             } else {
                 not_a(name, "service")
             }
         }
         ("GET", ["services", name, "listeners", l]) => {
-            if !rt.services.iter().any(|s| s.name == *name) {
+            if !rt.services.iter().any(|s| s.cfg.name == *name) {
                 not_a(name, "service")
             } else if let Some(lr) = rt
                 .listeners
                 .iter()
-                .find(|x| x.name == *l && x.service == *name)
+                .find(|x| x.cfg.name == *l && x.cfg.service == *name)
             {
                 let link = format!("{base}services/{name}/listeners/{l}/");
                 get_doc(req, rt, docs::listener(sim, lr, &base, link))
@@ -377,7 +377,7 @@ fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
         }
         ("PUT", ["services", name, op @ ("start" | "stop")]) => {
             let start = *op == "start";
-            let Some(svc) = rt.services.iter_mut().find(|s| s.name == *name) else {
+            let Some(svc) = rt.services.iter_mut().find(|s| s.cfg.name == *name) else {
                 return not_a(name, "service");
             };
             if svc.state != ServiceState::Failed {
@@ -387,7 +387,7 @@ fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
                     ServiceState::Stopped
                 };
             }
-            for l in rt.listeners.iter_mut().filter(|l| l.service == *name) {
+            for l in rt.listeners.iter_mut().filter(|l| l.cfg.service == *name) {
                 if l.state != ListenerState::Failed {
                     l.state = if start {
                         ListenerState::Running
@@ -404,7 +404,7 @@ fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
             get_doc(req, rt, docs::listeners(sim, rt, &base, None))
         }
         ("GET", ["listeners", name]) if profile.has_listeners_endpoint() => {
-            match rt.listeners.iter().find(|l| l.name == *name) {
+            match rt.listeners.iter().find(|l| l.cfg.name == *name) {
                 Some(l) => {
                     let link = format!("{base}listeners/{name}/");
                     get_doc(req, rt, docs::listener(sim, l, &base, link))
@@ -415,7 +415,7 @@ fn route(sim: &Sim, req: &Request, body: Option<&Value>) -> Response {
         ("PUT", ["listeners", name, op @ ("start" | "stop")])
             if profile.has_listeners_endpoint() =>
         {
-            let Some(l) = rt.listeners.iter_mut().find(|l| l.name == *name) else {
+            let Some(l) = rt.listeners.iter_mut().find(|l| l.cfg.name == *name) else {
                 return not_a(name, "listener");
             };
             if l.state != ListenerState::Failed {
@@ -461,8 +461,8 @@ fn set_server_state(rt: &mut Runtime, name: &str, set: bool, state: Option<&str>
     let monitor_module = rt.servers[idx]
         .monitor
         .as_ref()
-        .and_then(|m| rt.monitors.iter().find(|x| &x.name == m))
-        .map(|m| m.module);
+        .and_then(|m| rt.monitors.iter().find(|x| &x.cfg.name == m))
+        .map(|m| m.cfg.module);
     let s = &mut rt.servers[idx];
     if bit & (MAINT | DRAINING) != 0 {
         if set {
@@ -608,7 +608,7 @@ enum Saved {
 /// Save the runtime `[maxscale]` values after a PATCH that changed something: the persisted file
 /// is rewritten, or removed when nothing differs from the static configuration any more.
 fn persist(sim: &Sim, rt: &Runtime) -> Result<Saved, String> {
-    let path = sim.paths.persistdir.join("maxscale.cnf");
+    let path = sim.paths.dirs.persistdir.join("maxscale.cnf");
     let now = docs::parameters(sim, &rt.overrides, rt.passive);
     let static_cfg = docs::parameters(sim, &Default::default(), sim.cfg.global.passive);
     let existed = path.exists();
@@ -628,7 +628,7 @@ fn persist(sim: &Sim, rt: &Runtime) -> Result<Saved, String> {
         return Err("parameters are not an object".into());
     };
     let text = persisted_text(&now, &docs::builtin_defaults(sim));
-    let tmp = sim.paths.persistdir.join(".maxscale.cnf.tmp");
+    let tmp = sim.paths.dirs.persistdir.join(".maxscale.cnf.tmp");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, &path))
         .map_err(|e| {
@@ -719,7 +719,7 @@ fn patch_maxscale(sim: &Sim, rt: &mut Runtime, body: Option<&Value>) -> Response
                 let msg = format!(
                     "Saving runtime modifications to 'maxscale' in '{}'. The modified values \
                      will override the values found in the static configuration files.",
-                    sim.paths.persistdir.join("maxscale.cnf").display()
+                    sim.paths.dirs.persistdir.join("maxscale.cnf").display()
                 );
                 // runtime_save_config: the warning goes with every save, the log line only
                 // when the file is new.

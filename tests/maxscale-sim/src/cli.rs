@@ -59,14 +59,9 @@ pub struct CliDirs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     pub config: Option<PathBuf>,
-    pub configdir: Option<PathBuf>,
+    pub dirs: CliDirs,
     pub daemon: bool,
     pub user: Option<String>,
-    pub piddir: Option<PathBuf>,
-    pub logdir: Option<PathBuf>,
-    pub datadir: Option<PathBuf>,
-    pub cachedir: Option<PathBuf>,
-    pub persistdir: Option<PathBuf>,
     pub passive: bool,
     pub log: LogTarget,
     pub config_check: bool,
@@ -80,14 +75,9 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             config: None,
-            configdir: None,
+            dirs: CliDirs::default(),
             daemon: true,
             user: None,
-            piddir: None,
-            logdir: None,
-            datadir: None,
-            cachedir: None,
-            persistdir: None,
             passive: false,
             log: LogTarget::File,
             config_check: false,
@@ -295,16 +285,6 @@ fn path_arg(v: &str) -> PathBuf {
     PathBuf::from(if trimmed.is_empty() { "/" } else { trimmed })
 }
 
-fn set_runtime_dirs(o: &mut Options, base: &str) {
-    let b = path_arg(base);
-    o.logdir = Some(b.join("var/log/maxscale"));
-    o.cachedir = Some(b.join("var/cache/maxscale"));
-    o.datadir = Some(b.join("var/lib/maxscale"));
-    o.piddir = Some(b.join("var/run/maxscale"));
-    o.persistdir = Some(b.join("var/lib/maxscale/maxscale.cnf.d"));
-    o.configdir = Some(b.join("etc"));
-}
-
 /// The sub-paths `set_runtime_dirs` (gateway.cc, 6.x) derives from a base, in its order; only
 /// the directories the simulator uses are named.
 const RUNTIME_SUBDIRS: &[(Option<DirOpt>, &str)] = &[
@@ -330,6 +310,18 @@ fn glue(acc: &mut String, path: &str, sub: Option<&str>) {
     if let Some(s) = sub {
         acc.push_str(s);
     }
+}
+
+/// `set_runtime_dirs` without MXS-5009: every directory the simulator uses under `base`.
+fn runtime_dirs(base: &str) -> CliDirs {
+    let b = path_arg(base);
+    let mut d = CliDirs::default();
+    for (opt, sub) in RUNTIME_SUBDIRS {
+        if let Some(o) = opt {
+            set_dir(&mut d, *o, b.join(sub));
+        }
+    }
+    d
 }
 
 fn set_dir(d: &mut CliDirs, opt: DirOpt, value: PathBuf) {
@@ -395,6 +387,10 @@ fn apply(o: &mut Options, spec: Spec, val: Option<String>) -> Result<Option<Acti
     let v = val.unwrap_or_default();
     if let Some(d) = dir_opt(spec.short) {
         o.dir_args.push((d, v.clone()));
+        match d {
+            DirOpt::Base | DirOpt::Runtime => o.dirs = runtime_dirs(&v),
+            other => set_dir(&mut o.dirs, other, path_arg(&v)),
+        }
     }
     match spec.short {
         'c' => o.config_check = true,
@@ -424,13 +420,6 @@ fn apply(o: &mut Options, spec: Spec, val: Option<String>) -> Result<Option<Acti
                 ));
             }
         }
-        'L' => o.logdir = Some(path_arg(&v)),
-        'A' => o.cachedir = Some(path_arg(&v)),
-        'C' => o.configdir = Some(path_arg(&v)),
-        'D' => o.datadir = Some(path_arg(&v)),
-        'F' => o.persistdir = Some(path_arg(&v)),
-        'P' => o.piddir = Some(path_arg(&v)),
-        'R' | 'r' => set_runtime_dirs(o, &v),
         'U' => o.user = Some(v),
         'p' => o.passive = true,
         '\u{1}' => o.profile = Some(v),
@@ -442,8 +431,9 @@ fn apply(o: &mut Options, spec: Spec, val: Option<String>) -> Result<Option<Acti
             }))
         }
         '?' => return Ok(Some(Action::Help)),
-        // libdir, execdir, sharedir, module_configdir, language, syslog, maxlog,
-        // log_augmentation, connector_plugindir, debug: accepted, nothing to simulate.
+        // The directory options are set above; libdir, execdir, sharedir, module_configdir,
+        // language, syslog, maxlog, log_augmentation, connector_plugindir, debug: accepted,
+        // nothing to simulate.
         _ => {}
     }
     Ok(None)
@@ -588,15 +578,28 @@ mod tests {
             "-p",
         ]);
         assert_eq!(o.config, Some(PathBuf::from("/a.cnf")));
-        assert_eq!(o.piddir, Some(PathBuf::from("/run/x")));
+        assert_eq!(o.dirs.piddir, Some(PathBuf::from("/run/x")));
         assert!(!o.daemon);
         assert!(o.passive);
         assert_eq!(o.user.as_deref(), Some("nobody"));
-        assert_eq!(o.logdir, Some(PathBuf::from("/l")));
+        assert_eq!(o.dirs.logdir, Some(PathBuf::from("/l")));
         let o = run(&["-f", "/b.cnf", "--nodaemon", "--log=stdout", "--pers=/p"]);
         assert_eq!(o.config, Some(PathBuf::from("/b.cnf")));
         assert_eq!(o.log, LogTarget::Stdout);
-        assert_eq!(o.persistdir, Some(PathBuf::from("/p")));
+        assert_eq!(o.dirs.persistdir, Some(PathBuf::from("/p")));
+        // --basedir sets every directory below it (without MXS-5009).
+        let b = |sub: &str| Some(PathBuf::from("/b").join(sub));
+        assert_eq!(
+            run(&["--logdir=/l", "--basedir=/b/"]).dirs,
+            CliDirs {
+                configdir: b("etc"),
+                piddir: b("var/run/maxscale"),
+                logdir: b("var/log/maxscale"),
+                datadir: b("var/lib/maxscale"),
+                cachedir: b("var/cache/maxscale"),
+                persistdir: b("var/lib/maxscale/maxscale.cnf.d"),
+            }
+        );
     }
 
     #[test]

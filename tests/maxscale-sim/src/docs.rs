@@ -87,6 +87,16 @@ pub fn wrap(data: Value, self_link: String) -> Value {
     json!({"data": data, "links": {"self": self_link}})
 }
 
+/// A collection (`<base><path>/`) of the resources `data`.
+fn collection(base: &str, path: &str, data: impl IntoIterator<Item = Value>) -> Value {
+    wrap(data.into_iter().collect(), format!("{base}{path}/"))
+}
+
+/// One resource of a collection, linked as `<base><path>/<id>/`.
+fn member(base: &str, path: &str, id: &str, resource: Value) -> Value {
+    wrap(resource, format!("{base}{path}/{id}/"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // /maxscale
 
@@ -94,7 +104,7 @@ pub fn wrap(data: Value, self_link: String) -> Value {
 /// defaults (`builtin`), or with the settings the simulator derives from its configuration
 /// (admin host and port, GUI, auth, threads) filled in. Only those the version has.
 fn global_defaults(sim: &Sim, builtin: bool) -> Value {
-    let p = &sim.paths;
+    let p = &sim.paths.dirs;
     let g = &sim.cfg.global;
     let d = crate::config::Global::default();
     let g_or_default = if builtin { &d } else { g };
@@ -326,14 +336,12 @@ fn thread(base: &str, id: usize) -> Value {
 }
 
 pub fn threads(sim: &Sim, base: &str) -> Value {
-    let data: Vec<Value> = (0..sim.cfg.global.threads)
-        .map(|i| thread(base, i))
-        .collect();
-    wrap(Value::Array(data), format!("{base}maxscale/threads/"))
+    let data = (0..sim.cfg.global.threads).map(|i| thread(base, i));
+    collection(base, "maxscale/threads", data)
 }
 
 pub fn one_thread(base: &str, id: usize) -> Value {
-    wrap(thread(base, id), format!("{base}maxscale/threads/{id}/"))
+    member(base, "maxscale/threads", &id.to_string(), thread(base, id))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,16 +350,17 @@ pub fn one_thread(base: &str, id: usize) -> Value {
 fn monitor_of<'a>(rt: &'a Runtime, s: &ServerRt) -> Option<&'a MonitorRt> {
     s.monitor
         .as_ref()
-        .and_then(|m| rt.monitors.iter().find(|x| &x.name == m))
+        .and_then(|m| rt.monitors.iter().find(|x| &x.cfg.name == m))
 }
 
 fn slave_connections(rt: &Runtime, s: &ServerRt) -> Value {
     let replica = s.flags & (SLAVE | RELAY) != 0 && s.flags & RUNNING != 0;
     let mon = monitor_of(rt, s);
     let Some(master) = mon
-        .filter(|m| replica && m.module == MonitorModule::MariaDb)
+        .filter(|m| replica && m.cfg.module == MonitorModule::MariaDb)
         .and_then(|m| {
-            m.servers
+            m.cfg
+                .servers
                 .iter()
                 .filter_map(|n| rt.server(n))
                 .find(|x| x.flags & (MASTER | RUNNING) == MASTER | RUNNING)
@@ -379,7 +388,7 @@ fn server_resource(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
     let running = s.flags & RUNNING != 0;
     let mon = monitor_of(rt, s);
     let lock_held = match mon {
-        Some(m) if m.locks_on() && m.module == MonitorModule::MariaDb => {
+        Some(m) if m.locks_on() && m.cfg.module == MonitorModule::MariaDb => {
             json!(running && m.primary)
         }
         _ => Value::Null,
@@ -471,19 +480,12 @@ fn server_resource(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
 }
 
 pub fn servers(sim: &Sim, rt: &Runtime, base: &str) -> Value {
-    let data: Vec<Value> = rt
-        .servers
-        .iter()
-        .map(|s| server_resource(sim, rt, s, base))
-        .collect();
-    wrap(Value::Array(data), format!("{base}servers/"))
+    let data = rt.servers.iter().map(|s| server_resource(sim, rt, s, base));
+    collection(base, "servers", data)
 }
 
 pub fn server(sim: &Sim, rt: &Runtime, s: &ServerRt, base: &str) -> Value {
-    wrap(
-        server_resource(sim, rt, s, base),
-        format!("{base}servers/{}/", s.name),
-    )
+    member(base, "servers", &s.name, server_resource(sim, rt, s, base))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,20 +501,20 @@ fn monitor_defaults(m: &MonitorRt) -> Value {
         "disk_space_threshold": null,
         "events": "all,master_down,master_up,slave_down,slave_up,server_down,server_up,synced_down,synced_up,donor_down,donor_up,lost_master,lost_slave,lost_synced,lost_donor,new_master,new_slave,new_synced,new_donor",
         "journal_max_age": "28800000ms",
-        "module": m.module.name(),
-        "monitor_interval": format!("{}ms", m.interval_ms),
+        "module": m.cfg.module.name(),
+        "monitor_interval": format!("{}ms", m.cfg.interval_ms),
         "password": "*****",
         "script": null,
         "script_timeout": "90000ms",
         "type": "monitor",
         "user": ""
     }));
-    let extra = match m.module {
+    let extra = match m.cfg.module {
         MonitorModule::MariaDb => json!({
             "assume_unique_hostnames": true,
             "auto_failover": false,
             "auto_rejoin": false,
-            "cooperative_monitoring_locks": m.cooperative_locks,
+            "cooperative_monitoring_locks": m.cfg.cooperative_locks,
             "demotion_sql_file": null,
             "enforce_read_only_slaves": false,
             "enforce_simple_topology": false,
@@ -549,12 +551,12 @@ fn monitor_defaults(m: &MonitorRt) -> Value {
 }
 
 fn monitor_diagnostics(rt: &Runtime, m: &MonitorRt) -> Value {
-    let servers: Vec<&ServerRt> = m.servers.iter().filter_map(|n| rt.server(n)).collect();
+    let servers: Vec<&ServerRt> = m.cfg.servers.iter().filter_map(|n| rt.server(n)).collect();
     let master = servers
         .iter()
         .find(|s| s.flags & (MASTER | RUNNING) == MASTER | RUNNING)
         .map(|s| s.name.clone());
-    match m.module {
+    match m.cfg.module {
         MonitorModule::MariaDb => {
             let info: Vec<Value> = servers
                 .iter()
@@ -614,26 +616,26 @@ fn monitor_diagnostics(rt: &Runtime, m: &MonitorRt) -> Value {
 }
 
 fn monitor_resource(sim: &Sim, rt: &Runtime, m: &MonitorRt, base: &str) -> Value {
-    let params = merge_params(monitor_defaults(m), &m.params, &["servers"]);
+    let params = merge_params(monitor_defaults(m), &m.cfg.params, &["servers"]);
     let services: Vec<String> = rt
         .services
         .iter()
-        .filter(|s| s.cluster.as_deref() == Some(m.name.as_str()))
-        .map(|s| s.name.clone())
+        .filter(|s| s.cfg.cluster.as_deref() == Some(m.cfg.name.as_str()))
+        .map(|s| s.cfg.name.clone())
         .collect();
     json!({
         "attributes": {
-            "module": m.module.name(),
+            "module": m.cfg.module.name(),
             "monitor_diagnostics": monitor_diagnostics(rt, m),
             "parameters": params,
             "source": source(sim),
             "state": if m.running { "Running" } else { "Stopped" },
             "ticks": m.ticks()
         },
-        "id": m.name,
-        "links": {"self": format!("{base}monitors/{}/", m.name)},
-        "relationships": relationships(base, &format!("monitors/{}", m.name), &[
-            ("servers", m.servers.clone()),
+        "id": m.cfg.name,
+        "links": {"self": format!("{base}monitors/{}/", m.cfg.name)},
+        "relationships": relationships(base, &format!("monitors/{}", m.cfg.name), &[
+            ("servers", m.cfg.servers.clone()),
             ("services", services),
         ]),
         "type": "monitors"
@@ -641,18 +643,19 @@ fn monitor_resource(sim: &Sim, rt: &Runtime, m: &MonitorRt, base: &str) -> Value
 }
 
 pub fn monitors(sim: &Sim, rt: &Runtime, base: &str) -> Value {
-    let data: Vec<Value> = rt
+    let data = rt
         .monitors
         .iter()
-        .map(|m| monitor_resource(sim, rt, m, base))
-        .collect();
-    wrap(Value::Array(data), format!("{base}monitors/"))
+        .map(|m| monitor_resource(sim, rt, m, base));
+    collection(base, "monitors", data)
 }
 
 pub fn monitor(sim: &Sim, rt: &Runtime, m: &MonitorRt, base: &str) -> Value {
-    wrap(
+    member(
+        base,
+        "monitors",
+        &m.cfg.name,
         monitor_resource(sim, rt, m, base),
-        format!("{base}monitors/{}/", m.name),
     )
 }
 
@@ -662,7 +665,7 @@ pub fn monitor(sim: &Sim, rt: &Runtime, m: &MonitorRt, base: &str) -> Value {
 fn listener_resource(sim: &Sim, l: &ListenerRt, base: &str) -> Value {
     let defaults = json!({
         "MariaDBProtocol": {"allow_replication": true},
-        "address": l.address,
+        "address": l.cfg.address,
         "authenticator": null,
         "authenticator_options": null,
         "connection_init_sql_file": null,
@@ -676,10 +679,10 @@ fn listener_resource(sim: &Sim, l: &ListenerRt, base: &str) -> Value {
             "tx_isolation=auto",
             "maxscale=auto"
         ],
-        "port": l.port,
-        "protocol": l.protocol,
+        "port": l.cfg.port,
+        "protocol": l.cfg.protocol,
         "proxy_protocol_networks": null,
-        "service": l.service,
+        "service": l.cfg.service,
         "socket": null,
         "sql_mode": "default",
         "ssl": false,
@@ -697,7 +700,7 @@ fn listener_resource(sim: &Sim, l: &ListenerRt, base: &str) -> Value {
     });
     let params = merge_params(
         defaults,
-        &l.params,
+        &l.cfg.params,
         &["address", "port", "protocol", "service"],
     );
     json!({
@@ -706,26 +709,25 @@ fn listener_resource(sim: &Sim, l: &ListenerRt, base: &str) -> Value {
             "source": source(sim),
             "state": l.state.as_str()
         },
-        "id": l.name,
-        "relationships": relationships(base, &format!("listeners/{}", l.name), &[
-            ("services", vec![l.service.clone()]),
+        "id": l.cfg.name,
+        "relationships": relationships(base, &format!("listeners/{}", l.cfg.name), &[
+            ("services", vec![l.cfg.service.clone()]),
         ]),
         "type": "listeners"
     })
 }
 
 pub fn listeners(sim: &Sim, rt: &Runtime, base: &str, service: Option<&str>) -> Value {
-    let data: Vec<Value> = rt
+    let data = rt
         .listeners
         .iter()
-        .filter(|l| service.is_none_or(|s| l.service == s))
-        .map(|l| listener_resource(sim, l, base))
-        .collect();
-    let link = match service {
-        Some(s) => format!("{base}services/{s}/listeners/"),
-        None => format!("{base}listeners/"),
+        .filter(|l| service.is_none_or(|s| l.cfg.service == s))
+        .map(|l| listener_resource(sim, l, base));
+    let path = match service {
+        Some(s) => format!("services/{s}/listeners"),
+        None => "listeners".to_string(),
     };
-    wrap(Value::Array(data), link)
+    collection(base, &path, data)
 }
 
 pub fn listener(sim: &Sim, l: &ListenerRt, base: &str, link: String) -> Value {
@@ -757,7 +759,7 @@ fn service_resource(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value
         "prune_sescmd_history": true,
         "rank": "primary",
         "retain_last_statements": -1,
-        "router": s.router,
+        "router": s.cfg.router,
         "session_trace": false,
         "strip_db_esc": true,
         "type": "service",
@@ -767,26 +769,26 @@ fn service_resource(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value
         "version_string": null,
         "wait_timeout": "0ms"
     });
-    let params = merge_params(defaults, &s.params, &["servers", "targets", "cluster"]);
+    let params = merge_params(defaults, &s.cfg.params, &["servers", "targets", "cluster"]);
     let embedded: Vec<Value> = rt
         .listeners
         .iter()
-        .filter(|l| l.service == s.name)
+        .filter(|l| l.cfg.service == s.cfg.name)
         .map(|l| listener_resource(sim, l, base))
         .collect();
     let listener_ids: Vec<String> = rt
         .listeners
         .iter()
-        .filter(|l| l.service == s.name)
-        .map(|l| l.name.clone())
+        .filter(|l| l.cfg.service == s.cfg.name)
+        .map(|l| l.cfg.name.clone())
         .collect();
-    let owner = format!("services/{}", s.name);
+    let owner = format!("services/{}", s.cfg.name);
     let mut doc = json!({
         "attributes": {
             "connections": 0,
             "listeners": embedded,
             "parameters": params,
-            "router": s.router,
+            "router": s.cfg.router,
             "router_diagnostics": {"queries": 0, "server_query_statistics": []},
             "source": source(sim),
             "started": time::http_date(s.started_at),
@@ -806,12 +808,12 @@ fn service_resource(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value
             "total_connections": 0,
             "users": []
         },
-        "id": s.name,
-        "links": {"self": format!("{base}services/{}/", s.name)},
+        "id": s.cfg.name,
+        "links": {"self": format!("{base}services/{}/", s.cfg.name)},
         "relationships": relationships(base, &owner, &[
             ("listeners", listener_ids),
-            ("monitors", s.cluster.iter().cloned().collect()),
-            ("servers", s.servers.clone()),
+            ("monitors", s.cfg.cluster.iter().cloned().collect()),
+            ("servers", s.cfg.servers.clone()),
         ]),
         "type": "services"
     });
@@ -827,18 +829,19 @@ fn service_resource(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value
 }
 
 pub fn services(sim: &Sim, rt: &Runtime, base: &str) -> Value {
-    let data: Vec<Value> = rt
+    let data = rt
         .services
         .iter()
-        .map(|s| service_resource(sim, rt, s, base))
-        .collect();
-    wrap(Value::Array(data), format!("{base}services/"))
+        .map(|s| service_resource(sim, rt, s, base));
+    collection(base, "services", data)
 }
 
 pub fn service(sim: &Sim, rt: &Runtime, s: &ServiceRt, base: &str) -> Value {
-    wrap(
+    member(
+        base,
+        "services",
+        &s.cfg.name,
         service_resource(sim, rt, s, base),
-        format!("{base}services/{}/", s.name),
     )
 }
 
@@ -855,24 +858,19 @@ fn filter_resource(name: &str, module: &str, base: &str) -> Value {
 }
 
 pub fn filters(sim: &Sim, base: &str) -> Value {
-    let data: Vec<Value> = sim
-        .cfg
-        .filters
+    let filters = &sim.cfg.filters;
+    let data = filters
         .iter()
-        .map(|f| filter_resource(&f.name, &f.module, base))
-        .collect();
-    wrap(Value::Array(data), format!("{base}filters/"))
+        .map(|f| filter_resource(&f.name, &f.module, base));
+    collection(base, "filters", data)
 }
 
 pub fn filter(name: &str, module: &str, base: &str) -> Value {
-    wrap(
-        filter_resource(name, module, base),
-        format!("{base}filters/{name}/"),
-    )
+    member(base, "filters", name, filter_resource(name, module, base))
 }
 
 pub fn sessions(base: &str) -> Value {
-    wrap(json!([]), format!("{base}sessions/"))
+    collection(base, "sessions", [])
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ use serde_json::Value;
 use crate::cli::{Action, LogTarget, Options};
 use crate::process::{exit, StartupPipe};
 use crate::profile::Profile;
-use crate::state::{ListenerState, ServiceState, Sim};
+use crate::state::{Dirs, ListenerState, ServiceState, Sim};
 
 /// `strerror` text of an I/O error ("No such file or directory"), without Rust's suffix.
 pub fn errno_text(e: &std::io::Error) -> String {
@@ -181,27 +181,12 @@ fn bad_profile(prog: &str, text: &str) -> i32 {
     exit::BAD_ARG
 }
 
-struct Dirs {
-    logdir: PathBuf,
-    piddir: PathBuf,
-    datadir: PathBuf,
-    cachedir: PathBuf,
-    persistdir: PathBuf,
-}
-
 /// The directories the command line sets; with MXS-5009 as that version gets them wrong.
 fn cli_dirs(opts: &Options, profile: &Profile) -> cli::CliDirs {
     if profile.mxs5009() {
         cli::mxs5009_dirs(&opts.dir_args)
     } else {
-        cli::CliDirs {
-            configdir: opts.configdir.clone(),
-            piddir: opts.piddir.clone(),
-            logdir: opts.logdir.clone(),
-            datadir: opts.datadir.clone(),
-            cachedir: opts.cachedir.clone(),
-            persistdir: opts.persistdir.clone(),
-        }
+        opts.dirs.clone()
     }
 }
 
@@ -359,7 +344,7 @@ fn start(
     let _ = std::fs::create_dir_all(&dirs.persistdir);
     let _ = std::fs::create_dir_all(&dirs.datadir);
     let _ = std::fs::create_dir_all(&dirs.cachedir);
-    if profile.mxs5009() && cli.piddir.is_some() && cli.piddir != opts.piddir {
+    if profile.mxs5009() && cli.piddir.is_some() && cli.piddir != opts.dirs.piddir {
         let _ = std::fs::create_dir_all(&dirs.piddir);
     }
     let dirs_ok = check_dir(&dirs.logdir, false)
@@ -462,11 +447,7 @@ fn start(
     let sim = Arc::new(Sim {
         paths: state::Paths {
             config: cfg_path.clone(),
-            piddir: dirs.piddir.clone(),
-            logdir: dirs.logdir.clone(),
-            datadir: dirs.datadir.clone(),
-            cachedir: dirs.cachedir.clone(),
-            persistdir: dirs.persistdir.clone(),
+            dirs,
             process_datadir,
         },
         pid: std::process::id(),
@@ -585,9 +566,7 @@ fn launch_services(sim: &Arc<Sim>, stop: &Arc<AtomicBool>) -> bool {
             log::notice(&format!("Service '{}' started ({}/{n})", svc.name, i + 1));
         } else {
             log::error(&format!("Failed to start service '{}'.", svc.name));
-            if let Some(s) = sim.lock().services.iter_mut().find(|s| s.name == svc.name) {
-                s.state = ServiceState::Failed;
-            }
+            sim.lock().services[i].state = ServiceState::Failed;
             if g.listener_failure_fatal {
                 ok = false;
             }

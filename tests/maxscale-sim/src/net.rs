@@ -160,7 +160,7 @@ pub fn serve_listener(sim: Arc<Sim>, idx: usize, listener: TcpListener, stop: Ar
             let (running, name) = {
                 let rt = sim.lock();
                 let l = &rt.listeners[idx];
-                (l.state == ListenerState::Running, l.name.clone())
+                (l.state == ListenerState::Running, l.cfg.name.clone())
             };
             if !running {
                 std::thread::sleep(Duration::from_millis(50));

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::config::{Config, Fault, MonitorModule};
+use crate::config::{Config, Fault, ListenerCfg, MonitorCfg, MonitorModule, ServiceCfg};
 use crate::time;
 
 // Server status bits (MaxScale's SERVER_* flags, only those that show in the state string).
@@ -187,27 +187,23 @@ impl ServerRt {
     }
 }
 
+/// A configured monitor and its runtime state.
 #[derive(Debug, Clone)]
 pub struct MonitorRt {
-    pub name: String,
-    pub module: MonitorModule,
-    pub servers: Vec<String>,
+    pub cfg: MonitorCfg,
     pub running: bool,
-    pub interval_ms: u64,
     /// Ticks accumulated while previously running.
     pub ticks_before: u64,
     pub running_since: Instant,
-    pub cooperative_locks: String,
     /// `monitor_diagnostics.primary` when cooperative locks are on.
     pub primary: bool,
-    pub params: BTreeMap<String, String>,
 }
 
 impl MonitorRt {
     pub fn ticks(&self) -> u64 {
         if self.running {
             let ms = u64::try_from(self.running_since.elapsed().as_millis()).unwrap_or(u64::MAX);
-            self.ticks_before + 1 + ms / self.interval_ms.max(1)
+            self.ticks_before + 1 + ms / self.cfg.interval_ms.max(1)
         } else {
             self.ticks_before
         }
@@ -228,7 +224,7 @@ impl MonitorRt {
     }
 
     pub fn locks_on(&self) -> bool {
-        self.cooperative_locks != "none"
+        self.cfg.cooperative_locks != "none"
     }
 }
 
@@ -249,15 +245,12 @@ impl ServiceState {
     }
 }
 
+/// A configured service and its runtime state (only the state changes at runtime).
 #[derive(Debug, Clone)]
 pub struct ServiceRt {
-    pub name: String,
-    pub router: String,
-    pub servers: Vec<String>,
-    pub cluster: Option<String>,
+    pub cfg: ServiceCfg,
     pub state: ServiceState,
     pub started_at: i64,
-    pub params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,15 +270,11 @@ impl ListenerState {
     }
 }
 
+/// A configured listener and its runtime state (only the state changes at runtime).
 #[derive(Debug, Clone)]
 pub struct ListenerRt {
-    pub name: String,
-    pub service: String,
-    pub address: String,
-    pub port: u16,
-    pub protocol: String,
+    pub cfg: ListenerCfg,
     pub state: ListenerState,
-    pub params: BTreeMap<String, String>,
 }
 
 /// Mutable state behind one mutex.
@@ -320,7 +309,7 @@ impl Runtime {
     }
 
     pub fn monitor_mut(&mut self, name: &str) -> Option<&mut MonitorRt> {
-        self.monitors.iter_mut().find(|m| m.name == name)
+        self.monitors.iter_mut().find(|m| m.cfg.name == name)
     }
 
     /// Services whose `servers=` (or `cluster=` monitor) include this server.
@@ -328,21 +317,21 @@ impl Runtime {
         self.services
             .iter()
             .filter(|svc| {
-                svc.servers.iter().any(|s| s == server)
-                    || svc.cluster.as_ref().is_some_and(|c| {
+                svc.cfg.servers.iter().any(|s| s == server)
+                    || svc.cfg.cluster.as_ref().is_some_and(|c| {
                         self.monitors
                             .iter()
-                            .any(|m| &m.name == c && m.servers.iter().any(|s| s == server))
+                            .any(|m| &m.cfg.name == c && m.cfg.servers.iter().any(|s| s == server))
                     })
             })
-            .map(|svc| svc.name.clone())
+            .map(|svc| svc.cfg.name.clone())
             .collect()
     }
 
     /// Recompute `master_id` of monitored replicas after a state change.
     pub fn refresh_topology(&mut self) {
         for mi in 0..self.monitors.len() {
-            let names = self.monitors[mi].servers.clone();
+            let names = self.monitors[mi].cfg.servers.clone();
             let master_id = names
                 .iter()
                 .filter_map(|n| self.server(n))
@@ -358,15 +347,22 @@ impl Runtime {
     }
 }
 
+/// MaxScale's directories: the command line's, else the `[maxscale]` section's, else the
+/// defaults.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub logdir: PathBuf,
+    pub piddir: PathBuf,
+    pub datadir: PathBuf,
+    pub cachedir: PathBuf,
+    pub persistdir: PathBuf,
+}
+
 /// Directories the process uses (after command line/config resolution).
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub config: PathBuf,
-    pub piddir: PathBuf,
-    pub logdir: PathBuf,
-    pub datadir: PathBuf,
-    pub cachedir: PathBuf,
-    pub persistdir: PathBuf,
+    pub dirs: Dirs,
     pub process_datadir: PathBuf,
 }
 
@@ -443,42 +439,28 @@ pub fn initial_runtime(cfg: &Config, passive: bool, overrides: BTreeMap<String, 
         .monitors
         .iter()
         .map(|m| MonitorRt {
-            name: m.name.clone(),
-            module: m.module,
-            servers: m.servers.clone(),
+            cfg: m.clone(),
             running: true,
-            interval_ms: m.interval_ms,
             ticks_before: 0,
             running_since: Instant::now(),
-            cooperative_locks: m.cooperative_locks.clone(),
             primary: m.sim_primary,
-            params: m.params.clone(),
         })
         .collect();
     let services = cfg
         .services
         .iter()
         .map(|s| ServiceRt {
-            name: s.name.clone(),
-            router: s.router.clone(),
-            servers: s.servers.clone(),
-            cluster: s.cluster.clone(),
+            cfg: s.clone(),
             state: ServiceState::Started,
             started_at: now,
-            params: s.params.clone(),
         })
         .collect();
     let listeners = cfg
         .listeners
         .iter()
         .map(|l| ListenerRt {
-            name: l.name.clone(),
-            service: l.service.clone(),
-            address: l.address.clone(),
-            port: l.port,
-            protocol: l.protocol.clone(),
+            cfg: l.clone(),
             state: ListenerState::Running,
-            params: l.params.clone(),
         })
         .collect();
     let mut rt = Runtime {

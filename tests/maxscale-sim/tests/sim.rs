@@ -237,10 +237,10 @@ fn listener_port_conflict_exits_3_unless_ignored() {
     let sim2 = Sim::with(|s| s.global_extra = "sim_listener_failure=ignore".into());
     let _busy2 = TcpListener::bind(("127.0.0.1", sim2.listener_port)).unwrap();
     assert_rc(&sim2.start(), 0);
-    let svc = sim2.get("/v1/services/RW-Split-Router").json();
-    assert_eq!(svc["data"]["attributes"]["state"], "Failed");
-    let l = sim2.get("/v1/listeners/RW-Split-Listener").json();
-    assert_eq!(l["data"]["attributes"]["state"], "Failed");
+    let svc = sim2.attributes("/v1/services/RW-Split-Router");
+    assert_eq!(svc["state"], "Failed");
+    let l = sim2.attributes("/v1/listeners/RW-Split-Listener");
+    assert_eq!(l["state"], "Failed");
     sim2.stop();
 }
 
@@ -418,11 +418,7 @@ fn not_found_shapes() {
 fn patch_passive_is_persisted_and_survives_restart() {
     let sim = Sim::started();
     assert!(!sim.passive());
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
-    );
+    let r = sim.patch_passive("true");
     assert_eq!(r.status, 204);
     assert!(r.body.is_empty());
     let warning = r.header("Mxs-Warning").expect("Mxs-Warning");
@@ -434,11 +430,7 @@ fn patch_passive_is_persisted_and_survives_restart() {
     let persisted = std::fs::read_to_string(sim.persisted()).unwrap();
     assert!(persisted.starts_with("[maxscale]\n") && persisted.contains("passive=true"));
     // Same value again: still 204.
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
-    );
+    let r = sim.patch_passive("true");
     assert_eq!(r.status, 204);
     // Sparse fieldset.
     let doc = sim
@@ -453,11 +445,7 @@ fn patch_passive_is_persisted_and_survives_restart() {
     assert_rc(&sim.start(), 0);
     assert!(sim.passive(), "persisted value overrides the static config");
     assert!(sim.listener_line().ends_with(" passive=true\n"));
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":false}}}}"#),
-    );
+    let r = sim.patch_passive("false");
     assert_eq!(r.status, 204);
     assert!(
         !sim.persisted().exists(),
@@ -520,25 +508,25 @@ fn server_and_monitor_state_steering() {
     let sim = Sim::started();
     assert_eq!(sim.server_state("server1"), "Master, Running");
     assert_eq!(sim.server_state("server2"), "Slave, Running");
-    let mon = sim.get("/v1/monitors/MariaDB-Monitor").json();
-    let diag = &mon["data"]["attributes"]["monitor_diagnostics"];
+    let mon = sim.attributes("/v1/monitors/MariaDB-Monitor");
+    let diag = &mon["monitor_diagnostics"];
     assert_eq!(diag["master"], "server1");
     assert_eq!(diag["state"], "Idle");
     assert_eq!(diag["primary"], serde_json::Value::Null);
     assert_eq!(diag["server_info"][0]["lock_held"], serde_json::Value::Null);
-    assert_eq!(mon["data"]["attributes"]["state"], "Running");
+    assert_eq!(mon["state"], "Running");
 
     // /sim steering, with the monitor events a real tick would record.
     assert_eq!(
         sim.put_sim("/sim/servers/server1/state", "Down").status,
         204
     );
-    let s1 = sim.get("/v1/servers/server1").json();
-    assert_eq!(s1["data"]["attributes"]["state"], "Down");
-    assert_eq!(s1["data"]["attributes"]["last_event"], "master_down");
-    let diag = sim.get("/v1/monitors/MariaDB-Monitor").json();
+    let s1 = sim.attributes("/v1/servers/server1");
+    assert_eq!(s1["state"], "Down");
+    assert_eq!(s1["last_event"], "master_down");
+    let diag = sim.attributes("/v1/monitors/MariaDB-Monitor");
     assert_eq!(
-        diag["data"]["attributes"]["monitor_diagnostics"]["master"],
+        diag["monitor_diagnostics"]["master"],
         serde_json::Value::Null
     );
     assert_eq!(
@@ -547,7 +535,7 @@ fn server_and_monitor_state_steering() {
         204
     );
     assert_eq!(
-        sim.get("/v1/servers/server1").json()["data"]["attributes"]["last_event"],
+        sim.attributes("/v1/servers/server1")["last_event"],
         "master_up"
     );
     assert_eq!(
@@ -588,7 +576,7 @@ fn server_and_monitor_state_steering() {
         204
     );
     assert_eq!(
-        sim.get("/v1/monitors/MariaDB-Monitor").json()["data"]["attributes"]["state"],
+        sim.attributes("/v1/monitors/MariaDB-Monitor")["state"],
         "Stopped"
     );
     assert_eq!(
@@ -597,23 +585,17 @@ fn server_and_monitor_state_steering() {
         204
     );
     assert_eq!(
-        sim.get("/v1/monitors/MariaDB-Monitor").json()["data"]["attributes"]["state"],
+        sim.attributes("/v1/monitors/MariaDB-Monitor")["state"],
         "Running"
     );
 
-    let svc = sim.get("/v1/services/RW-Split-Router").json();
-    assert_eq!(svc["data"]["attributes"]["state"], "Started");
-    assert_eq!(svc["data"]["attributes"]["router"], "readwritesplit");
-    let l = sim.get("/v1/listeners/RW-Split-Listener").json();
-    assert_eq!(l["data"]["attributes"]["state"], "Running");
-    assert_eq!(
-        l["data"]["attributes"]["parameters"]["protocol"],
-        "MariaDBProtocol"
-    );
-    assert_eq!(
-        l["data"]["attributes"]["parameters"]["port"],
-        sim.listener_port
-    );
+    let svc = sim.attributes("/v1/services/RW-Split-Router");
+    assert_eq!(svc["state"], "Started");
+    assert_eq!(svc["router"], "readwritesplit");
+    let l = sim.attributes("/v1/listeners/RW-Split-Listener");
+    assert_eq!(l["state"], "Running");
+    assert_eq!(l["parameters"]["protocol"], "MariaDBProtocol");
+    assert_eq!(l["parameters"]["port"], sim.listener_port);
     sim.stop();
 }
 
@@ -628,14 +610,11 @@ fn galera_initial_states_and_locks() {
     assert_rc(&sim.start(), 0);
     assert_eq!(sim.server_state("g1"), "Master, Synced, Running");
     assert_eq!(sim.server_state("g2"), "Slave, Synced, Running");
-    let diag = sim.get("/v1/monitors/Galera-Monitor").json();
-    assert_eq!(
-        diag["data"]["attributes"]["monitor_diagnostics"]["cluster_size"],
-        2
-    );
+    let diag = sim.attributes("/v1/monitors/Galera-Monitor");
+    assert_eq!(diag["monitor_diagnostics"]["cluster_size"], 2);
     sim.put_sim("/sim/servers/g1/state", "Running");
     assert_eq!(
-        sim.get("/v1/servers/g1").json()["data"]["attributes"]["last_event"],
+        sim.attributes("/v1/servers/g1")["last_event"],
         "lost_master"
     );
     sim.stop();
@@ -647,20 +626,14 @@ fn galera_initial_states_and_locks() {
             .into();
     });
     assert_rc(&sim.start(), 0);
-    let d = sim.get("/v1/monitors/Locks").json();
-    assert_eq!(
-        d["data"]["attributes"]["monitor_diagnostics"]["primary"],
-        true
-    );
+    let d = sim.attributes("/v1/monitors/Locks");
+    assert_eq!(d["monitor_diagnostics"]["primary"], true);
     assert_eq!(
         sim.put_sim("/sim/monitors/Locks/primary", "false").status,
         204
     );
-    let d = sim.get("/v1/monitors/Locks").json();
-    assert_eq!(
-        d["data"]["attributes"]["monitor_diagnostics"]["primary"],
-        false
-    );
+    let d = sim.attributes("/v1/monitors/Locks");
+    assert_eq!(d["monitor_diagnostics"]["primary"], false);
     sim.stop();
 }
 
@@ -748,11 +721,7 @@ fn listener_names_the_node() {
         sim.listener_line(),
         "maxscale-sim node-a RW-Split-Listener passive=false\n"
     );
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
-    );
+    let r = sim.patch_passive("true");
     assert_eq!(r.status, 204);
     assert_eq!(
         sim.listener_line(),
@@ -768,25 +737,17 @@ fn listener_names_the_node() {
 fn older_versions_differ_where_maxscale_did() {
     // 6.x: a failed PATCH /v1/maxscale is a 403; `system` is absent, `config_sync` present.
     let sim = Sim::started_with(|s| s.global_extra = "sim_version=6.4.15".into());
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":"true"}}}}"#),
-    );
+    let r = sim.patch_passive(r#""true""#);
     assert_eq!(r.status, 403);
-    let doc = sim.get("/v1/maxscale").json();
-    assert_eq!(doc["data"]["attributes"]["version"], "6.4.15");
-    assert!(doc["data"]["attributes"].get("system").is_none());
-    assert!(doc["data"]["attributes"].get("config_sync").is_some());
+    let a = sim.attributes("/v1/maxscale");
+    assert_eq!(a["version"], "6.4.15");
+    assert!(a.get("system").is_none());
+    assert!(a.get("config_sync").is_some());
     sim.stop();
 
     // 2.4: passive could be set with a string, there is no top-level /v1/listeners.
     let sim = Sim::started_with(|s| s.global_extra = "sim_version=2.4.19".into());
-    let r = sim.req(
-        "PATCH",
-        "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":"true"}}}}"#),
-    );
+    let r = sim.patch_passive(r#""true""#);
     assert_eq!(r.status, 204);
     assert!(sim.passive());
     assert_eq!(sim.get("/v1/listeners").status, 404);
@@ -812,7 +773,7 @@ fn read_only_account() {
         sim.admin_port,
         "PATCH",
         "/v1/maxscale",
-        Some(r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#),
+        Some(&passive_body("true")),
         viewer,
         to,
     )
@@ -823,9 +784,6 @@ fn read_only_account() {
 }
 
 // --- version profiles ----------------------------------------------------------------------------
-
-const PASSIVE_TRUE: &str = r#"{"data":{"attributes":{"parameters":{"passive":true}}}}"#;
-const PASSIVE_FALSE: &str = r#"{"data":{"attributes":{"parameters":{"passive":false}}}}"#;
 
 fn stdout_of(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).output().unwrap();
@@ -868,16 +826,10 @@ fn profiles_choose_the_version_string() {
         "MaxScale 23.08.6\n"
     );
     assert_rc(&sim.start(), 0);
-    assert_eq!(
-        sim.get("/v1/maxscale").json()["data"]["attributes"]["version"],
-        "6.4.15"
-    );
+    assert_eq!(sim.attributes("/v1/maxscale")["version"], "6.4.15");
     sim.stop();
     assert_rc(&sim.start_with(&["--profile", "24.08"]), 0);
-    assert_eq!(
-        sim.get("/v1/maxscale").json()["data"]["attributes"]["version"],
-        "24.08.0"
-    );
+    assert_eq!(sim.attributes("/v1/maxscale")["version"], "24.08.0");
     sim.stop();
 }
 
@@ -896,7 +848,7 @@ fn mxs5009_on_6_4_glues_the_directory_options() {
     assert_rc(&sim.start_with(&["--profile", "6.4"]), 0);
     // --piddir came first: right. --logdir got it glued in front, and so on.
     assert!(sim.pidfile().exists());
-    let p = sim.get("/v1/maxscale").json()["data"]["attributes"]["parameters"].clone();
+    let p = sim.attributes("/v1/maxscale")["parameters"].clone();
     let logdir = glued(&sim, "var/log");
     assert_eq!(p["logdir"], format!("{}/", logdir.display()));
     assert_eq!(
@@ -906,10 +858,7 @@ fn mxs5009_on_6_4_glues_the_directory_options() {
     assert!(logdir.join("maxscale.log").exists());
     assert!(!sim.logfile().exists(), "nothing where the options said");
     // A runtime change lands in the glued persistdir, consistently across restarts.
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("true").status, 204);
     assert!(!sim.persisted().exists());
     sim.stop();
     assert_rc(&sim.start_with(&["--profile", "6.4"]), 0);
@@ -992,10 +941,7 @@ fn mxs5009_the_maxscale_section_works_and_the_command_line_wins() {
     };
     assert_rc(&run(&[]), 0);
     assert!(sim.pidfile().exists() && sim.logfile().exists());
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("true").status, 204);
     assert!(sim.persisted().exists());
     sim.stop();
     // A command-line --logdir wins over the file (glued behind --piddir, as 6.4 does).
@@ -1067,8 +1013,7 @@ fn rest_differences_6_4_and_24_02() {
         let old = profile == "6.4";
         let sim = Sim::new();
         assert_rc(&sim.start_with(&["--profile", profile]), 0);
-        let doc = sim.get("/v1/maxscale").json();
-        let a = &doc["data"]["attributes"];
+        let a = sim.attributes("/v1/maxscale");
         assert_eq!(a.get("system").is_some(), !old, "{profile}: system");
         let params = a["parameters"].as_object().unwrap();
         for k in [
@@ -1102,15 +1047,12 @@ fn rest_differences_6_4_and_24_02() {
             json!(old),
             "syslog defaulted to true before 22.08"
         );
-        let s = sim.get("/v1/servers/server1").json();
-        let s = s["data"]["attributes"].as_object().unwrap().clone();
+        let s = sim.attributes("/v1/servers/server1");
+        let s = s.as_object().unwrap();
         assert_eq!(s.contains_key("state_details"), old, "{profile}");
         assert_eq!(s.contains_key("uptime"), !old, "{profile}");
-        let svc = sim.get("/v1/services/RW-Split-Router").json();
-        assert_eq!(
-            svc["data"]["attributes"].get("users_last_update").is_some(),
-            !old
-        );
+        let svc = sim.attributes("/v1/services/RW-Split-Router");
+        assert_eq!(svc.get("users_last_update").is_some(), !old);
         // An unknown parameter in a PATCH: 403 on 6.4, 400 on 24.02, "is unrecognized"; and
         // each version's own parameters are unknown to the other.
         let foreign = if old {
@@ -1153,14 +1095,8 @@ fn passive_flag_holds_from_the_first_answer() {
     assert_rc(&sim.start(), 0);
     assert!(!sim.passive());
     // true then false again: the persisted state is passive=false (no line, no file).
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
-        204
-    );
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("true").status, 204);
+    assert_eq!(sim.patch_passive("false").status, 204);
     assert!(!sim.persisted().exists());
     sim.stop();
     assert_rc(&sim.start_with(&["--passive"]), 0);
@@ -1185,7 +1121,7 @@ fn passive_flag_holds_from_the_first_answer() {
     // file holds what differs from MaxScale's defaults, as seen on 24.02.3.
     let sim = journaled("admin_gui=false\nadmin_secure_gui=false");
     assert_rc(&sim.start(), 0);
-    let r = sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE));
+    let r = sim.patch_passive("true");
     assert!(r.header("Mxs-Warning").is_some());
     assert_eq!(
         std::fs::read_to_string(sim.persisted()).unwrap(),
@@ -1199,10 +1135,7 @@ fn passive_flag_holds_from_the_first_answer() {
     );
     // Back to false: the line goes, and with nothing left that differs from the static
     // configuration, the file goes too.
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("false").status, 204);
     assert!(!sim.persisted().exists());
     sim.stop();
     let e = events(&sim);
@@ -1215,7 +1148,7 @@ fn a_patch_to_the_current_value_persists_nothing() {
     // without the flag is active.
     let sim = journaled("");
     assert_rc(&sim.start_with(&["--passive"]), 0);
-    let r = sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE));
+    let r = sim.patch_passive("true");
     assert_eq!(r.status, 204);
     assert_eq!(r.header("Mxs-Warning"), None);
     assert!(!sim.persisted().exists());
@@ -1268,14 +1201,8 @@ fn the_journal_records_every_change_and_a_sigkill() {
     );
     let pid = sim.pid().unwrap();
     assert!(!sim.passive());
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_TRUE)).status,
-        204
-    );
-    assert_eq!(
-        sim.req("PATCH", "/v1/maxscale", Some(PASSIVE_FALSE)).status,
-        204
-    );
+    assert_eq!(sim.patch_passive("true").status, 204);
+    assert_eq!(sim.patch_passive("false").status, 204);
     let before_kill = maxscale_sim::journal::now_ns();
     kill(pid, Signal::SIGKILL);
     assert!(wait_for(Duration::from_secs(5), || events(&sim)
@@ -1451,6 +1378,7 @@ fn fault_trickle_sends_the_body_a_byte_at_a_time() {
 #[test]
 fn fault_hostile_error_details() {
     let sim = Sim::started();
+    let patch = passive_body("true");
     for (kind, needle) in [
         ("esc", "\u{1b}[31m"),
         ("nul", "before NUL\u{0}after"),
@@ -1462,7 +1390,7 @@ fn fault_hostile_error_details() {
             (format!("detail:{kind}:400"), 400),
         ] {
             assert_eq!(sim.put_sim("/sim/fault", &fault).status, 204);
-            for (m, body) in [("GET", None), ("PATCH", Some(PASSIVE_TRUE))] {
+            for (m, body) in [("GET", None), ("PATCH", Some(patch.as_str()))] {
                 let r = sim.req(m, "/v1/maxscale", body);
                 assert_eq!(r.status, status, "{fault} {m}");
                 let detail = r.json()["errors"][0]["detail"]

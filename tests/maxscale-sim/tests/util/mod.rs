@@ -193,9 +193,19 @@ impl Sim {
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
+    /// `PATCH /v1/maxscale` setting `passive` to `value` (see [`passive_body`]).
+    pub fn patch_passive(&self, value: &str) -> Reply {
+        self.req("PATCH", "/v1/maxscale", Some(&passive_body(value)))
+    }
+
     /// Steering: `PUT /sim/...` with a text body.
     pub fn put_sim(&self, path: &str, body: &str) -> Reply {
         self.req("PUT", path, Some(body))
+    }
+
+    /// `data.attributes` of the document at `path`.
+    pub fn attributes(&self, path: &str) -> serde_json::Value {
+        self.get(path).json()["data"]["attributes"].take()
     }
 
     pub fn passive(&self) -> bool {
@@ -325,6 +335,12 @@ pub fn raw_exchange(port: u16, raw: &[u8], window: Duration, limit: usize) -> Ve
         }
     }
     got
+}
+
+/// The `PATCH /v1/maxscale` body that sets `passive` to `value`, JSON as text: `true`, or
+/// `"true"` (a string, which only versions before 2.5 accept).
+pub fn passive_body(value: &str) -> String {
+    format!(r#"{{"data":{{"attributes":{{"parameters":{{"passive":{value}}}}}}}}}"#)
 }
 
 /// A GET of `path` as the admin, as raw bytes for [`raw_exchange`].
