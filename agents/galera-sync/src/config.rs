@@ -126,7 +126,7 @@ mod tests {
     use ocf::{Env, Failure, OcfRc};
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_env(&Env::from_pairs(pairs.iter().copied()))
+        Params::from_env(&Env::of(pairs))
     }
 
     #[test]

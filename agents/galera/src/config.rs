@@ -201,10 +201,6 @@ fn check_attribute_name(name: &str) -> Result<(), GaleraError> {
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(pairs.iter().copied())
-    }
-
     #[test]
     fn nodes_map_hosts_with_ports_in_address_order() {
         let n = nodes_of(
@@ -223,8 +219,8 @@ mod tests {
 
     #[test]
     fn defaults_and_checks() {
-        let c =
-            Config::from_params(&params(&[("wsrep_cluster_address", "gcomm://a,b,c")])).unwrap();
+        let c = Config::from_params(&Params::of(&[("wsrep_cluster_address", "gcomm://a,b,c")]))
+            .unwrap();
         assert_eq!(c.policy.wait, WaitRule::All);
         assert_eq!(c.health_attribute, "galera-sync");
         assert_eq!(c.prepared, PreparedPolicy::RollBack);
@@ -233,7 +229,7 @@ mod tests {
         let bad = |extra: &[(&str, &str)]| {
             let mut v = vec![("wsrep_cluster_address", "gcomm://a,b,c")];
             v.extend_from_slice(extra);
-            Config::from_params(&params(&v)).map(drop)
+            Config::from_params(&Params::of(&v)).map(drop)
         };
         assert!(bad(&[("two_node_mode", "true")]).is_err());
         assert!(bad(&[("force_bootstrap_node", "zz")]).is_err());
@@ -242,8 +238,8 @@ mod tests {
         assert!(bad(&[("additional_parameters", "--wsrep-new-cluster")]).is_err());
         assert!(bad(&[("health_attribute", "a b")]).is_err());
         assert!(bad(&[("datadir", "relative")]).is_err());
-        assert!(Config::from_params(&params(&[])).is_err());
-        let c = Config::from_params(&params(&[
+        assert!(Config::from_params(&Params::of(&[])).is_err());
+        let c = Config::from_params(&Params::of(&[
             ("wsrep_cluster_address", "gcomm://a,b,c"),
             ("min_reports", "2"),
             ("report_timeout", "1m"),

@@ -168,7 +168,7 @@ impl Config {
     /// The configuration from instance parameters by name, for the unit tests.
     #[cfg(test)]
     pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Result<Config, MaxScaleError> {
-        Config::from_params(&Params::from_pairs(pairs.iter().copied()))
+        Config::from_params(&Params::of(pairs))
     }
 
     /// Every parameter, checked: a malformed value is wrong on every node (6).
@@ -335,10 +335,6 @@ mod tests {
     use super::*;
     use ocf::{Failure, OcfRc};
 
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(pairs.iter().copied())
-    }
-
     #[test]
     fn the_defaults_are_the_declarations() {
         let c = Config::from_pairs(&[]).unwrap();
@@ -489,7 +485,7 @@ mod tests {
         assert!(!has_passive_option(&["-Up", "--piddir=/p", "-lp"]));
         // -p (passive), -l file and -Ufoo are fine.
         assert!(Config::from_pairs(&[("extra_options", "-p -lfile -s no")]).is_ok());
-        let c = Config::for_stop(&params(&[
+        let c = Config::for_stop(&Params::of(&[
             ("admin_port", "x"),
             ("manage_process", "?"),
             ("extra_options", "--nodaemon"),

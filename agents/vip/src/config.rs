@@ -220,12 +220,8 @@ mod tests {
     use super::*;
     use ocf::{Env, Failure, OcfRc};
 
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(pairs.iter().copied())
-    }
-
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, VipError> {
-        Config::from_params(&params(pairs))
+        Config::from_params(&Params::of(pairs))
     }
 
     #[track_caller]
@@ -389,9 +385,10 @@ mod tests {
     #[test]
     fn monitor_reads_only_where_the_address_is() {
         // A bad arp_count does not concern monitor.
-        let t = Target::from_params(&params(&[("ip", "10.0.0.1"), ("arp_count", "x")])).unwrap();
+        let t =
+            Target::from_params(&Params::of(&[("ip", "10.0.0.1"), ("arp_count", "x")])).unwrap();
         assert_eq!(t.prefix, None);
-        assert!(Target::from_params(&params(&[("ip", "10.0.0.1"), ("nic", "a/b")])).is_err());
+        assert!(Target::from_params(&Params::of(&[("ip", "10.0.0.1"), ("nic", "a/b")])).is_err());
     }
 
     mod properties {

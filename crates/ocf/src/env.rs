@@ -44,6 +44,11 @@ impl Env {
         }
     }
 
+    /// [`Env::from_pairs`] of a literal list: `Env::of(&[("OCF_RESKEY_ip", "10.0.0.1")])`.
+    pub fn of(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().copied())
+    }
+
     /// Sets (or replaces) one variable; used for `--params FILE` and by tests.
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) {
         self.vars.insert(key.into(), value.into());
@@ -212,52 +217,51 @@ fn unquote(v: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> Env {
-        Env::from_pairs(pairs.iter().copied())
-    }
-
     #[test]
     fn times_are_milliseconds_and_probe_is_interval_zero() {
-        let e = env(&[
+        let e = Env::of(&[
             ("OCF_RESKEY_CRM_meta_timeout", "20000"),
             ("OCF_RESKEY_CRM_meta_interval", "0"),
         ]);
         assert_eq!(e.timeout(), Some(Duration::from_secs(20)));
         assert_eq!(e.interval(), Duration::ZERO);
-        assert_eq!(env(&[]).timeout(), None);
+        assert_eq!(Env::of(&[]).timeout(), None);
         assert_eq!(
-            env(&[("OCF_RESKEY_CRM_meta_timeout", "junk")]).timeout(),
+            Env::of(&[("OCF_RESKEY_CRM_meta_timeout", "junk")]).timeout(),
             None
         );
     }
 
     #[test]
     fn check_level_comes_without_prefix() {
-        assert_eq!(env(&[("OCF_CHECK_LEVEL", "20")]).check_level(), Some(20));
         assert_eq!(
-            env(&[("OCF_RESKEY_OCF_CHECK_LEVEL", "10")]).check_level(),
+            Env::of(&[("OCF_CHECK_LEVEL", "20")]).check_level(),
+            Some(20)
+        );
+        assert_eq!(
+            Env::of(&[("OCF_RESKEY_OCF_CHECK_LEVEL", "10")]).check_level(),
             Some(10)
         );
-        assert_eq!(env(&[]).check_level(), None);
+        assert_eq!(Env::of(&[]).check_level(), None);
     }
 
     #[test]
     fn empty_parameters_are_unset() {
-        let e = env(&[("OCF_RESKEY_nic", ""), ("OCF_RESKEY_ip", "10.0.0.1")]);
+        let e = Env::of(&[("OCF_RESKEY_nic", ""), ("OCF_RESKEY_ip", "10.0.0.1")]);
         assert_eq!(e.reskey("nic"), None);
         assert_eq!(e.reskey("ip"), Some("10.0.0.1"));
     }
 
     #[test]
     fn promotable_detection() {
-        assert!(env(&[("OCF_RESKEY_CRM_meta_promotable", "true")]).is_promotable());
-        assert!(env(&[("OCF_RESKEY_CRM_meta_master_max", "1")]).is_promotable());
-        assert!(!env(&[("OCF_RESKEY_CRM_meta_clone_max", "3")]).is_promotable());
+        assert!(Env::of(&[("OCF_RESKEY_CRM_meta_promotable", "true")]).is_promotable());
+        assert!(Env::of(&[("OCF_RESKEY_CRM_meta_master_max", "1")]).is_promotable());
+        assert!(!Env::of(&[("OCF_RESKEY_CRM_meta_clone_max", "3")]).is_promotable());
     }
 
     #[test]
     fn params_file() {
-        let mut e = env(&[("OCF_RESKEY_admin_port", "1")]);
+        let mut e = Env::of(&[("OCF_RESKEY_admin_port", "1")]);
         e.merge_params_text("# comment\n\nadmin_port = 8989\nOCF_RESKEY_servers=\"a b\"\n")
             .unwrap();
         assert_eq!(e.reskey("admin_port"), Some("8989"));

@@ -367,6 +367,11 @@ impl Params {
         }
     }
 
+    /// [`Params::from_pairs`] of a literal list: `Params::of(&[("ip", "10.0.0.1")])`.
+    pub fn of(pairs: &[(&str, &str)]) -> Params {
+        Params::from_pairs(pairs.iter().copied())
+    }
+
     /// The configured text, when the user set one.
     pub fn text<T: ParamType>(&self, spec: &ParamSpec<T>) -> Option<&str> {
         self.env.reskey(spec.name)
@@ -415,13 +420,9 @@ mod tests {
     const NOTE: ParamSpec<String> = ParamSpec::string("note");
     const TABLE: &[&dyn ParamInfo] = &[&IP, &COUNT, &FLAG, &WAIT, &NOTE];
 
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(pairs.iter().copied())
-    }
-
     #[test]
     fn typed_defaults_apply_when_unset() {
-        let p = params(&[("ip", "10.0.0.1"), ("note", "")]);
+        let p = Params::of(&[("ip", "10.0.0.1"), ("note", "")]);
         assert_eq!(p.get(&COUNT).unwrap(), 5);
         assert!(!p.get(&FLAG).unwrap());
         assert_eq!(p.get(&WAIT).unwrap().0, Duration::from_millis(1500));
@@ -463,7 +464,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_configuration_errors() {
-        let p = params(&[("count", "five"), ("flag", "maybe\u{1b}[31m")]);
+        let p = Params::of(&[("count", "five"), ("flag", "maybe\u{1b}[31m")]);
         let e = p.get(&COUNT).unwrap_err();
         assert_eq!(e.rc(), OcfRc::ErrConfigured);
         assert_eq!(
@@ -475,7 +476,7 @@ mod tests {
         assert_eq!(p.get_lenient(&COUNT), Some(5));
         let e = p.check_all(TABLE).unwrap_err();
         assert_eq!(e, ParamError::Missing { name: "ip" });
-        let p = params(&[("ip", "x"), ("count", &"9".repeat(500))]);
+        let p = Params::of(&[("ip", "x"), ("count", &"9".repeat(500))]);
         let e = p.check_all(TABLE).unwrap_err();
         assert!(e.to_string().len() < 150, "{e}");
     }
@@ -513,7 +514,7 @@ mod tests {
             // configuration error whose text is one clean, short line.
             #[test]
             fn any_text_parses_or_is_a_clean_configuration_error(text in any::<String>()) {
-                let p = params(&[("ip", "x"), ("count", &text), ("flag", &text), ("wait", &text)]);
+                let p = Params::of(&[("ip", "x"), ("count", &text), ("flag", &text), ("wait", &text)]);
                 for e in [
                     p.get(&COUNT).err(),
                     p.get(&FLAG).err(),

@@ -311,7 +311,7 @@ mod tests {
         let code = execute_with(
             &Demo,
             &args,
-            Env::from_pairs(env.iter().copied()),
+            Env::of(env),
             Mode::Embedded,
             &mut Io {
                 out: &mut out,
