@@ -8,6 +8,15 @@ use crate::time;
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
+/// The value of the first header called `name` in `headers`; header names are case-insensitive.
+/// Shared by the server's [`Request`] and the test client's [`crate::client::Reply`].
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 /// A parsed request.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
@@ -23,10 +32,7 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
 
     pub fn query_value(&self, key: &str) -> Option<&str> {

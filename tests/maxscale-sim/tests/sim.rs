@@ -516,6 +516,25 @@ fn server_and_monitor_state_steering() {
     assert_eq!(diag["server_info"][0]["lock_held"], serde_json::Value::Null);
     assert_eq!(mon["state"], "Running");
 
+    // A request that answers 204, and the attribute it leaves in the document at `doc`.
+    let steer =
+        |method: &str, path: &str, body: Option<&str>, doc: &str, key: &str, value: &str| {
+            assert_eq!(sim.req(method, path, body).status, 204, "{method} {path}");
+            assert_eq!(
+                sim.attributes(doc)[key],
+                value,
+                "{method} {path}: {doc} {key}"
+            );
+        };
+    // A request that is refused with `status`.
+    let refused = |method: &str, path: &str, body: Option<&str>, status: u16| {
+        assert_eq!(
+            sim.req(method, path, body).status,
+            status,
+            "{method} {path}"
+        );
+    };
+
     // /sim steering, with the monitor events a real tick would record.
     assert_eq!(
         sim.put_sim("/sim/servers/server1/state", "Down").status,
@@ -529,64 +548,60 @@ fn server_and_monitor_state_steering() {
         diag["monitor_diagnostics"]["master"],
         serde_json::Value::Null
     );
-    assert_eq!(
-        sim.put_sim("/sim/servers/server1/state", "Master, Running")
-            .status,
-        204
+    steer(
+        "PUT",
+        "/sim/servers/server1/state",
+        Some("Master, Running"),
+        "/v1/servers/server1",
+        "last_event",
+        "master_up",
     );
-    assert_eq!(
-        sim.attributes("/v1/servers/server1")["last_event"],
-        "master_up"
-    );
-    assert_eq!(
-        sim.put_sim("/sim/servers/server1/state", "Leader").status,
-        400
-    );
-    assert_eq!(sim.put_sim("/sim/servers/nope/state", "Down").status, 404);
+    refused("PUT", "/sim/servers/server1/state", Some("Leader"), 400);
+    refused("PUT", "/sim/servers/nope/state", Some("Down"), 404);
 
     // The REST API's own state changes.
-    assert_eq!(
-        sim.req("PUT", "/v1/servers/server2/set?state=maintenance", None)
-            .status,
-        204
+    let server2 = "/v1/servers/server2";
+    steer(
+        "PUT",
+        "/v1/servers/server2/set?state=maintenance",
+        None,
+        server2,
+        "state",
+        "Maintenance, Running",
     );
-    assert_eq!(sim.server_state("server2"), "Maintenance, Running");
-    assert_eq!(
-        sim.req("PUT", "/v1/servers/server2/clear?state=maintenance", None)
-            .status,
-        204
+    steer(
+        "PUT",
+        "/v1/servers/server2/clear?state=maintenance",
+        None,
+        server2,
+        "state",
+        "Slave, Running",
     );
-    assert_eq!(sim.server_state("server2"), "Slave, Running");
     let r = sim.req("PUT", "/v1/servers/server1/set?state=maintenance", None);
     assert_eq!(r.status, 400);
     assert!(r.json()["errors"][0]["detail"]
         .as_str()
         .unwrap()
         .starts_with("The server is primary"));
-    assert_eq!(sim.req("PUT", "/v1/servers/server2/set", None).status, 400);
-    assert_eq!(
-        sim.req("PUT", "/v1/servers/server2/set?state=bogus", None)
-            .status,
-        400
-    );
+    refused("PUT", "/v1/servers/server2/set", None, 400);
+    refused("PUT", "/v1/servers/server2/set?state=bogus", None, 400);
 
-    assert_eq!(
-        sim.req("PUT", "/v1/monitors/MariaDB-Monitor/stop", None)
-            .status,
-        204
+    let monitor = "/v1/monitors/MariaDB-Monitor";
+    steer(
+        "PUT",
+        "/v1/monitors/MariaDB-Monitor/stop",
+        None,
+        monitor,
+        "state",
+        "Stopped",
     );
-    assert_eq!(
-        sim.attributes("/v1/monitors/MariaDB-Monitor")["state"],
-        "Stopped"
-    );
-    assert_eq!(
-        sim.put_sim("/sim/monitors/MariaDB-Monitor/state", "Running")
-            .status,
-        204
-    );
-    assert_eq!(
-        sim.attributes("/v1/monitors/MariaDB-Monitor")["state"],
-        "Running"
+    steer(
+        "PUT",
+        "/sim/monitors/MariaDB-Monitor/state",
+        Some("Running"),
+        monitor,
+        "state",
+        "Running",
     );
 
     let svc = sim.attributes("/v1/services/RW-Split-Router");
