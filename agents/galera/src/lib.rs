@@ -435,33 +435,18 @@ mod tests {
         let c = memory();
         let mut env = s.env(5000);
         env.set("OCF_RESKEY_CRM_meta_on_node", "n9");
-        let ctx = Context::new(
-            &INFO,
-            Action::Start,
-            env.clone(),
-            Deadline::from_timeout(Duration::from_secs(5)),
-        );
         assert!(matches!(
-            run_action(&ctx, &c),
+            s.act_env(Action::Start, &c, env.clone(), 5000),
             Err(GaleraError::UnknownNode { .. })
         ));
         env.set("OCF_RESKEY_CRM_meta_interval", "0");
-        let ctx = Context::new(
-            &INFO,
-            Action::Monitor,
-            env,
-            Deadline::from_timeout(Duration::from_secs(5)),
+        assert_eq!(
+            s.act_env(Action::Monitor, &c, env, 5000).unwrap(),
+            Status::NotRunning
         );
-        assert_eq!(run_action(&ctx, &c).unwrap(), Status::NotRunning);
         let mut env = s.env(5000);
         env.set("OCF_RESKEY_binary", "/nonexistent/mariadbd");
-        let ctx = Context::new(
-            &INFO,
-            Action::ValidateAll,
-            env,
-            Deadline::from_timeout(Duration::from_secs(5)),
-        );
-        let e = run_action(&ctx, &c).unwrap_err();
+        let e = s.act_env(Action::ValidateAll, &c, env, 5000).unwrap_err();
         assert_eq!(ocf::Failure::rc(&e), ocf::OcfRc::ErrInstalled);
         assert!(!Path::new("/nonexistent").exists());
     }
