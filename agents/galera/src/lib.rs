@@ -260,6 +260,17 @@ mod tests {
         c.scores.borrow().get(node).copied()
     }
 
+    /// n1 (at seqno 12) started with the cluster `c`, after each of `peers` (node, history,
+    /// seqno) published its trusted position.
+    fn started_after(c: Memory, peers: &[(&str, &str, i64)]) -> (Setup, Memory) {
+        let s = Setup::new(12);
+        for &(node, uuid, seqno) in peers {
+            reported(&c, node, uuid, seqno);
+        }
+        s.act(Action::Start, &c, 5000).unwrap();
+        (s, c)
+    }
+
     #[test]
     fn start_publishes_the_position_and_stop_removes_everything() {
         let s = Setup::new(12);
@@ -290,11 +301,7 @@ mod tests {
 
     #[test]
     fn the_most_advanced_node_gets_the_bootstrap_score_a_behind_one_none() {
-        let s = Setup::new(12);
-        let c = memory();
-        reported(&c, "n2", U, 10);
-        reported(&c, "n3", U, 11);
-        s.act(Action::Start, &c, 5000).unwrap();
+        let (s, c) = started_after(memory(), &[("n2", U, 10), ("n3", U, 11)]);
         assert_eq!(score(&c, "n1"), Some(monitor::SCORE_BOOTSTRAP));
         assert_eq!(attr(&c, "n1", "db-wait"), None);
         // n3 turns out ahead (a stale n1 must not be elected).
@@ -316,11 +323,7 @@ mod tests {
     /// overridden node.
     #[test]
     fn the_last_report_gives_the_elected_peer_its_score_once() {
-        let s = Setup::new(12);
-        let c = memory();
-        reported(&c, "n2", U, 10);
-        reported(&c, "n3", U, 13);
-        s.act(Action::Start, &c, 5000).unwrap();
+        let (s, c) = started_after(memory(), &[("n2", U, 10), ("n3", U, 13)]);
         assert_eq!(score(&c, "n3"), Some(monitor::SCORE_BOOTSTRAP));
         assert_eq!(score(&c, "n1"), None);
         // Given once: n3's own runs own it from here.
@@ -396,10 +399,7 @@ mod tests {
 
     #[test]
     fn promote_waits_visibly_and_fails_at_its_deadline() {
-        let s = Setup::new(12);
-        let c = memory();
-        reported(&c, "n2", U, 10);
-        s.act(Action::Start, &c, 5000).unwrap();
+        let (s, c) = started_after(memory(), &[("n2", U, 10)]);
         let t = std::time::Instant::now();
         match s.act(Action::Promote, &c, 4000) {
             Err(GaleraError::Waiting(why)) => assert!(why.contains("n3"), "{why}"),
@@ -412,11 +412,7 @@ mod tests {
 
     #[test]
     fn two_histories_block_promote_at_once_without_starting() {
-        let s = Setup::new(12);
-        let c = memory();
-        reported(&c, "n2", U2, 50);
-        reported(&c, "n3", U, 11);
-        s.act(Action::Start, &c, 5000).unwrap();
+        let (s, c) = started_after(memory(), &[("n2", U2, 50), ("n3", U, 11)]);
         match s.act(Action::Promote, &c, 20_000) {
             Err(e @ GaleraError::Blocked(_)) => {
                 assert_eq!(ocf::Failure::rc(&e), ocf::OcfRc::ErrGeneric)
@@ -428,11 +424,7 @@ mod tests {
 
     #[test]
     fn no_quorum_waits() {
-        let s = Setup::new(12);
-        let c = Memory::default();
-        reported(&c, "n2", U, 10);
-        reported(&c, "n3", U, 11);
-        s.act(Action::Start, &c, 5000).unwrap();
+        let (_s, c) = started_after(Memory::default(), &[("n2", U, 10), ("n3", U, 11)]);
         assert!(c.scores.borrow().is_empty());
         assert!(attr(&c, "n1", "db-wait").is_some());
     }
@@ -443,33 +435,18 @@ mod tests {
         let c = memory();
         let mut env = s.env(5000);
         env.set("OCF_RESKEY_CRM_meta_on_node", "n9");
-        let ctx = Context::new(
-            &INFO,
-            Action::Start,
-            env.clone(),
-            Deadline::from_timeout(Duration::from_secs(5)),
-        );
         assert!(matches!(
-            run_action(&ctx, &c),
+            s.act_env(Action::Start, &c, env.clone(), 5000),
             Err(GaleraError::UnknownNode { .. })
         ));
         env.set("OCF_RESKEY_CRM_meta_interval", "0");
-        let ctx = Context::new(
-            &INFO,
-            Action::Monitor,
-            env,
-            Deadline::from_timeout(Duration::from_secs(5)),
+        assert_eq!(
+            s.act_env(Action::Monitor, &c, env, 5000).unwrap(),
+            Status::NotRunning
         );
-        assert_eq!(run_action(&ctx, &c).unwrap(), Status::NotRunning);
         let mut env = s.env(5000);
         env.set("OCF_RESKEY_binary", "/nonexistent/mariadbd");
-        let ctx = Context::new(
-            &INFO,
-            Action::ValidateAll,
-            env,
-            Deadline::from_timeout(Duration::from_secs(5)),
-        );
-        let e = run_action(&ctx, &c).unwrap_err();
+        let e = s.act_env(Action::ValidateAll, &c, env, 5000).unwrap_err();
         assert_eq!(ocf::Failure::rc(&e), ocf::OcfRc::ErrInstalled);
         assert!(!Path::new("/nonexistent").exists());
     }

@@ -130,12 +130,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
     let server = plan.start(secs(1), &mut || false).unwrap();
     std::thread::sleep(Duration::from_millis(500));
     let t = Instant::now();
-    let stop = stop_server(
-        &server,
-        t + Duration::from_secs(3),
-        t + Duration::from_secs(8),
-    )
-    .unwrap();
+    let stop = common::stop_within(&server, Duration::from_secs(3), Duration::from_secs(8));
     assert!(
         matches!(stop.outcome, daemon_process::StopOutcome::Killed { .. }),
         "{stop:?}"

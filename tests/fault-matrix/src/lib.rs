@@ -435,6 +435,18 @@ impl OddPaths {
     pub fn missing(&self) -> String {
         self.path("missing")
     }
+    /// The paths a file parameter (a password file) may name that are no readable regular
+    /// file, each with the words a row's name gives it.
+    pub fn not_regular_files(&self) -> [(&'static str, String); 6] {
+        [
+            ("/dev/zero", "/dev/zero".to_string()),
+            ("a FIFO", self.fifo()),
+            ("a directory", self.dir()),
+            ("missing", self.missing()),
+            ("through a file", self.under_file()),
+            ("too long", self.too_long()),
+        ]
+    }
     fn path(&self, name: &str) -> String {
         self.dir.path().join(name).to_string_lossy().into_owned()
     }

@@ -102,14 +102,7 @@ fn maxscale_rows() {
     let paths = OddPaths::new();
     let mut rows = common_rows(Agent::MaxScale);
     let mxs = |what: &str, args: &[&str]| Row::new(Agent::MaxScale, what, args);
-    for (kind, path) in [
-        ("/dev/zero", "/dev/zero".to_string()),
-        ("a FIFO", paths.fifo()),
-        ("a directory", paths.dir()),
-        ("missing", paths.missing()),
-        ("through a file", paths.under_file()),
-        ("too long", paths.too_long()),
-    ] {
+    for (kind, path) in paths.not_regular_files() {
         rows.push(
             mxs(
                 &format!("validate, admin_password_file {kind}"),

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use galera_lifecycle::{
     datadir_users, find_server, stop_server, ClusterUuid, GraState, Position, ServerConfig,
+    StopReport,
 };
 use galera_status::{Client, ClusterStatus, LocalState, Target, WsrepStatus};
 
@@ -108,6 +109,16 @@ fn template() -> &'static Path {
         );
         data
     })
+}
+
+/// Stops `server` through the crate: SIGKILL `escalate` from now, given up `deadline` from now.
+pub fn stop_within(
+    server: &daemon_process::Process,
+    escalate: Duration,
+    deadline: Duration,
+) -> StopReport {
+    let now = Instant::now();
+    stop_server(server, now + escalate, now + deadline).unwrap()
 }
 
 pub fn tempdir(prefix: &str) -> tempfile::TempDir {
@@ -292,13 +303,7 @@ impl Node {
     /// A graceful stop through the crate (SIGTERM; SIGKILL only after 60 s).
     pub fn stop(&self) {
         let p = find_server(&self.cfg()).unwrap().expect("running");
-        let now = Instant::now();
-        let r = stop_server(
-            &p,
-            now + Duration::from_secs(60),
-            now + Duration::from_secs(70),
-        )
-        .unwrap();
+        let r = stop_within(&p, Duration::from_secs(60), Duration::from_secs(70));
         assert!(
             matches!(r.outcome, daemon_process::StopOutcome::Terminated { .. }),
             "{}: {r:?}",
