@@ -49,25 +49,6 @@ impl OcfError {
         }
     }
 
-    pub fn generic(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrGeneric, reason)
-    }
-    pub fn args(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrArgs, reason)
-    }
-    pub fn perm(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrPerm, reason)
-    }
-    pub fn not_installed(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrInstalled, reason)
-    }
-    pub fn not_configured(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrConfigured, reason)
-    }
-    pub fn not_running(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::NotRunning, reason)
-    }
-
     /// The same failure with context in front of the reason ("start: …").
     pub fn context(self, what: impl std::fmt::Display) -> Self {
         OcfError::new(self.rc, format!("{what}: {}", self.reason))
