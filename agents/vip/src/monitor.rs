@@ -3,7 +3,7 @@
 //! need (ip, cidr_netmask, nic).
 
 use ocf::{Context, Status};
-use vip_net::Netlink;
+use vip_net::{AddrFlags, Netlink};
 
 use crate::config::Target;
 use crate::error::VipError;
@@ -31,7 +31,7 @@ pub fn monitor(ctx: &Context) -> Result<Status, VipError> {
             configured: t.prefix.unwrap_or(found),
         });
     };
-    if a.flags.dadfailed() {
+    if a.flags.has(AddrFlags::DADFAILED) {
         return Err(VipError::DadFailed {
             ip: t.ip,
             nic: link.name,

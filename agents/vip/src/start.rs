@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use ocf::{Context, Status};
-use vip_net::{Capabilities, NewAddress};
+use vip_net::{AddrFlags, Capabilities, NewAddress};
 
 use crate::config::Config;
 use crate::error::VipError;
@@ -37,7 +37,7 @@ pub fn start(ctx: &Context) -> Result<Status, VipError> {
             });
         };
         let prefix = a.prefix;
-        if a.flags.dadfailed() {
+        if a.flags.has(AddrFlags::DADFAILED) {
             return Err(VipError::DadFailed { ip, nic });
         }
         if let Some(why) = link.down_reason() {

@@ -26,30 +26,16 @@ impl Family {
 pub struct AddrFlags(pub u32);
 
 impl AddrFlags {
-    pub const SECONDARY: u32 = 0x01;
-    pub const NODAD: u32 = 0x02;
-    pub const DADFAILED: u32 = 0x08;
-    pub const DEPRECATED: u32 = 0x20;
-    pub const TENTATIVE: u32 = 0x40;
-    pub const PERMANENT: u32 = 0x80;
+    pub const SECONDARY: u32 = libc::IFA_F_SECONDARY;
+    pub const NODAD: u32 = libc::IFA_F_NODAD;
+    pub const DADFAILED: u32 = libc::IFA_F_DADFAILED;
+    pub const DEPRECATED: u32 = libc::IFA_F_DEPRECATED;
+    pub const TENTATIVE: u32 = libc::IFA_F_TENTATIVE;
+    pub const PERMANENT: u32 = libc::IFA_F_PERMANENT;
 
-    pub fn tentative(self) -> bool {
-        self.0 & Self::TENTATIVE != 0
-    }
-    pub fn dadfailed(self) -> bool {
-        self.0 & Self::DADFAILED != 0
-    }
-    pub fn nodad(self) -> bool {
-        self.0 & Self::NODAD != 0
-    }
-    pub fn secondary(self) -> bool {
-        self.0 & Self::SECONDARY != 0
-    }
-    pub fn deprecated(self) -> bool {
-        self.0 & Self::DEPRECATED != 0
-    }
-    pub fn permanent(self) -> bool {
-        self.0 & Self::PERMANENT != 0
+    /// Whether `flag` (one of the constants above) is set.
+    pub fn has(self, flag: u32) -> bool {
+        self.0 & flag != 0
     }
 }
 

@@ -54,36 +54,30 @@ pub(crate) fn error_code(payload: &[u8]) -> i32 {
 
 /// Parses the payload of an RTM_NEWLINK message (`struct ifinfomsg` + attributes).
 pub(crate) fn link(payload: &[u8]) -> Option<Link> {
-    const IFF_UP: u32 = 0x1;
-    const IFF_LOOPBACK: u32 = 0x8;
-    const IFF_NOARP: u32 = 0x80;
-    const IFF_LOWER_UP: u32 = 0x1_0000;
-    const IFLA_ADDRESS: u16 = 1;
-    const IFLA_IFNAME: u16 = 3;
-    const IFLA_OPERSTATE: u16 = 16;
-    const IFLA_PROP_LIST: u16 = 52;
-    const IFLA_ALT_IFNAME: u16 = 53;
     let header = payload.get(..16)?;
     let flags = ne_u32(&header[8..12]);
+    let has = |flag: libc::c_int| flags & flag as u32 != 0;
     let mut link = Link {
         index: ne_u32(&header[4..8]),
         name: String::new(),
         altnames: Vec::new(),
-        admin_up: flags & IFF_UP != 0,
-        lower_up: flags & IFF_LOWER_UP != 0,
-        loopback: flags & IFF_LOOPBACK != 0,
-        noarp: flags & IFF_NOARP != 0,
+        admin_up: has(libc::IFF_UP),
+        lower_up: has(libc::IFF_LOWER_UP),
+        loopback: has(libc::IFF_LOOPBACK),
+        noarp: has(libc::IFF_NOARP),
         oper: OperState::Unknown,
         mac: None,
     };
     for (kind, value) in Nlas(&payload[16..]) {
         match kind {
-            IFLA_IFNAME => link.name = c_string(value),
-            IFLA_ADDRESS => link.mac = MacAddr::from_slice(value),
-            IFLA_OPERSTATE => link.oper = OperState::from_u8(value.first().copied().unwrap_or(0)),
-            IFLA_PROP_LIST => {
+            libc::IFLA_IFNAME => link.name = c_string(value),
+            libc::IFLA_ADDRESS => link.mac = MacAddr::from_slice(value),
+            libc::IFLA_OPERSTATE => {
+                link.oper = OperState::from_u8(value.first().copied().unwrap_or(0))
+            }
+            libc::IFLA_PROP_LIST => {
                 for (k, v) in Nlas(value) {
-                    if k == IFLA_ALT_IFNAME {
+                    if k == libc::IFLA_ALT_IFNAME {
                         link.altnames.push(c_string(v));
                     }
                 }
@@ -96,12 +90,6 @@ pub(crate) fn link(payload: &[u8]) -> Option<Link> {
 
 /// Parses the payload of an RTM_NEWADDR message (`struct ifaddrmsg` + attributes).
 pub(crate) fn address(payload: &[u8]) -> Option<Address> {
-    const IFA_ADDRESS: u16 = 1;
-    const IFA_LOCAL: u16 = 2;
-    const IFA_LABEL: u16 = 3;
-    const IFA_BROADCAST: u16 = 4;
-    const IFA_CACHEINFO: u16 = 6;
-    const IFA_FLAGS: u16 = 8;
     let header = payload.get(..8)?;
     let family = i32::from(header[0]);
     let ip = |v: &[u8]| -> Option<IpAddr> {
@@ -127,12 +115,14 @@ pub(crate) fn address(payload: &[u8]) -> Option<Address> {
     };
     for (kind, value) in Nlas(&payload[8..]) {
         match kind {
-            IFA_LOCAL => local = ip(value),
-            IFA_ADDRESS => address = ip(value),
-            IFA_LABEL => a.label = Some(c_string(value)),
-            IFA_BROADCAST => a.broadcast = <[u8; 4]>::try_from(value).ok().map(Ipv4Addr::from),
-            IFA_FLAGS if value.len() >= 4 => a.flags = AddrFlags(ne_u32(value)),
-            IFA_CACHEINFO if value.len() >= 8 => {
+            libc::IFA_LOCAL => local = ip(value),
+            libc::IFA_ADDRESS => address = ip(value),
+            libc::IFA_LABEL => a.label = Some(c_string(value)),
+            libc::IFA_BROADCAST => {
+                a.broadcast = <[u8; 4]>::try_from(value).ok().map(Ipv4Addr::from)
+            }
+            libc::IFA_FLAGS if value.len() >= 4 => a.flags = AddrFlags(ne_u32(value)),
+            libc::IFA_CACHEINFO if value.len() >= 8 => {
                 a.preferred_lft = Lifetime::from_raw(ne_u32(&value[0..4]));
                 a.valid_lft = Lifetime::from_raw(ne_u32(&value[4..8]));
             }
@@ -216,7 +206,11 @@ mod tests {
         assert_eq!((a.prefix, a.ifindex), (24, 9));
         assert_eq!(a.label.as_deref(), Some("eth0:vip"));
         assert_eq!(a.broadcast, Some("10.201.0.255".parse().unwrap()));
-        assert!(a.flags.secondary() && a.flags.permanent() && !a.flags.tentative());
+        assert!(
+            a.flags.has(AddrFlags::SECONDARY)
+                && a.flags.has(AddrFlags::PERMANENT)
+                && !a.flags.has(AddrFlags::TENTATIVE)
+        );
         // A point-to-point peer: IFA_ADDRESS differs from IFA_LOCAL.
         let mut ptp = AddressMessage::default();
         ptp.header.family = AddressFamily::Inet;
@@ -238,7 +232,7 @@ mod tests {
             AddressFlags::Tentative | AddressFlags::Dadfailed,
         ));
         let a = address(&emit(&v6)).unwrap();
-        assert!(a.flags.tentative() && a.flags.dadfailed());
+        assert!(a.flags.has(AddrFlags::TENTATIVE) && a.flags.has(AddrFlags::DADFAILED));
         // Garbage is rejected, not a panic.
         assert_eq!(address(&[1, 2, 3]), None);
         let mut cut = emit(&v6);

@@ -21,7 +21,7 @@ use netlink_packet_route::link::{LinkAttribute, LinkExtentMask, LinkMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
-use crate::address::{Address, Family, Lifetime, NewAddress};
+use crate::address::{AddrFlags, Address, Family, Lifetime, NewAddress};
 use crate::decode::{
     self, split_message, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, RTM_NEWADDR,
     RTM_NEWLINK,
@@ -257,13 +257,13 @@ impl Netlink {
                     nic: nic.to_string(),
                 });
             };
-            if a.flags.dadfailed() {
+            if a.flags.has(AddrFlags::DADFAILED) {
                 return Err(Error::DadFailed {
                     ip,
                     nic: nic.to_string(),
                 });
             }
-            if !a.flags.tentative() {
+            if !a.flags.has(AddrFlags::TENTATIVE) {
                 return Ok(a);
             }
             let now = Instant::now();
@@ -505,7 +505,7 @@ mod tests {
         // Round trip through our own parser of dump replies.
         let back = decode::address(&emit(&m)).unwrap();
         assert_eq!((back.ip, back.prefix, back.ifindex), (v6.ip, 64, 3));
-        assert!(back.flags.nodad());
+        assert!(back.flags.has(AddrFlags::NODAD));
         assert_eq!(back.preferred_lft, Lifetime::Seconds(0));
         assert_eq!(back.valid_lft, Lifetime::Forever);
         assert_eq!(back.peer, None);

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::address::Address;
+use crate::address::{AddrFlags, Address};
 use crate::link::Link;
 use crate::prefix::{self, is_link_local_v6};
 
@@ -86,7 +86,7 @@ pub fn select_nic(
     // ifindex -> best matching own address (longest own prefix, then lowest address).
     let mut best: BTreeMap<u32, &Address> = BTreeMap::new();
     for a in addrs {
-        if a.ip == vip || a.ip.is_ipv4() != vip.is_ipv4() || a.flags.dadfailed() {
+        if a.ip == vip || a.ip.is_ipv4() != vip.is_ipv4() || a.flags.has(AddrFlags::DADFAILED) {
             continue;
         }
         if let IpAddr::V6(own) = a.ip {
@@ -150,7 +150,7 @@ pub fn select_nic(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::address::{AddrFlags, Lifetime};
+    use crate::address::Lifetime;
     use crate::link::OperState;
 
     fn link(index: u32, name: &str) -> Link {
