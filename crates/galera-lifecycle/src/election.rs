@@ -267,6 +267,20 @@ pub struct Facts {
     pub operator_override: Option<NodeName>,
 }
 
+impl Facts {
+    /// What `local` knows when an election begins in a quorate partition: no fence, no wait,
+    /// no operator choice. The other facts go on top: `Facts { fenced, ..Facts::quorate(n) }`.
+    pub fn quorate(local: impl Into<NodeName>) -> Facts {
+        Facts {
+            local: local.into(),
+            quorate: true,
+            fenced: vec![],
+            waited: Duration::ZERO,
+            operator_override: None,
+        }
+    }
+}
+
 /// Why the winner may bootstrap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Basis {

@@ -23,16 +23,6 @@ fn report(node: &common::Node) -> Report {
     }
 }
 
-fn facts() -> Facts {
-    Facts {
-        local: "n1".into(),
-        quorate: true,
-        fenced: vec![],
-        waited: Duration::ZERO,
-        operator_override: None,
-    }
-}
-
 fn local_state(node: &common::Node, recovered: Option<Recovered>) -> LocalState {
     let mut l = LocalState::read(&node.cfg()).unwrap();
     l.recovered = recovered;
@@ -48,7 +38,6 @@ fn local_state(node: &common::Node, recovered: Option<Recovered>) -> LocalState 
 #[test]
 fn clean_shutdown_failed_start_and_ahead_refusal() {
     need_galera!();
-    let t0 = Instant::now();
     let c = common::Cluster::up(3);
     let (n1, n2, n3) = (c.node(1), c.node(2), c.node(3));
 
@@ -88,7 +77,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
         .iter()
         .map(|n| (n.name.clone(), NodeState::Reported(report(n))))
         .collect();
-    let e = elect(&states, &facts(), &Policy::default());
+    let e = elect(&states, &Facts::quorate("n1"), &Policy::default());
     let Decision::Bootstrap(grant) = &e.decision else {
         panic!("{}", e.decision)
     };
@@ -149,7 +138,7 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
         &alone,
         &Facts {
             local: "n3".into(),
-            ..facts()
+            ..Facts::quorate("n1")
         },
         &Policy::default(),
     )
@@ -251,7 +240,6 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
     assert!(saw_marker_without_pidfile);
     n2.wait_synced();
     assert_eq!(common::ids(n2), common::ids(n3));
-    eprintln!("test done in {:?}", t0.elapsed());
 }
 
 /// kill -9 of every running node while two clients commit, with a third node stale (stopped
@@ -261,7 +249,6 @@ fn clean_shutdown_failed_start_and_ahead_refusal() {
 #[test]
 fn kill_all_while_committing_with_a_stale_node() {
     need_galera!();
-    let t0 = Instant::now();
     let c = common::Cluster::up(3);
     let (n1, n2, n3) = (c.node(1), c.node(2), c.node(3));
     common::insert_rows(n1, 3);
@@ -319,7 +306,7 @@ fn kill_all_while_committing_with_a_stale_node() {
         states.push((n.name.clone(), NodeState::Reported(rep)));
         recovered.push(r);
     }
-    let e = elect(&states, &facts(), &Policy::default());
+    let e = elect(&states, &Facts::quorate("n1"), &Policy::default());
     eprintln!("{} / {:?}", e.decision, e.verdicts);
     let Decision::Bootstrap(grant) = e.decision.clone() else {
         panic!("{}", e.decision)
@@ -395,7 +382,6 @@ fn kill_all_while_committing_with_a_stale_node() {
     let all = common::ids(winner);
     assert_eq!(common::ids(loser), all);
     assert_eq!(common::ids(n3), all);
-    eprintln!("test done in {:?}", t0.elapsed());
 }
 
 /// Prepared transactions: an InnoDB transaction in the prepared state whose XID the server
@@ -460,7 +446,9 @@ fn prepared_transactions_are_rolled_back() {
     assert!(rep.rolled_back, "{rep}");
     assert!(rep.to_string().ends_with("rolled-back"), "{rep}");
     let alone = [("n1".to_string(), NodeState::Reported(rep))];
-    let Decision::Bootstrap(grant) = elect(&alone, &facts(), &Policy::default()).decision else {
+    let Decision::Bootstrap(grant) =
+        elect(&alone, &Facts::quorate("n1"), &Policy::default()).decision
+    else {
         panic!()
     };
     StartPlan::bootstrap(&n1.cfg(), "n1", &local_state(n1, Some(r)), &grant)

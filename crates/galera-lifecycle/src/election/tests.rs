@@ -62,16 +62,6 @@ fn nodes(states: Vec<NodeState>) -> Vec<(NodeName, NodeState)> {
         .collect()
 }
 
-fn facts() -> Facts {
-    Facts {
-        local: "n1".into(),
-        quorate: true,
-        fenced: vec![],
-        waited: Duration::ZERO,
-        operator_override: None,
-    }
-}
-
 /// The decision in a short form for the table: `boot n2`, `join`, `wait`, `blocked`.
 fn short(d: &Decision) -> String {
     match d {
@@ -101,7 +91,7 @@ fn case(
     Case {
         name,
         states,
-        facts: facts(),
+        facts: Facts::quorate("n1"),
         policy: Policy::default(),
         want,
         says,
@@ -473,7 +463,7 @@ fn verdicts_for_a_bootstrap() {
         t(U1, 61),
         untrusted(None),
     ]);
-    let e = elect(&ns, &facts(), &Policy::default());
+    let e = elect(&ns, &Facts::quorate("n1"), &Policy::default());
     let v: Vec<Verdict> = e.verdicts.into_iter().map(|(_, v)| v).collect();
     assert_eq!(
         v,
@@ -486,7 +476,7 @@ fn verdicts_for_a_bootstrap() {
     );
     let f = Facts {
         operator_override: Some("n1".into()),
-        ..facts()
+        ..Facts::quorate("n1")
     };
     let e = elect(
         &nodes(vec![t(U1, 9), t(U2, 80), NodeState::Missing]),
@@ -500,7 +490,7 @@ fn verdicts_for_a_bootstrap() {
     );
     let e = elect(
         &nodes(vec![t(U1, 9), NodeState::Missing]),
-        &facts(),
+        &Facts::quorate("n1"),
         &Policy::default(),
     );
     assert_eq!(e.verdicts[0].1, Verdict::Pending);
@@ -548,7 +538,7 @@ fn exhaustive_safety_rules() {
                                     quorate,
                                     waited,
                                     operator_override: o.map(str::to_string),
-                                    ..facts()
+                                    ..Facts::quorate("n1")
                                 };
                                 let e = elect(&ns, &f, policy);
                                 check_rules(&ns, &f, policy, &e);
@@ -690,7 +680,7 @@ fn exhaustive_two_node_mode() {
                             local: local.into(),
                             fenced: fenced.clone(),
                             quorate,
-                            ..facts()
+                            ..Facts::quorate("n1")
                         };
                         let e = elect(&ns, &f, &policy);
                         let Decision::Bootstrap(g) = &e.decision else {

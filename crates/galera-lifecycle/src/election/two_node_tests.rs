@@ -24,11 +24,8 @@ fn two(a: NodeState, b: NodeState) -> Vec<(NodeName, NodeState)> {
 
 fn facts(fenced: &[&str]) -> Facts {
     Facts {
-        local: "n1".into(),
-        quorate: true,
         fenced: fenced.iter().map(|s| s.to_string()).collect(),
-        waited: Duration::ZERO,
-        operator_override: None,
+        ..Facts::quorate("n1")
     }
 }
 

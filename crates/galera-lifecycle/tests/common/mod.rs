@@ -321,6 +321,8 @@ pub struct Cluster {
     dir: Option<tempfile::TempDir>,
     pub nodes: Vec<Node>,
     pub name: String,
+    /// For the time a test took, logged when the cluster is dropped.
+    created: Instant,
 }
 
 impl Cluster {
@@ -360,6 +362,7 @@ impl Cluster {
             dir: Some(dir),
             nodes,
             name,
+            created: Instant::now(),
         }
     }
 
@@ -425,6 +428,7 @@ impl Drop for Cluster {
     // The harness may read the environment (the rule is for the agents and libraries).
     #[allow(clippy::disallowed_methods)]
     fn drop(&mut self) {
+        eprintln!("cluster used for {:?}", self.created.elapsed());
         self.kill_all();
         // GLC_KEEP=1 keeps the datadirs and logs for a post-mortem.
         if std::env::var_os("GLC_KEEP").is_some() {
