@@ -357,40 +357,32 @@ mod tests {
 
     #[test]
     fn decisions() {
-        let cases: &[(&[&str], bool, Decision)] = &[
-            (&["--status", "joiner"], false, Decision::Push(0)),
-            (&["--status", "Joined"], true, Decision::Push(0)),
-            (&["--status", "initializing"], false, Decision::Push(0)),
-            (&["--status", "initialized"], false, Decision::Push(0)),
-            (&["--status", "connected"], false, Decision::Push(0)),
-            (&["--status", "disconnecting"], false, Decision::Push(0)),
-            (&["--status", "disconnected"], false, Decision::Push(0)),
-            (&["--status", "Undefined"], false, Decision::Push(0)),
-            (&["--status", "Error"], false, Decision::Push(0)),
-            (
-                &["--status", "synced", "--primary", "no"],
-                false,
-                Decision::Push(0),
-            ),
-            (
-                &["--status", "donor", "--primary", "no"],
-                true,
-                Decision::Push(0),
-            ),
-            (
-                &["--status", "synced", "--primary", "yes"],
-                false,
-                Decision::Push(1),
-            ),
-            (
-                &["--primary", "no", "--index", "0"],
-                false,
-                Decision::Push(0),
-            ),
-        ];
-        for (words, donor_ok, want) in cases {
-            assert_eq!(decide(&parse(words), *donor_ok), *want, "{words:?}");
+        let decision = |args: &str, donor_ok| {
+            let words: Vec<&str> = args.split_whitespace().collect();
+            decide(&parse(&words), donor_ok)
+        };
+        let not_serving =
+            "joiner initializing initialized connected disconnecting disconnected Undefined Error";
+        for status in not_serving.split(' ') {
+            let d = decision(&format!("--status {status}"), false);
+            assert_eq!(d, Decision::Push(0), "{status}");
         }
+        // Joined is not Synced, even where a donor counts.
+        assert_eq!(decision("--status Joined", true), Decision::Push(0));
+        // Outside the Primary nothing serves, a donor neither.
+        assert_eq!(
+            decision("--status synced --primary no", false),
+            Decision::Push(0)
+        );
+        assert_eq!(
+            decision("--status donor --primary no", true),
+            Decision::Push(0)
+        );
+        assert_eq!(decision("--primary no --index 0", false), Decision::Push(0));
+        assert_eq!(
+            decision("--status synced --primary yes", false),
+            Decision::Push(1)
+        );
         assert!(matches!(
             decide(&parse(&["--primary", "yes"]), false),
             Decision::Skip(_)

@@ -343,23 +343,11 @@ fn wsrep_notify_pushes_only_a_defined_attribute() {
     std::fs::write(&params, "attribute=gs-node1\ndampen=1s\ndonor_ok=true\n").unwrap();
     rig.set_attr("gs-node1", "0");
     let p = params.to_str().unwrap();
-    let r = notify(
-        &rig,
-        &[
-            "--params",
-            p,
-            "--status",
-            "donor",
-            "--uuid",
-            "abc",
-            "--primary",
-            "yes",
-            "--index",
-            "0",
-            "--members",
-            "a/g1/127.0.0.1:3311,b/g2/127.0.0.1:3312",
-        ],
+    let full = format!(
+        "--params {p} --status donor --uuid abc --primary yes --index 0 \
+         --members a/g1/127.0.0.1:3311,b/g2/127.0.0.1:3312"
     );
+    let r = notify(&rig, &full.split_whitespace().collect::<Vec<_>>());
     assert_eq!(r.rc, 0);
     assert_eq!(
         rig.attr("gs-node1").as_deref(),
