@@ -1042,6 +1042,7 @@ fn rest_differences_6_4_and_24_02() {
         for k in [
             "admin_ssl_ca",
             "admin_audit",
+            "admin_jwt_key",
             "admin_jwt_max_age",
             "admin_oidc_url",
             "admin_verify_url",
