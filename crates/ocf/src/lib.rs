@@ -15,6 +15,8 @@ pub mod attrs;
 pub mod cli;
 pub mod command;
 pub mod deadline;
+#[cfg(test)]
+mod demo;
 pub mod env;
 pub mod error;
 pub mod log;

@@ -172,40 +172,13 @@ fn esc(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::Action;
-    use crate::agent::ActionSpec;
-    use crate::params::ParamSpec;
-
-    const SOCKET: ParamSpec<std::path::PathBuf> = ParamSpec::path("socket")
-        .default("/run/mysqld/mysqld.sock")
-        .required()
-        .short("socket")
-        .long(".starts with a dot");
-
-    static INFO: AgentInfo = AgentInfo {
-        name: "galera-sync",
-        version: "1.2.3",
-        shortdesc: "Publishes Galera health",
-        longdesc: "First paragraph\nstill first.\n\nSecond paragraph.",
-        params: &[&SOCKET],
-        actions: &[ActionSpec::new(Action::Monitor, 20).interval(5)],
-        commands: &[("status [--json]", "prints health")],
-    };
+    use crate::demo::INFO;
 
     #[test]
     fn renders_sections_and_escapes() {
         let m = render(&INFO);
-        assert!(
-            m.starts_with(".TH OCF_MARIADB_GALERA_SYNC 7 \"\" \"ocf:mariadb 1.2.3\""),
-            "{m}"
-        );
-        assert!(m.contains(".SH NAME\nocf_mariadb_galera\\-sync \\- Publishes Galera health\n"));
-        assert!(m.contains("First paragraph still first.\n.PP\nSecond paragraph.\n"));
-        assert!(m.contains("\\&.starts with a dot"));
-        assert!(m.contains("(string, required, default \"/run/mysqld/mysqld.sock\")"));
-        assert!(m.contains("op monitor interval=5s timeout=20s"));
+        assert_eq!(m, include_str!("../testdata/demo-agent.7"));
         assert_eq!(esc("a — b"), "a \\[u2014] b");
-        assert!(m.contains(".SH OTHER COMMANDS"));
         // No line may start with an unescaped control character from the text.
         for line in m.lines().filter(|l| !l.starts_with('.')) {
             assert!(!line.starts_with('\''), "{line}");

@@ -124,60 +124,18 @@ fn desc<W: io::Write>(w: &mut Writer<W>, tag: &str, text: &str) -> io::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::{ActionSpec, Role};
+    use crate::agent::ActionSpec;
+    use crate::demo::{INFO, IP};
     use crate::params::ParamSpec;
 
-    const IP: ParamSpec<String> = ParamSpec::string("ip")
-        .required()
-        .unique()
-        .short("The IP")
-        .long("An address.");
-    const COUNT: ParamSpec<u32> = ParamSpec::new("count")
-        .default(5)
-        .short("n")
-        .long("How many.");
     const LEVEL: ParamSpec<u32> = ParamSpec::new("level").reloadable();
-
-    static INFO: AgentInfo = AgentInfo {
-        name: "demo",
-        version: "9.9.9",
-        shortdesc: "Demo <agent>",
-        longdesc: "Long & descriptive.",
-        params: &[&IP, &COUNT],
-        actions: &[
-            ActionSpec::new(Action::Start, 20),
-            ActionSpec::new(Action::Monitor, 20)
-                .interval(10)
-                .depth(0)
-                .role(Role::Unpromoted),
-        ],
-        commands: &[],
-    };
 
     #[test]
     fn writes_doctype_versions_and_escapes() {
         let xml = render(&INFO);
-        assert!(
-            xml.starts_with(
-                "<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n"
-            ),
-            "{xml}"
-        );
-        assert!(xml.contains("<resource-agent name=\"demo\" version=\"9.9.9\">"));
-        assert!(xml.contains("<version>1.1</version>"));
-        assert!(xml.contains("<shortdesc lang=\"en\">Demo &lt;agent&gt;</shortdesc>"));
-        assert!(xml.contains("Long &amp; descriptive."));
-        assert!(xml.contains("<parameter name=\"ip\" unique=\"1\" required=\"1\">"));
-        assert!(xml.contains("<content type=\"integer\" default=\"5\"/>"));
-        assert!(xml.contains(
-            "<action name=\"monitor\" timeout=\"20s\" interval=\"10s\" depth=\"0\" role=\"Unpromoted\"/>"
-        ));
-        // longdesc before shortdesc, in the agent and in each parameter (DTD and 1.1 RNG order).
-        assert!(xml.find("<longdesc").unwrap() < xml.find("<shortdesc").unwrap());
-        assert!(
-            !xml.contains("reloadable"),
-            "1.0 DTD only when nothing needs more"
-        );
+        // longdesc before shortdesc, in the agent and in each parameter (DTD and 1.1 RNG
+        // order); the 1.0 DTD only, as nothing needs more.
+        assert_eq!(xml, include_str!("../testdata/demo-agent.xml"));
     }
 
     /// The demo agent with a reloadable parameter and the action that reloads it.

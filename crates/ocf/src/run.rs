@@ -212,24 +212,9 @@ fn methods(info: &AgentInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::ActionSpec;
+    use crate::demo::{INFO, IP};
     use crate::error::{OcfError, Unimplemented};
-    use crate::params::{ParamError, ParamSpec};
-
-    const IP: ParamSpec<String> = ParamSpec::string("ip").required();
-
-    static INFO: AgentInfo = AgentInfo {
-        name: "probe-demo",
-        version: "0.0.1",
-        shortdesc: "demo",
-        longdesc: "demo agent",
-        params: &[&IP],
-        actions: &[
-            ActionSpec::new(Action::Start, 20),
-            ActionSpec::new(Action::Monitor, 20).interval(10),
-        ],
-        commands: &[("hello", "says hello")],
-    };
+    use crate::params::ParamError;
 
     #[derive(Debug, thiserror::Error)]
     enum DemoError {
@@ -365,20 +350,20 @@ mod tests {
     fn what_each_action_writes() {
         // Failures: the usage where the action word is wrong, then one exit reason.
         for (args, reason) in [
-            (&[][..], "probe-demo: no action given"),
+            (&[][..], "demo-agent: no action given"),
             (
                 &["frobnicate"][..],
-                "probe-demo: unknown action 'frobnicate'",
+                "demo-agent: unknown action 'frobnicate'",
             ),
         ] {
             let ran = exec(args, &[]);
-            assert!(ran.err.starts_with("usage: probe-demo {"), "{}", ran.err);
+            assert!(ran.err.starts_with("usage: demo-agent {"), "{}", ran.err);
             assert_eq!(ran.reasons(), [reason], "{args:?}");
             assert_eq!(ran.out, "", "{args:?}");
         }
         for action in ["promote", "notify", "migrate_to", "reload-agent", "reload"] {
             let ran = exec(&[action], &[]);
-            let reason = format!("probe-demo does not implement '{action}'");
+            let reason = format!("demo-agent does not implement '{action}'");
             assert_eq!(ran.reasons(), [reason.as_str()], "{action}");
             assert_eq!((ran.out.as_str(), ran.err.lines().count()), ("", 1));
         }
@@ -404,7 +389,7 @@ mod tests {
             ("meta-data", metadata::render(&INFO)),
             ("usage", usage(&INFO)),
             ("methods", methods(&INFO)),
-            ("--version", "probe-demo 0.0.1\n".to_string()),
+            ("--version", "demo-agent 1.2.3\n".to_string()),
         ] {
             let ran = exec(&[action], &[]);
             assert_eq!((ran.out, ran.err.as_str()), (answer, ""), "{action}");
@@ -427,15 +412,14 @@ mod tests {
 
     #[test]
     fn usage_lists_actions_and_commands() {
-        let u = usage(&INFO);
-        assert!(
-            u.starts_with("usage: probe-demo {start|monitor|meta-data|validate-all|methods|usage}"),
-            "{u}"
-        );
-        assert!(u.contains("probe-demo hello"));
-        assert_eq!(
-            methods(&INFO),
-            "start\nmonitor\nmeta-data\nvalidate-all\nmethods\nusage\n"
-        );
+        let usage_text = "usage: demo-agent {start|monitor|meta-data|validate-all|methods|usage}
+       demo-agent hello
+
+demo-agent: Demo <agent>
+OCF resource agent; instance parameters come from OCF_RESKEY_<name>.
+";
+        assert_eq!(usage(&INFO), usage_text);
+        let answered = "start\nmonitor\nmeta-data\nvalidate-all\nmethods\nusage\n";
+        assert_eq!(methods(&INFO), answered);
     }
 }
