@@ -364,7 +364,7 @@ mod tests {
         let not_serving =
             "joiner initializing initialized connected disconnecting disconnected Undefined Error";
         for status in not_serving.split(' ') {
-            let d = decision(&format!("--status {status}"), false);
+            let d = decide(&parse(&["--status", status]), false);
             assert_eq!(d, Decision::Push(0), "{status}");
         }
         // Joined is not Synced, even where a donor counts.

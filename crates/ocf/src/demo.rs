@@ -20,6 +20,7 @@ pub(crate) const COUNT: ParamSpec<u32> = ParamSpec::new("count")
     .long("How many.");
 pub(crate) const SOCKET: ParamSpec<PathBuf> = ParamSpec::path("socket")
     .default("/run/mysqld/mysqld.sock")
+    .required()
     .short("socket")
     .long(".starts with a dot");
 

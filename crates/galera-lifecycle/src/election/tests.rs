@@ -677,10 +677,9 @@ fn exhaustive_two_node_mode() {
                 for fenced in [vec![], vec!["n1".to_string()], vec!["n2".to_string()]] {
                     for quorate in [true, false] {
                         let f = Facts {
-                            local: local.into(),
                             fenced: fenced.clone(),
                             quorate,
-                            ..Facts::quorate("n1")
+                            ..Facts::quorate(local)
                         };
                         let e = elect(&ns, &f, &policy);
                         let Decision::Bootstrap(g) = &e.decision else {
